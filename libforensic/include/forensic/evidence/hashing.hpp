@@ -1,0 +1,74 @@
+#pragma once
+// SHA-256 over OpenSSL 3's EVP interface, as a value type and as a pass-through sink, so that
+// evidence is hashed while it streams to disk instead of being read back afterwards.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "forensic/io/byte_sink.hpp"
+
+namespace forensic::evidence {
+
+class sha256 {
+ public:
+  sha256();
+  sha256(sha256&&) noexcept;
+  sha256& operator=(sha256&&) noexcept;
+  ~sha256();
+
+  void update(std::span<const std::byte> bytes);
+  void update(std::string_view text) { update(io::as_bytes(text)); }
+  // Finishes the digest and returns it as 64 lowercase hex digits. The object can't be updated
+  // afterwards.
+  std::string hex_digest();
+
+  static std::string of(std::string_view text);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Hashes what passes through, then forwards it to `next` (which may be null: hash only).
+class hashing_sink final : public io::byte_sink {
+ public:
+  explicit hashing_sink(io::byte_sink* next = nullptr) : next_(next) {}
+  void write(std::span<const std::byte> bytes) override;
+  void finish() override;
+  // Valid after finish().
+  const std::string& hex_digest() const noexcept { return digest_; }
+  std::uint64_t bytes() const noexcept { return bytes_; }
+
+ private:
+  io::byte_sink* next_;
+  sha256 hash_;
+  std::string digest_;
+  std::uint64_t bytes_ = 0;
+};
+
+// Writes to a new file (O_EXCL, mode 0600 by default); finish() fsyncs and closes it so that a
+// successful finish means the bytes are on disk.
+class file_sink final : public io::byte_sink {
+ public:
+  explicit file_sink(const std::filesystem::path& path, unsigned mode = 0600);
+  ~file_sink() override;
+  file_sink(const file_sink&) = delete;
+  file_sink& operator=(const file_sink&) = delete;
+  void write(std::span<const std::byte> bytes) override;
+  void finish() override;
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+// Hashes a whole file by streaming it in fixed-size blocks.
+std::string sha256_file(const std::filesystem::path& path);
+
+}  // namespace forensic::evidence

@@ -1,0 +1,32 @@
+#pragma once
+// A move-only owner of a POSIX file descriptor (like fmt::file). close() reports errors; the
+// destructor is the silent fallback.
+#include <utility>
+
+namespace forensic::io {
+
+class unique_fd {
+ public:
+  unique_fd() noexcept = default;
+  explicit unique_fd(int fd) noexcept : fd_(fd) {}
+  unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  unique_fd& operator=(unique_fd&& other) noexcept {
+    if (this != &other) reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  unique_fd(const unique_fd&) = delete;
+  unique_fd& operator=(const unique_fd&) = delete;
+  ~unique_fd() { reset(); }
+
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) noexcept;
+  // Closes and throws forensic::error on failure (a failed close can mean lost writes on NFS).
+  void close(const char* what = "close");
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace forensic::io
