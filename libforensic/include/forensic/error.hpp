@@ -39,8 +39,14 @@ const char* errc_name(errc e) noexcept;
 
 class error : public std::system_error {
  public:
-  error(errc code, const std::string& what) : std::system_error(make_error_code(code), what) {}
+  error(errc code, const std::string& what)
+      : std::system_error(make_error_code(code), what), message_(what) {}
   errc kind() const noexcept { return static_cast<errc>(code().value()); }
+  // The message alone, without std::system_error's ": <category message>" suffix.
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
 };
 
 // Throws errc::io (or no_space / permission_denied, by errno) with "<what>: <strerror>".

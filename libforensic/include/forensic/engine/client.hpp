@@ -38,6 +38,19 @@ struct request {
   std::string content_type = "application/json";
   // Overrides client_options::read_timeout for slow calls (commit of a large container).
   std::chrono::milliseconds read_timeout{0};
+
+  static request get(std::string target) { return with("GET", std::move(target)); }
+  static request post(std::string target, std::string body = {}) {
+    request r = with("POST", std::move(target));
+    r.body = std::move(body);
+    return r;
+  }
+  static request with(std::string method, std::string target) {
+    request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    return r;
+  }
 };
 
 struct response_info {

@@ -1,0 +1,229 @@
+#include "engine/connection.hpp"
+
+#include <openssl/ssl.h>
+
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "forensic/evidence/hashing.hpp"
+
+namespace forensic::engine::detail {
+namespace {
+
+using asio::use_awaitable;
+
+template <class Stream>
+auto& timed_layer(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  auto tenths = ms.count() / 100;
+  return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
+         " s";
+}
+
+}  // namespace
+
+void throw_transport_error(const boost::system::error_code& ec, const endpoint& where,
+                           const char* phase, std::chrono::milliseconds limit) {
+  const std::string at = where.to_string();
+  if (ec == beast::error::timeout) {
+    throw error(errc::timeout, std::string("engine at ") + at + " did not answer within " +
+                                   seconds_text(limit) + " (" + phase + ")");
+  }
+  if (ec == asio::error::access_denied || ec == asio::error::no_permission) {
+    throw error(errc::permission_denied,
+                "permission denied on " + at +
+                    " (run as root or as a member of the docker group)");
+  }
+  if (ec == asio::error::connection_refused || ec == asio::error::not_found ||
+      ec == boost::system::errc::no_such_file_or_directory ||
+      ec == asio::error::host_not_found || ec == asio::error::host_unreachable ||
+      ec == asio::error::network_unreachable) {
+    throw error(errc::engine_unreachable, "cannot reach the Docker engine at " + at + " (" +
+                                              ec.message() + "); is dockerd running?");
+  }
+  if (ec == asio::error::operation_aborted) {
+    throw error(errc::cancelled, std::string("interrupted while ") + phase + " " + at);
+  }
+  if (ec == http::error::partial_message || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    throw error(errc::protocol,
+                "the engine at " + at + " closed the connection while " + phase + " (" +
+                    ec.message() + ")");
+  }
+  if (ec.category() == asio::error::get_ssl_category() ||
+      ec.category() == asio::ssl::error::get_stream_category()) {
+    throw error(errc::crypto, "TLS with " + at + " failed while " + phase + ": " + ec.message());
+  }
+  throw error(errc::protocol, std::string("talking to the engine at ") + at + " failed while " +
+                                  phase + ": " + ec.message());
+}
+
+void throw_status_error(unsigned status, const std::string& body, const std::string& target) {
+  std::string message;
+  try {
+    auto doc = nlohmann::json::parse(body);
+    if (doc.is_object()) message = doc.value("message", "");
+  } catch (const nlohmann::json::exception&) {
+  }
+  if (message.empty()) message = body.substr(0, 200);
+  while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
+  const std::string what = "engine: " + message + " (HTTP " + std::to_string(status) + " on " +
+                           target + ")";
+  switch (status) {
+    case 404: throw error(errc::not_found, what);
+    case 409: throw error(errc::conflict, what);
+    case 401:
+    case 403: throw error(errc::permission_denied, what);
+    default: throw error(errc::engine_error, what);
+  }
+}
+
+void connection::cancel() noexcept {
+  std::visit(
+      [](auto& s) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(s)>, std::monostate>) {
+          boost::system::error_code ignored;
+          timed_layer(s).socket().cancel(ignored);
+          timed_layer(s).socket().close(ignored);
+        }
+      },
+      stream_);
+  stream_ = std::monostate{};
+}
+
+asio::awaitable<void> connection::connect(timeouts limits) {
+  buffer_.clear();
+  const char* phase = "connecting to";
+  try {
+    if (where_.kind == endpoint::transport::unix_socket) {
+      auto& s = stream_.emplace<local_stream>(ioc_);
+      s.expires_after(limits.connect);
+      co_await s.async_connect(asio::local::stream_protocol::endpoint(where_.socket_path),
+                               use_awaitable);
+      co_return;
+    }
+    asio::ip::tcp::resolver resolver(ioc_);
+    auto results =
+        co_await resolver.async_resolve(where_.host, std::to_string(where_.port), use_awaitable);
+    if (!where_.tls) {
+      auto& s = stream_.emplace<beast::tcp_stream>(ioc_);
+      s.expires_after(limits.connect);
+      co_await s.async_connect(results, use_awaitable);
+      co_return;
+    }
+    auto& s = stream_.emplace<tls_stream>(ioc_, *tls_);
+    if (!SSL_set_tlsext_host_name(s.native_handle(), where_.host.c_str())) {
+      throw error(errc::crypto, "cannot set TLS server name for " + where_.host);
+    }
+    if (where_.tls->verify_peer) {
+      s.set_verify_mode(asio::ssl::verify_peer);
+      s.set_verify_callback(asio::ssl::host_name_verification(where_.host));
+    }
+    timed_layer(s).expires_after(limits.connect);
+    co_await timed_layer(s).async_connect(results, use_awaitable);
+    phase = "TLS handshake with";
+    timed_layer(s).expires_after(limits.connect);
+    co_await s.async_handshake(asio::ssl::stream_base::client, use_awaitable);
+  } catch (const boost::system::system_error& e) {
+    stream_ = std::monostate{};
+    throw_transport_error(e.code(), where_, phase, limits.connect);
+  }
+}
+
+template <class Stream>
+asio::awaitable<response_info> connection::exchange_on(Stream& s,
+                                                       http::request<http::string_body>& req,
+                                                       io::byte_sink& sink, timeouts limits,
+                                                       bool hash) {
+  const char* phase = "sending a request to";
+  response_info info;
+  try {
+    timed_layer(s).expires_after(limits.read);
+    co_await http::async_write(s, req, use_awaitable);
+
+    phase = "reading a response from";
+    http::response_parser<http::buffer_body> parser;
+    // Bodies stream (exports are many GiB). Not boost::none: Boost 1.74 compares the
+    // Content-Length with an empty optional and always fails with body_limit.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    timed_layer(s).expires_after(limits.read);
+    co_await http::async_read_header(s, buffer_, parser, use_awaitable);
+    got_header_ = true;
+    info.status = parser.get().result_int();
+    info.content_type = std::string(parser.get()[http::field::content_type]);
+
+    io::string_sink error_body(1 << 20);
+    io::byte_sink& target = info.status >= 300 ? error_body : sink;
+    std::optional<evidence::hashing_sink> hasher;
+    if (hash && info.status < 300) hasher.emplace(&sink);
+    io::byte_sink& out = hasher ? static_cast<io::byte_sink&>(*hasher) : target;
+
+    std::array<char, 64 * 1024> chunk;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      timed_layer(s).expires_after(limits.read);
+      boost::system::error_code ec;
+      co_await http::async_read(s, buffer_, parser,
+                                asio::redirect_error(use_awaitable, ec));
+      if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
+      const std::size_t got = chunk.size() - parser.get().body().size;
+      if (got) {
+        out.write({reinterpret_cast<const std::byte*>(chunk.data()), got});
+        info.bytes += got;
+      }
+    }
+    if (!parser.keep_alive()) cancel();
+    if (info.status >= 300) throw_status_error(info.status, error_body.str(), std::string(req.target()));
+    if (hasher) {
+      hasher->finish();  // finishes `sink` too
+      info.sha256 = hasher->hex_digest();
+    } else {
+      sink.finish();
+    }
+    co_return info;
+  } catch (const boost::system::system_error& e) {
+    cancel();
+    throw_transport_error(e.code(), where_, phase, limits.read);
+  } catch (...) {
+    cancel();  // a half-read response leaves the connection unusable
+    throw;
+  }
+}
+
+asio::awaitable<response_info> connection::exchange(http::request<http::string_body> req,
+                                                    io::byte_sink& sink, timeouts limits,
+                                                    bool hash) {
+  const bool reused = !std::holds_alternative<std::monostate>(stream_);
+  if (!reused) co_await connect(limits);
+  got_header_ = false;
+  bool retry = false;
+  try {
+    co_return co_await dispatch(req, sink, limits, hash);
+  } catch (const error& e) {
+    // The engine may have closed an idle keep-alive connection just as we reused it: retry
+    // once on a fresh one, but only if nothing of the response was seen.
+    if (!reused || got_header_ || e.kind() != errc::protocol) throw;
+    retry = true;
+  }
+  if (retry) co_await connect(limits);
+  co_return co_await dispatch(req, sink, limits, hash);
+}
+
+asio::awaitable<response_info> connection::dispatch(http::request<http::string_body>& req,
+                                                    io::byte_sink& sink, timeouts limits,
+                                                    bool hash) {
+  if (auto* s = std::get_if<local_stream>(&stream_)) {
+    co_return co_await exchange_on(*s, req, sink, limits, hash);
+  }
+  if (auto* s = std::get_if<beast::tcp_stream>(&stream_)) {
+    co_return co_await exchange_on(*s, req, sink, limits, hash);
+  }
+  co_return co_await exchange_on(std::get<tls_stream>(stream_), req, sink, limits, hash);
+}
+
+}  // namespace forensic::engine::detail

@@ -1,0 +1,142 @@
+#include "forensic/engine/containers.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "forensic/engine/client.hpp"
+#include "forensic/error.hpp"
+
+namespace forensic::engine {
+namespace {
+
+bool has_cap(const std::vector<std::string>& caps, std::string_view cap) {
+  return std::any_of(caps.begin(), caps.end(), [&](const std::string& c) {
+    std::string_view v = c;
+    if (v.starts_with("CAP_")) v.remove_prefix(4);
+    return v == cap || v == "ALL";
+  });
+}
+
+bool has_opt(const std::vector<std::string>& opts, std::string_view key) {
+  return std::any_of(opts.begin(), opts.end(), [&](const std::string& o) {
+    // Both "seccomp=unconfined" and the old "seccomp:unconfined" spellings occur.
+    return o == std::string(key) + "=unconfined" || o == std::string(key) + ":unconfined";
+  });
+}
+
+std::string filters_query(const std::vector<std::pair<std::string, std::string>>& filters) {
+  if (filters.empty()) return {};
+  nlohmann::json f = nlohmann::json::object();
+  for (const auto& [key, value] : filters) f[key].push_back(value);
+  return "&filters=" + url_encode(f.dump());
+}
+
+}  // namespace
+
+const std::string& container::name() const {
+  static const std::string none;
+  if (!names.empty()) return names.front();
+  return id.empty() ? none : id;
+}
+
+std::string container::compose_project() const {
+  auto it = labels.find("com.docker.compose.project");
+  return it == labels.end() ? "" : it->second;
+}
+std::string container::compose_service() const {
+  auto it = labels.find("com.docker.compose.service");
+  return it == labels.end() ? "" : it->second;
+}
+std::string container::kubernetes_pod() const {
+  auto it = labels.find("io.kubernetes.pod.name");
+  return it == labels.end() ? "" : it->second;
+}
+std::string container::kubernetes_namespace() const {
+  auto it = labels.find("io.kubernetes.pod.namespace");
+  return it == labels.end() ? "" : it->second;
+}
+
+std::vector<std::string> container::risk_flags() const {
+  std::vector<std::string> flags;
+  const security_settings& s = security;
+  if (s.privileged) flags.push_back("PRIVILEGED");
+  if (s.docker_socket_mounted) flags.push_back("DOCKER-SOCK");
+  if (s.network_mode == "host") flags.push_back("HOST-NET");
+  if (s.pid_mode == "host") flags.push_back("HOST-PID");
+  if (s.ipc_mode == "host") flags.push_back("HOST-IPC");
+  if (has_cap(s.cap_add, "SYS_ADMIN")) flags.push_back("CAP_SYS_ADMIN");
+  if (has_cap(s.cap_add, "SYS_PTRACE")) flags.push_back("CAP_SYS_PTRACE");
+  if (has_cap(s.cap_add, "NET_ADMIN")) flags.push_back("CAP_NET_ADMIN");
+  if (has_opt(s.security_opt, "seccomp")) flags.push_back("SECCOMP-UNCONFINED");
+  if (has_opt(s.security_opt, "apparmor") || s.apparmor_profile == "unconfined") {
+    flags.push_back("APPARMOR-UNCONFINED");
+  }
+  if (inspected) {
+    if (!s.pids_limit || *s.pids_limit <= 0) flags.push_back("NO-PIDS-LIMIT");
+    if (s.memory_limit <= 0) flags.push_back("NO-MEM-LIMIT");
+  }
+  return flags;
+}
+
+std::vector<container> list_containers(client& engine, const list_options& options) {
+  const std::string target = std::string("/containers/json?all=") + (options.all ? "1" : "0") +
+                             filters_query(options.filters);
+  const nlohmann::json list = engine.get_json(target);
+  if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
+
+  std::vector<container> out;
+  out.reserve(list.size());
+  for (const auto& item : list) out.push_back(parse_container_summary(item));
+  if (!options.inspect || out.empty()) return out;
+
+  std::vector<std::string> targets;
+  targets.reserve(out.size());
+  for (const auto& c : out) targets.push_back("/containers/" + c.id + "/json");
+  auto inspected = engine.get_json_batch(targets);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    // A container removed between the list and its inspect keeps its summary.
+    if (inspected[i].failure) continue;
+    container full = parse_container_inspect(inspected[i].body);
+    full.status = out[i].status;
+    full.names = out[i].names.empty() ? full.names : out[i].names;
+    if (full.image.empty()) full.image = out[i].image;
+    out[i] = std::move(full);
+  }
+  return out;
+}
+
+std::string resolve_container_id(client& engine, std::string_view reference) {
+  std::string ref(reference);
+  if (ref.empty()) throw error(errc::invalid_argument, "empty container reference");
+  if (ref.front() == '/') ref.erase(0, 1);
+  auto list = list_containers(engine, {.all = true, .inspect = false, .filters = {}});
+  for (const auto& c : list) {
+    if (c.id == ref) return c.id;
+  }
+  for (const auto& c : list) {
+    if (std::find(c.names.begin(), c.names.end(), ref) != c.names.end()) return c.id;
+  }
+  std::vector<const container*> matches;
+  for (const auto& c : list) {
+    if (c.id.starts_with(ref)) matches.push_back(&c);
+  }
+  if (matches.size() == 1) return matches.front()->id;
+  if (matches.empty()) {
+    throw error(errc::not_found, "no such container: '" + std::string(reference) + "'");
+  }
+  std::string names;
+  for (const auto* m : matches) names += (names.empty() ? "" : ", ") + m->short_id() + " (" + m->name() + ")";
+  throw error(errc::ambiguous, "container reference '" + std::string(reference) +
+                                   "' is ambiguous: it matches " + names);
+}
+
+container inspect_container(client& engine, std::string_view reference, std::string* raw) {
+  const std::string id = resolve_container_id(engine, reference);
+  std::string body = engine.get_raw("/containers/" + id + "/json");
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (!doc.is_object()) throw error(errc::protocol, "engine inspect of " + id + " is not JSON");
+  if (raw) *raw = std::move(body);
+  return parse_container_inspect(doc);
+}
+
+}  // namespace forensic::engine

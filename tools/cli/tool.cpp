@@ -1,0 +1,99 @@
+#include "cli/tool.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "forensic/version.hpp"
+
+namespace forensic::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted.store(true); }
+
+}  // namespace
+
+int run_tool(const tool_info& info, const std::function<int()>& body) noexcept {
+  try {
+    return body();
+  } catch (const forensic::error& e) {
+    std::cerr << info.name << ": " << e.what() << "\n";
+    return exit_code_for(e.kind());
+  } catch (const po::error& e) {
+    std::cerr << info.name << ": " << e.what() << " (see " << info.name << " --help)\n";
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << info.name << ": internal error: " << e.what() << "\n";
+    return exit_internal;
+  } catch (...) {
+    std::cerr << info.name << ": internal error\n";
+    return exit_internal;
+  }
+}
+
+void print_help(const tool_info& info, const po::options_description& options) {
+  std::cout << "NAME\n  " << info.name << " (libforensic " << forensic::version_string << ")\n\n"
+            << "SYNOPSIS\n  " << info.synopsis << "\n\n"
+            << "DESCRIPTION\n" << info.description << "\n"
+            << options << "\n";
+  if (*info.extra_help) std::cout << info.extra_help << "\n";
+  std::cout << "ENVIRONMENT\n"
+            << "  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION as for the\n"
+            << "  docker CLI; --host overrides DOCKER_HOST.\n\n"
+            << exit_codes_help();
+}
+
+bool parse_command_line(int argc, char** argv, const tool_info& info,
+                        const po::options_description& options, po::variables_map& vm,
+                        const po::positional_options_description* positional) {
+  po::options_description all(options);
+  all.add_options()("help,h", "print this help and exit")("version", "print the version");
+  auto parser = po::command_line_parser(argc, argv).options(all);
+  if (positional) parser.positional(*positional);
+  po::store(parser.run(), vm);
+  if (vm.count("help")) {
+    print_help(info, all);
+    return false;
+  }
+  if (vm.count("version")) {
+    std::cout << info.name << " " << forensic::version_string << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+void add_engine_options(po::options_description& options) {
+  options.add_options()(
+      "host,H", po::value<std::string>()->value_name("URI"),
+      "engine endpoint: unix:///var/run/docker.sock (default), tcp://HOST:PORT")(
+      "timeout", po::value<double>()->value_name("SECONDS")->default_value(30.0),
+      "longest wait for the engine on any single read");
+}
+
+engine::client_options engine_options(const po::variables_map& vm) {
+  engine::client_options o;
+  std::optional<std::string> host;
+  if (vm.count("host")) host = vm["host"].as<std::string>();
+  o.where = engine::endpoint::from_environment(host);
+  const double seconds = vm.count("timeout") ? vm["timeout"].as<double>() : 30.0;
+  if (!(seconds > 0)) throw error(errc::invalid_argument, "--timeout must be positive");
+  o.read_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  return o;
+}
+
+const std::atomic<bool>* install_interrupt_flag() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return &interrupted;
+}
+
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace forensic::cli

@@ -1,0 +1,45 @@
+#pragma once
+// What every ir-* tool shares: the one catch at the boundary, man-style help, engine options
+// (--host, --timeout), interruption by SIGINT/SIGTERM, and terminal-safe printing.
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+
+#include "cli/exit_codes.hpp"
+#include "forensic/engine/client.hpp"
+
+namespace forensic::cli {
+
+namespace po = boost::program_options;
+
+struct tool_info {
+  const char* name;         // "ir-ps"
+  const char* synopsis;     // "ir-ps [--all] [--json] [--filter K=V]... [--host URI]"
+  const char* description;  // paragraphs, already wrapped at 100 columns
+  const char* extra_help = "";  // EXAMPLES, JSON notes: printed after the options
+};
+
+// Runs `body`, turning every exception into one line on stderr ("ir-ps: <message>") and a
+// documented exit code. `body` returns the exit code of a normal run.
+int run_tool(const tool_info& info, const std::function<int()>& body) noexcept;
+
+// Prints NAME/SYNOPSIS/DESCRIPTION/OPTIONS/EXIT STATUS in man style.
+void print_help(const tool_info& info, const po::options_description& options);
+
+// Parses argv; on --help prints help and returns false (the caller exits 0).
+bool parse_command_line(int argc, char** argv, const tool_info& info,
+                        const po::options_description& options, po::variables_map& vm,
+                        const po::positional_options_description* positional = nullptr);
+
+// Adds --host URI and --timeout SECONDS.
+void add_engine_options(po::options_description& options);
+engine::client_options engine_options(const po::variables_map& vm);
+
+// Installs SIGINT/SIGTERM handlers that set (and return) a flag the library polls.
+const std::atomic<bool>* install_interrupt_flag();
+
+// True when stdout is a terminal (progress lines, colours are only shown there).
+bool stdout_is_terminal();
+
+}  // namespace forensic::cli

@@ -1,0 +1,103 @@
+// ir-ps: the containers on this host, with what a responder needs at a glance.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/table.hpp"
+#include "cli/tool.hpp"
+#include "forensic/engine/containers.hpp"
+
+namespace {
+
+using namespace forensic;
+
+const cli::tool_info info{
+    "ir-ps",
+    "ir-ps [--all] [--json] [--filter KEY=VALUE]... [--host URI]",
+    "  Lists the containers of the engine (running ones, or all with --all) in one list call plus\n"
+    "  concurrent inspects, with each container's addresses per network and its RISK flags:\n"
+    "  PRIVILEGED, DOCKER-SOCK (engine socket mounted inside), HOST-NET, HOST-PID, HOST-IPC,\n"
+    "  CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_NET_ADMIN, SECCOMP-UNCONFINED, APPARMOR-UNCONFINED,\n"
+    "  NO-PIDS-LIMIT, NO-MEM-LIMIT. Strings that come from containers are escaped.\n",
+    "JSON OUTPUT\n"
+    "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
+    "  container are documented in docs/json.md and only ever added to.\n\n"
+    "EXAMPLES\n"
+    "  ir-ps --all\n"
+    "  ir-ps --filter network=backend --filter label=com.docker.compose.project=shop\n"
+    "  ir-ps --json | jq '.containers[] | select(.risk_flags | index(\"PRIVILEGED\"))'\n"};
+
+std::pair<std::string, std::string> parse_filter(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw error(errc::invalid_argument,
+                "filter '" + text + "' must be KEY=VALUE (label=K[=V], name=N, network=N)");
+  }
+  std::string key = text.substr(0, eq);
+  if (key != "label" && key != "name" && key != "network" && key != "id" && key != "status" &&
+      key != "ancestor") {
+    throw error(errc::invalid_argument, "unknown filter key '" + key +
+                                            "' (use label, name, network, id, status, ancestor)");
+  }
+  return {key, text.substr(eq + 1)};
+}
+
+std::string addresses(const engine::container& c) {
+  std::string out;
+  for (const auto& n : c.networks) {
+    std::string ips = n.ipv4;
+    if (!n.ipv6.empty()) ips += (ips.empty() ? "" : ",") + n.ipv6;
+    if (ips.empty()) ips = "-";
+    out += (out.empty() ? "" : " ") + n.name + "=" + ips;
+  }
+  if (out.empty()) out = c.security.network_mode.empty() ? "-" : c.security.network_mode;
+  return out;
+}
+
+void print_table(const std::vector<engine::container>& containers) {
+  cli::table t({"ID", "NAME", "IMAGE", "STATE", "PID", "NETWORKS", "RISK"});
+  for (const auto& c : containers) {
+    std::string risk;
+    for (const auto& f : c.risk_flags()) risk += (risk.empty() ? "" : ",") + f;
+    t.add_row({c.short_id(), c.name(), c.image, c.state, c.pid ? std::to_string(c.pid) : "-",
+               addresses(c), risk.empty() ? "-" : risk});
+  }
+  t.print(std::cout);
+}
+
+int run(int argc, char** argv) {
+  cli::po::options_description options("OPTIONS");
+  options.add_options()("all,a", "include stopped containers")(
+      "json", "print JSON instead of a table")(
+      "filter,f", cli::po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
+      "engine-side filter: label=K[=V], name=N, network=N (repeatable)");
+  cli::add_engine_options(options);
+  cli::po::variables_map vm;
+  if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
+
+  engine::list_options list;
+  list.all = vm.count("all") > 0;
+  if (vm.count("filter")) {
+    for (const auto& f : vm["filter"].as<std::vector<std::string>>()) {
+      list.filters.push_back(parse_filter(f));
+    }
+  }
+  engine::client engine(cli::engine_options(vm));
+  auto containers = engine::list_containers(engine, list);
+
+  if (vm.count("json")) {
+    nlohmann::json doc = {{"schema", "forensic.ps/1"},
+                          {"engine", engine.where().to_string()},
+                          {"containers", nlohmann::json::array()}};
+    for (const auto& c : containers) doc["containers"].push_back(engine::to_json(c));
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    print_table(containers);
+  }
+  return cli::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return forensic::cli::run_tool(info, [&] { return run(argc, argv); });
+}
