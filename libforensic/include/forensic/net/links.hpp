@@ -1,4 +1,6 @@
 #pragma once
+// The shared working rules for everyone working in this tree now: /tmp/common_prompt.md (read
+// it before building or committing: own build dir, commit only your own paths, 11:10 UTC).
 // Which interface belongs to which container, from netlink (libmnl): one dump of the host's
 // links plus one small query per container network namespace; no process spawned, no `ip`
 // parsing, no docker exec.
@@ -8,6 +10,7 @@
 // /proc/<pid>/ns/net identifies a container's namespace (two containers sharing one, as with
 // --network container:X, have the same inode).
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,5 +95,13 @@ std::string bridge_of_network(engine::client& engine, std::string_view network);
 
 // Every Docker bridge on the host (docker0 and br-*), for capturing everywhere at once.
 std::vector<std::string> docker_bridges(engine::client* engine);
+
+// JSON forms (docs/json-net.md): the `interfaces` of network/network.json in a bundle, and
+// the containers/bridges of `ir-netmap --json`.
+nlohmann::json to_json(const interface_address& a);
+nlohmann::json to_json(const interface_info& i);
+nlohmann::json to_json(const container_interface& i);
+nlohmann::json to_json(const container_links& c);
+nlohmann::json to_json(const bridge_info& b);
 
 }  // namespace forensic::net

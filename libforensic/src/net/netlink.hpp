@@ -1,0 +1,45 @@
+#pragma once
+// rtnetlink over libmnl: link and address dumps of one namespace, the nsid the host gives
+// another namespace, and sockets opened inside other namespaces without entering them for
+// longer than a socket() call.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "forensic/net/links.hpp"
+
+struct mnl_socket;
+
+namespace forensic::net::detail {
+
+class rtnl_socket {
+ public:
+  rtnl_socket();  // in the caller's namespace
+  explicit rtnl_socket(mnl_socket* adopted);
+  ~rtnl_socket();
+  rtnl_socket(rtnl_socket&&) noexcept;
+  rtnl_socket& operator=(rtnl_socket&&) noexcept;
+
+  // Every link with its addresses (one RTM_GETLINK and one RTM_GETADDR dump).
+  std::vector<interface_info> interfaces();
+  // The id this namespace gives the namespace open at `netns_fd` (RTM_GETNSID), -1 when none
+  // is assigned.
+  int nsid_of(int netns_fd);
+
+ private:
+  mnl_socket* socket_ = nullptr;
+  unsigned port_id_ = 0;
+  unsigned seq_ = 0;
+};
+
+// Opens one rtnetlink socket inside each namespace (fds of /proc/<pid>/ns/net), from one
+// short-lived thread that setns()es in and back: a socket keeps the namespace it was created
+// in. A namespace that cannot be entered leaves an empty optional and a message in `errors`.
+std::vector<std::unique_ptr<rtnl_socket>> open_in_namespaces(std::span<const int> netns_fds,
+                                                             std::vector<std::string>& errors);
+
+std::string format_mac(const unsigned char* bytes, std::size_t length);
+
+}  // namespace forensic::net::detail

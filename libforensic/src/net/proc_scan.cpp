@@ -1,0 +1,119 @@
+#include "net/proc_scan.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <memory>
+
+#include "forensic/io/unique_fd.hpp"
+
+namespace forensic::net::detail {
+namespace {
+
+struct dir_closer {
+  void operator()(DIR* d) const noexcept {
+    if (d) ::closedir(d);
+  }
+};
+using dir_ptr = std::unique_ptr<DIR, dir_closer>;
+
+bool parse_int(std::string_view text, int& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+std::optional<std::string> read_file(const std::string& path, std::size_t cap) {
+  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() >= cap) break;
+  }
+  return out;
+}
+
+std::uint64_t netns_inode(int pid) noexcept {
+  struct stat st {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::uint64_t own_netns_inode() noexcept {
+  struct stat st {};
+  return ::stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+std::string container_id_from_cgroup(std::string_view text) {
+  std::string found;
+  std::size_t k = 0;
+  while (k < text.size()) {
+    if (!is_hex(text[k])) {
+      ++k;
+      continue;
+    }
+    std::size_t end = k;
+    while (end < text.size() && is_hex(text[end])) ++end;
+    if (end - k == 64) found = std::string(text.substr(k, 64));
+    k = end;
+  }
+  for (auto& c : found) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return found;
+}
+
+std::vector<proc_entry> scan_processes(bool read_cgroups) {
+  std::vector<proc_entry> out;
+  dir_ptr proc(::opendir("/proc"));
+  if (!proc) return out;
+  while (const dirent* e = ::readdir(proc.get())) {
+    proc_entry p;
+    if (!parse_int(e->d_name, p.pid) || p.pid <= 0) continue;
+    p.netns = netns_inode(p.pid);
+    if (read_cgroups) {
+      if (auto text = read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
+        p.container_id = container_id_from_cgroup(*text);
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::unordered_map<std::uint64_t, int> socket_inodes(const std::vector<int>& pids) {
+  std::unordered_map<std::uint64_t, int> out;
+  char link[64];
+  for (int pid : pids) {
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    dir_ptr fds(::opendir(dir.c_str()));
+    if (!fds) continue;
+    const int dfd = ::dirfd(fds.get());
+    while (const dirent* e = ::readdir(fds.get())) {
+      if (e->d_name[0] == '.') continue;
+      const ssize_t n = ::readlinkat(dfd, e->d_name, link, sizeof link - 1);
+      // "socket:[12345]"
+      if (n < 9 || std::string_view(link, 8) != "socket:[") continue;
+      std::uint64_t inode = 0;
+      auto [p, ec] = std::from_chars(link + 8, link + n - 1, inode);
+      if (ec == std::errc() && link[n - 1] == ']') out.emplace(inode, pid);
+    }
+  }
+  return out;
+}
+
+}  // namespace forensic::net::detail
