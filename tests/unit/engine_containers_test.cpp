@@ -1,0 +1,121 @@
+// Container model parsing, against JSON recorded from a real engine (tests/fixtures/engine/).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "forensic/engine/containers.hpp"
+
+using namespace forensic::engine;
+
+namespace {
+
+nlohmann::json fixture(const std::string& name) {
+  std::ifstream in(std::string(FORENSIC_FIXTURES_DIR) + "/engine/" + name);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+bool has_flag(const container& c, const std::string& flag) {
+  auto f = c.risk_flags();
+  return std::find(f.begin(), f.end(), flag) != f.end();
+}
+
+}  // namespace
+
+TEST_CASE("container on the default bridge with compose labels and a published port") {
+  auto c = parse_container_inspect(fixture("inspect_fx-default.json"));
+  CHECK(c.name() == "fx-default");
+  CHECK(c.state == "running");
+  CHECK(c.pid > 0);
+  CHECK(c.compose_project() == "shop");
+  CHECK(c.compose_service() == "web");
+  REQUIRE(c.networks.size() == 1);
+  CHECK(c.networks[0].name == "bridge");
+  CHECK(c.networks[0].ipv4.starts_with("172.17."));
+  CHECK(c.networks[0].ipv4_prefix == 16);
+  CHECK(c.networks[0].mac.size() == 17);
+  auto published = std::find_if(c.ports.begin(), c.ports.end(),
+                                 [](const port_binding& p) { return p.host_port == 8080; });
+  REQUIRE(published != c.ports.end());
+  CHECK(published->container_port == 80);
+  CHECK(published->protocol == "tcp");
+  CHECK(published->host_ip == "127.0.0.1");
+  CHECK(has_flag(c, "NO-PIDS-LIMIT"));
+  CHECK(has_flag(c, "NO-MEM-LIMIT"));
+  CHECK_FALSE(has_flag(c, "PRIVILEGED"));
+}
+
+TEST_CASE("container on two networks with risky settings") {
+  auto c = parse_container_inspect(fixture("inspect_fx-two.json"));
+  REQUIRE(c.networks.size() == 2);
+  std::vector<std::string> names{c.networks[0].name, c.networks[1].name};
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"fxnet1", "fxnet2"});
+  auto v6 = std::find_if(c.networks.begin(), c.networks.end(),
+                         [](const network_attachment& n) { return !n.ipv6.empty(); });
+  REQUIRE(v6 != c.networks.end());
+  CHECK(v6->ipv6.starts_with("fd00:db8:1::"));
+  CHECK(c.security.docker_socket_mounted);
+  CHECK(has_flag(c, "DOCKER-SOCK"));
+  CHECK(has_flag(c, "CAP_SYS_ADMIN"));
+  CHECK(has_flag(c, "SECCOMP-UNCONFINED"));
+  CHECK_FALSE(has_flag(c, "NO-PIDS-LIMIT"));
+  CHECK_FALSE(has_flag(c, "NO-MEM-LIMIT"));
+  CHECK(c.security.memory_limit == 64 * 1024 * 1024);
+  auto sock = std::find_if(c.mounts.begin(), c.mounts.end(), [](const mount_point& m) {
+    return m.destination == "/var/run/docker.sock";
+  });
+  REQUIRE(sock != c.mounts.end());
+  CHECK_FALSE(sock->read_write);
+}
+
+TEST_CASE("host network and pid namespace, stopped and privileged containers") {
+  auto host = parse_container_inspect(fixture("inspect_fx-host.json"));
+  CHECK(host.security.network_mode == "host");
+  CHECK(has_flag(host, "HOST-NET"));
+  CHECK(has_flag(host, "HOST-PID"));
+
+  auto stopped = parse_container_inspect(fixture("inspect_fx-stopped.json"));
+  CHECK(stopped.state == "exited");
+  CHECK(stopped.pid == 0);
+  CHECK_FALSE(stopped.finished_at.empty());
+
+  auto privileged = parse_container_inspect(fixture("inspect_fx-privileged.json"));
+  CHECK(privileged.state == "created");
+  CHECK(has_flag(privileged, "PRIVILEGED"));
+}
+
+TEST_CASE("list summaries parse, and nulls and missing keys are tolerated") {
+  auto list = fixture("containers_json.json");
+  REQUIRE(list.is_array());
+  CHECK(list.size() >= 5);
+  for (const auto& item : list) {
+    auto c = parse_container_summary(item);
+    CHECK(c.id.size() == 64);
+    CHECK_FALSE(c.name().empty());
+    CHECK(c.name().front() != '/');
+  }
+  auto sparse = parse_container_inspect(nlohmann::json::parse(
+      R"({"Id":"abc","Config":{"Labels":null,"Image":null},"HostConfig":null,
+          "NetworkSettings":{"Networks":null,"Ports":{"80/tcp":null}},"Mounts":null})"));
+  CHECK(sparse.id == "abc");
+  CHECK(sparse.labels.empty());
+  REQUIRE(sparse.ports.size() == 1);
+  CHECK(sparse.ports[0].container_port == 80);
+  CHECK(sparse.ports[0].host_port == 0);
+  CHECK(parse_container_inspect(nlohmann::json::array()).id.empty());
+}
+
+TEST_CASE("the JSON form carries the documented field names") {
+  auto doc = to_json(parse_container_inspect(fixture("inspect_fx-two.json")));
+  for (const char* key : {"id", "name", "names", "image", "image_id", "command", "created",
+                          "started_at", "state", "pid", "labels", "networks", "ports", "mounts",
+                          "security", "risk_flags", "compose_project", "kubernetes_pod"}) {
+    CHECK_MESSAGE(doc.contains(key), key);
+  }
+  CHECK(doc["security"]["docker_socket_mounted"] == true);
+  CHECK(doc["networks"][0].contains("ipv4"));
+}

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "forensic/error.hpp"
+#include "forensic/evidence/hashing.hpp"
+
+using namespace forensic;
+
+TEST_CASE("SHA-256 of known vectors") {
+  CHECK(evidence::sha256::of("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(evidence::sha256::of("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("hashing_sink -> file_sink writes and hashes in one pass") {
+  auto dir = std::filesystem::temp_directory_path() / ("hash-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = dir / "out.bin";
+  {
+    evidence::file_sink file(path);
+    evidence::hashing_sink hasher(&file);
+    hasher.write(io::as_bytes("ab"));
+    hasher.write(io::as_bytes("c"));
+    hasher.finish();
+    CHECK(hasher.hex_digest() == evidence::sha256::of("abc"));
+    CHECK(hasher.bytes() == 3);
+  }
+  CHECK(evidence::sha256_file(path) == evidence::sha256::of("abc"));
+  CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  // Evidence files are never overwritten.
+  CHECK_THROWS_AS(evidence::file_sink{path}, forensic::error);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("string_sink refuses bodies over its cap") {
+  io::string_sink sink(4);
+  sink.write(io::as_bytes("1234"));
+  CHECK_THROWS_AS(sink.write(io::as_bytes("5")), forensic::error);
+}
