@@ -1,7 +1,9 @@
 #include "forensic/engine/containers.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
@@ -29,6 +31,58 @@ std::string filters_query(const std::vector<std::pair<std::string, std::string>>
   nlohmann::json f = nlohmann::json::object();
   for (const auto& [key, value] : filters) f[key].push_back(value);
   return "&filters=" + url_encode(f.dump());
+}
+
+bool is_container_id(const std::string& name) {
+  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Ids a local engine has on disk, read from its state directory, so that inspects can start
+// while the list call is still being answered (dockerd serves them concurrently). Only a hint:
+// the list stays authoritative, a stale id costs one 404, and another data-root gives none.
+std::vector<std::string> local_container_ids_hint(const client& engine) {
+  std::vector<std::string> ids;
+  const endpoint& where = engine.where();
+  if (where.kind != endpoint::transport::unix_socket ||
+      (where.socket_path != "/var/run/docker.sock" && where.socket_path != "/run/docker.sock")) {
+    return ids;
+  }
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/var/lib/docker/containers", ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (is_container_id(name)) ids.push_back(std::move(name));
+  }
+  return ids;
+}
+
+std::string inspect_target(const std::string& id) { return "/containers/" + id + "/json"; }
+
+// Merges inspect documents into the summaries, fetching those the prefetch did not cover.
+void enrich_with_inspects(client& engine, std::vector<container>& out,
+                          std::unordered_map<std::string, nlohmann::json>& inspected) {
+  std::vector<std::string> missing;
+  for (const auto& c : out) {
+    if (!inspected.count(c.id)) missing.push_back(inspect_target(c.id));
+  }
+  auto fetched = engine.get_json_batch(missing, 8);
+  for (std::size_t i = 0; i < missing.size(); ++i) {
+    // A container removed between the list and its inspect keeps its summary.
+    if (fetched[i].failure) continue;
+    std::string id = fetched[i].body.value("Id", "");
+    inspected[id] = std::move(fetched[i].body);
+  }
+  for (auto& c : out) {
+    auto it = inspected.find(c.id);
+    if (it == inspected.end()) continue;
+    container full = parse_container_inspect(it->second);
+    full.status = c.status;
+    if (!c.names.empty()) full.names = c.names;
+    if (full.image.empty()) full.image = c.image;
+    c = std::move(full);
+  }
 }
 
 }  // namespace
@@ -79,9 +133,15 @@ std::vector<std::string> container::risk_flags() const {
 }
 
 std::vector<container> list_containers(client& engine, const list_options& options) {
-  const std::string target = std::string("/containers/json?all=") + (options.all ? "1" : "0") +
-                             filters_query(options.filters);
-  const nlohmann::json list = engine.get_json(target);
+  std::vector<std::string> targets{std::string("/containers/json?all=") +
+                                   (options.all ? "1" : "0") + filters_query(options.filters)};
+  if (options.inspect && options.filters.empty()) {
+    for (auto& id : local_container_ids_hint(engine)) targets.push_back(inspect_target(id));
+  }
+  // One batch: the list call and the prefetched inspects are answered concurrently.
+  auto results = engine.get_json_batch(targets, 8);
+  if (results[0].failure) throw *results[0].failure;
+  const nlohmann::json& list = results[0].body;
   if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
 
   std::vector<container> out;
@@ -89,19 +149,13 @@ std::vector<container> list_containers(client& engine, const list_options& optio
   for (const auto& item : list) out.push_back(parse_container_summary(item));
   if (!options.inspect || out.empty()) return out;
 
-  std::vector<std::string> targets;
-  targets.reserve(out.size());
-  for (const auto& c : out) targets.push_back("/containers/" + c.id + "/json");
-  auto inspected = engine.get_json_batch(targets);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    // A container removed between the list and its inspect keeps its summary.
-    if (inspected[i].failure) continue;
-    container full = parse_container_inspect(inspected[i].body);
-    full.status = out[i].status;
-    full.names = out[i].names.empty() ? full.names : out[i].names;
-    if (full.image.empty()) full.image = out[i].image;
-    out[i] = std::move(full);
+  std::unordered_map<std::string, nlohmann::json> inspected;
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    if (results[i].failure) continue;
+    std::string id = results[i].body.value("Id", "");
+    inspected.emplace(std::move(id), std::move(results[i].body));
   }
+  enrich_with_inspects(engine, out, inspected);
   return out;
 }
 
