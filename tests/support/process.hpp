@@ -22,4 +22,21 @@ std::string tool(const std::string& name);
 // Runs a built tool with arguments.
 command_result run_tool(const std::string& name, const std::vector<std::string>& args);
 
+// A process running in the background for the length of a test; killed (SIGTERM, then
+// SIGKILL) and reaped by the destructor.
+class background_process {
+ public:
+  explicit background_process(const std::vector<std::string>& argv);
+  ~background_process();
+  background_process(const background_process&) = delete;
+  background_process& operator=(const background_process&) = delete;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_loopback_port();
+
 }  // namespace forensic::testing
