@@ -1,0 +1,144 @@
+// The capture filter helpers, the stop reasons' names and the JSON form of a result.
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+
+#include <charconv>
+#include <memory>
+
+#include "forensic/capture/session.hpp"
+#include "forensic/error.hpp"
+
+namespace forensic::capture {
+namespace {
+
+bool is_address(const std::string& text) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+// "ADDR" -> "host ADDR"; "ADDR/LEN" -> "net ADDR/LEN"; anything else is refused, so that
+// --peer can't carry filter syntax.
+std::string peer_primitive(const std::string& peer) {
+  const auto slash = peer.find('/');
+  if (slash == std::string::npos) {
+    if (is_address(peer)) return "host " + peer;
+  } else {
+    const std::string addr = peer.substr(0, slash), len = peer.substr(slash + 1);
+    int bits = -1;
+    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), bits);
+    const int max = addr.find(':') == std::string::npos ? 32 : 128;
+    if (is_address(addr) && ec == std::errc() && end == len.data() + len.size() && bits >= 0 &&
+        bits <= max) {
+      return "net " + peer;
+    }
+  }
+  throw error(errc::invalid_argument,
+              "peer '" + peer + "' is not an IP address or network (e.g. 172.18.0.3, fd00::3, "
+                                "10.0.0.0/8)");
+}
+
+}  // namespace
+
+std::string build_filter(const std::string& filter, const std::vector<std::string>& peers,
+                         const std::vector<int>& ports) {
+  std::vector<std::string> parts;
+  if (!peers.empty()) {
+    std::string p;
+    for (const auto& peer : peers) p += (p.empty() ? "" : " or ") + peer_primitive(peer);
+    parts.push_back(p);
+  }
+  if (!ports.empty()) {
+    std::string p;
+    for (int port : ports) {
+      if (port < 1 || port > 65535) {
+        throw error(errc::invalid_argument,
+                    "port " + std::to_string(port) + " is out of range (1-65535)");
+      }
+      p += (p.empty() ? "port " : " or port ") + std::to_string(port);
+    }
+    parts.push_back(p);
+  }
+  if (!filter.empty()) parts.push_back(filter);
+  if (parts.size() == 1) return parts.front();
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "(" : " and (") + p + ")";
+  return out;
+}
+
+void check_filter(const std::string& filter) {
+  if (filter.empty()) return;
+  std::unique_ptr<pcap_t, decltype(&pcap_close)> dead(pcap_open_dead(DLT_EN10MB, 262144),
+                                                      &pcap_close);
+  if (!dead) throw error(errc::pcap, "libpcap could not create a filter compiler");
+  struct bpf_program program {};
+  if (pcap_compile(dead.get(), &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    throw error(errc::invalid_argument,
+                "bad capture filter '" + filter + "': " + pcap_geterr(dead.get()));
+  }
+  pcap_freecode(&program);
+}
+
+const char* stop_reason_name(stop_reason r) noexcept {
+  switch (r) {
+    case stop_reason::duration: return "duration";
+    case stop_reason::packet_count: return "packet_count";
+    case stop_reason::byte_count: return "byte_count";
+    case stop_reason::total_bytes_cap: return "total_bytes_cap";
+    case stop_reason::disk_space: return "disk_space";
+    case stop_reason::interrupted: return "interrupted";
+    case stop_reason::interfaces_gone: return "interfaces_gone";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms.count() % 1000));
+  return text;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const capture_result& r) {
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : r.files) {
+    files.push_back({{"path", f.path.string()},
+                     {"sha256", f.sha256},
+                     {"sha256_file", f.sha256_path.string()},
+                     {"bytes", f.bytes},
+                     {"packets", f.packets}});
+  }
+  nlohmann::json interfaces = nlohmann::json::array();
+  for (const auto& i : r.interfaces) {
+    interfaces.push_back({{"name", i.name},
+                          {"description", i.description},
+                          {"link_type", i.link_type},
+                          {"link_type_name", i.link_type_name},
+                          {"captured", i.captured},
+                          {"received", i.received},
+                          {"dropped_by_kernel", i.dropped_by_kernel},
+                          {"dropped_by_interface", i.dropped_by_interface},
+                          {"vanished", i.vanished}});
+  }
+  return {{"schema", "forensic.capture/1"},
+          {"filter", r.filter},
+          {"started", rfc3339(r.started)},
+          {"finished", rfc3339(r.finished)},
+          {"stop_reason", stop_reason_name(r.reason)},
+          {"message", r.message},
+          {"packets", r.packets},
+          {"bytes", r.bytes},
+          {"files", files},
+          {"interfaces", interfaces}};
+}
+
+}  // namespace forensic::capture

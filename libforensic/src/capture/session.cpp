@@ -1,0 +1,355 @@
+#include "forensic/capture/session.hpp"
+
+#include <poll.h>
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "capture/live_interface.hpp"
+#include "capture/output.hpp"
+#include "forensic/error.hpp"
+#include "forensic/version.hpp"
+
+namespace forensic::capture {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr auto tick_interval = std::chrono::milliseconds(100);
+
+std::chrono::nanoseconds now_since_epoch() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+section_info describe_host(const std::string& comment) {
+  section_info s;
+  s.comment = comment;
+  struct utsname u {};
+  if (::uname(&u) == 0) {
+    s.hardware = u.machine;
+    s.os = std::string(u.sysname) + " " + u.release;
+  }
+  s.application = std::string("libforensic ") + forensic::version_string;
+  return s;
+}
+
+}  // namespace
+
+struct capture_session::impl {
+  capture_options options;
+  std::vector<detail::live_interface> live;
+  std::vector<interface_stats> stats;
+  std::vector<detail::live_counters> last_counters;
+  std::unique_ptr<detail::capture_output> output;
+  std::thread thread;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> finished{false};
+  std::atomic<std::uint64_t> packets{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::optional<stop_reason> reason;
+  std::string message;
+  std::exception_ptr failure;
+  capture_result result;
+  bool collected = false;
+  std::size_t current_interface = 0;
+  std::chrono::nanoseconds started_ns{0};
+
+  void open_all();
+  void loop();
+  void drain(bool all);
+  void on_packet(const detail::raw_packet& p);
+  void interface_failed(std::size_t i);
+  void refresh_counters();
+  void conclude();
+  void stop_with(stop_reason r, std::string text) {
+    if (!reason) {
+      reason = r;
+      message = std::move(text);
+    }
+  }
+};
+
+void capture_session::impl::open_all() {
+  if (options.interfaces.empty()) {
+    throw error(errc::invalid_argument, "no interface to capture on");
+  }
+  if (options.snaplen <= 0) throw error(errc::invalid_argument, "snaplen must be positive");
+  detail::live_settings s;
+  s.snaplen = options.snaplen;
+  s.promiscuous = options.promiscuous;
+  s.buffer_bytes = options.buffer_bytes;
+  s.immediate = options.immediate;
+  s.batch_timeout = options.batch_timeout;
+  s.filter = options.bpf_filter;
+  std::vector<interface_description> descriptions;
+  for (const auto& i : options.interfaces) {
+    live.emplace_back(i.name, s);
+    interface_stats st;
+    st.name = i.name;
+    st.description = i.description;
+    st.link_type = live.back().link_type();
+    st.link_type_name = live.back().link_type_name();
+    stats.push_back(st);
+    interface_description d;
+    d.name = i.name;
+    d.description = i.description;
+    d.filter = options.bpf_filter;
+    d.link_type = st.link_type;
+    d.snaplen = static_cast<std::uint32_t>(options.snaplen);
+    descriptions.push_back(d);
+  }
+  last_counters.resize(live.size());
+  if (!options.output.empty()) {
+    detail::output_settings o;
+    o.output = options.output;
+    o.format = options.format;
+    o.rotate_bytes = options.rotate_bytes;
+    o.rotate_seconds = options.rotate_seconds;
+    o.max_total_bytes = options.max_total_bytes;
+    o.min_free_bytes = options.min_free_bytes;
+    o.section = describe_host(options.comment);
+    o.on_file = options.on_file;
+    output = std::make_unique<detail::capture_output>(o, std::move(descriptions));
+  }
+}
+
+void capture_session::impl::on_packet(const detail::raw_packet& p) {
+  if (reason) {
+    live[current_interface].break_loop();
+    return;
+  }
+  if (options.max_packets && packets.load() >= *options.max_packets) {
+    stop_with(stop_reason::packet_count,
+              "packet count of " + std::to_string(*options.max_packets) + " reached");
+    live[current_interface].break_loop();
+    return;
+  }
+  if (options.max_bytes && bytes.load() + p.data.size() > *options.max_bytes) {
+    stop_with(stop_reason::byte_count,
+              "byte limit of " + std::to_string(*options.max_bytes) + " reached");
+    live[current_interface].break_loop();
+    return;
+  }
+  if (output) {
+    auto stop = output->write(static_cast<std::uint32_t>(current_interface), p.timestamp, p.data,
+                              p.original_length);
+    if (stop) {
+      stop_with(stop->reason, stop->message);
+      live[current_interface].break_loop();
+      return;
+    }
+  }
+  ++stats[current_interface].captured;
+  packets.fetch_add(1);
+  bytes.fetch_add(p.data.size());
+  if (options.on_packet) {
+    packet_view v;
+    v.interface_index = current_interface;
+    v.timestamp = p.timestamp;
+    v.original_length = p.original_length;
+    v.link_type = stats[current_interface].link_type;
+    v.data = p.data;
+    options.on_packet(v);
+  }
+  if (options.max_packets && packets.load() >= *options.max_packets) {
+    stop_with(stop_reason::packet_count,
+              "packet count of " + std::to_string(*options.max_packets) + " reached");
+    live[current_interface].break_loop();
+  }
+}
+
+void capture_session::impl::interface_failed(std::size_t i) {
+  // The usual cause: the container stopped and its veth was deleted. The packets read so far
+  // stay in the file; the others go on.
+  refresh_counters();
+  stats[i].vanished = true;
+  live[i].close();
+  bool any = false;
+  for (const auto& l : live) any = any || l.open();
+  if (!any) stop_with(stop_reason::interfaces_gone, "every interface went away (last: " +
+                                                        live[i].name() + ": " + live[i].failure() +
+                                                        ")");
+}
+
+void capture_session::impl::refresh_counters() {
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    detail::live_counters c;
+    if (live[i].counters(c)) last_counters[i] = c;
+  }
+}
+
+void capture_session::impl::drain(bool all) {
+  auto trampoline = [](void* self, const detail::raw_packet& p) {
+    static_cast<impl*>(self)->on_packet(p);
+  };
+  for (std::size_t i = 0; i < live.size() && !reason; ++i) {
+    if (!live[i].open()) continue;
+    current_interface = i;
+    // A few buffers per turn, so that one busy interface can't starve the others.
+    for (int round = 0; round < (all ? 1000 : 8) && !reason; ++round) {
+      const int n = live[i].dispatch(-1, trampoline, this);
+      if (n < 0) {
+        interface_failed(i);
+        break;
+      }
+      if (n == 0) break;
+    }
+  }
+}
+
+void capture_session::impl::loop() {
+  const auto start = clock::now();
+  std::optional<clock::time_point> deadline;
+  if (options.duration) deadline = start + *options.duration;
+  auto last_tick = start;
+  auto last_counters_at = start;
+  std::vector<pollfd> fds(live.size());
+  while (!reason) {
+    if (stop_requested.load() || (options.stop_flag && options.stop_flag->load())) {
+      stop_with(stop_reason::interrupted, "interrupted");
+      break;
+    }
+    auto now = clock::now();
+    if (deadline && now >= *deadline) {
+      char text[64];
+      std::snprintf(text, sizeof text, "duration of %g s elapsed",
+                    static_cast<double>(options.duration->count()) / 1000.0);
+      stop_with(stop_reason::duration, text);
+      break;
+    }
+    auto wait = tick_interval;
+    if (deadline) {
+      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                *deadline - now + std::chrono::milliseconds(1)));
+    }
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      fds[i] = {live[i].open() ? live[i].selectable_fd() : -1, POLLIN, 0};
+    }
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+    if (ready < 0 && errno != EINTR) throw_errno("poll on the capture handles", errno);
+    // Dispatch everything after any wake-up: with TPACKET_V3 a retired block may be ready
+    // without the socket having been reported readable to this poll.
+    drain(false);
+    now = clock::now();
+    if (now - last_tick >= tick_interval) {
+      last_tick = now;
+      if (output && !reason) {
+        if (auto stop = output->tick()) stop_with(stop->reason, stop->message);
+      }
+    }
+    if (now - last_counters_at >= std::chrono::seconds(1)) {
+      last_counters_at = now;
+      refresh_counters();
+    }
+  }
+  // Stopped by time or by request: the kernel may still hold a partly filled block that it
+  // hands over only when its timeout retires it; wait that long so that every packet counted
+  // by the kernel is in the file.
+  if (*reason == stop_reason::interrupted || *reason == stop_reason::duration ||
+      *reason == stop_reason::interfaces_gone) {
+    const auto until = clock::now() + options.batch_timeout + std::chrono::milliseconds(50);
+    const auto saved = reason;
+    reason.reset();
+    while (clock::now() < until && !reason) {
+      std::vector<pollfd> fds2;
+      for (auto& l : live) {
+        if (l.open()) fds2.push_back({l.selectable_fd(), POLLIN, 0});
+      }
+      if (fds2.empty()) break;
+      ::poll(fds2.data(), fds2.size(), 20);
+      drain(true);
+    }
+    if (!reason) reason = saved;
+    else message += " (while finishing after: " + std::string(stop_reason_name(*saved)) + ")";
+  }
+}
+
+void capture_session::impl::conclude() {
+  refresh_counters();
+  const auto end_ns = now_since_epoch();
+  std::vector<interface_counters> isb;
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    stats[i].received = last_counters[i].received;
+    stats[i].dropped_by_kernel = last_counters[i].dropped_by_kernel;
+    stats[i].dropped_by_interface = last_counters[i].dropped_by_interface;
+    interface_counters c;
+    c.start = started_ns;
+    c.end = end_ns;
+    c.received = stats[i].received;
+    c.dropped_by_kernel = stats[i].dropped_by_kernel;
+    c.dropped_by_interface = stats[i].dropped_by_interface;
+    c.delivered = stats[i].captured;
+    isb.push_back(c);
+  }
+  for (auto& l : live) l.close();
+  if (output) result.files = output->finish(isb);
+  result.interfaces = stats;
+  result.reason = reason.value_or(stop_reason::interrupted);
+  result.message = message;
+  result.packets = packets.load();
+  result.bytes = bytes.load();
+  result.finished = std::chrono::system_clock::now();
+}
+
+capture_session::capture_session(capture_options options) : impl_(std::make_unique<impl>()) {
+  impl_->options = std::move(options);
+}
+
+capture_session::~capture_session() {
+  if (impl_ && impl_->thread.joinable()) {
+    impl_->stop_requested = true;
+    impl_->thread.join();
+  }
+}
+
+void capture_session::start() {
+  auto& d = *impl_;
+  if (d.thread.joinable() || d.collected) throw error(errc::conflict, "capture already started");
+  d.result.filter = d.options.bpf_filter;
+  d.result.started = std::chrono::system_clock::now();
+  d.started_ns = now_since_epoch();
+  d.open_all();
+  d.thread = std::thread([&d] {
+    try {
+      d.loop();
+      d.conclude();
+    } catch (...) {
+      d.failure = std::current_exception();
+      for (auto& l : d.live) l.close();
+      if (d.output) {
+        d.output->abandon();
+        d.result.files = d.output->files();
+      }
+    }
+    d.finished = true;
+  });
+}
+
+bool capture_session::done() const noexcept { return impl_->finished.load(); }
+
+capture_result capture_session::wait() {
+  auto& d = *impl_;
+  if (d.thread.joinable()) d.thread.join();
+  d.collected = true;
+  if (d.failure) std::rethrow_exception(d.failure);
+  return d.result;
+}
+
+capture_result capture_session::stop() {
+  impl_->stop_requested = true;
+  return wait();
+}
+
+std::uint64_t capture_session::packets() const noexcept { return impl_->packets.load(); }
+std::uint64_t capture_session::bytes() const noexcept { return impl_->bytes.load(); }
+
+capture_result run_capture(const capture_options& options) {
+  capture_session s(options);
+  s.start();
+  return s.wait();
+}
+
+}  // namespace forensic::capture

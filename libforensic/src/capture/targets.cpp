@@ -1,0 +1,113 @@
+#include "forensic/capture/targets.hpp"
+
+#include <net/if.h>
+
+#include <filesystem>
+#include <map>
+
+#include "capture/bridge_naming.hpp"
+#include "forensic/engine/client.hpp"
+#include "forensic/engine/containers.hpp"
+#include "forensic/error.hpp"
+#include "forensic/net/links.hpp"
+
+namespace forensic::capture {
+namespace {
+
+namespace fs = std::filesystem;
+
+// bridge device -> network name, for every bridge-driver network (one engine call).
+std::map<std::string, std::string> networks_by_bridge(engine::client& engine) {
+  std::map<std::string, std::string> out;
+  const auto list = engine.get_json("/networks?filters=" +
+                                    engine::url_encode(R"({"driver":["bridge"]})"));
+  if (!list.is_array()) return out;
+  for (const auto& n : list) out[detail::bridge_name_of(n)] = n.value("Name", "");
+  return out;
+}
+
+// The bridge a host interface is enslaved to: /sys/class/net/<if>/master -> ../<bridge>.
+std::string master_of(const std::string& name) {
+  std::error_code ec;
+  const auto target = fs::read_symlink(fs::path("/sys/class/net") / name / "master", ec);
+  return ec ? std::string() : target.filename().string();
+}
+
+bool interface_exists(const std::string& name) {
+  return !name.empty() && name.size() < IF_NAMESIZE && name.find('/') == std::string::npos &&
+         ::if_nametoindex(name.c_str()) != 0;
+}
+
+}  // namespace
+
+std::vector<capture_interface> container_interfaces(engine::client& engine,
+                                                    std::string_view container) {
+  const auto veths = net::host_interfaces_of(engine, container);
+  const auto c = engine::inspect_container(engine, container);
+  std::map<std::string, std::string> networks;
+  try {
+    networks = networks_by_bridge(engine);
+  } catch (const error&) {
+    // Descriptions lose the network name; the capture itself does not need it.
+  }
+  std::vector<capture_interface> out;
+  for (const auto& v : veths) {
+    capture_interface i{v, "host veth of container " + c.name() + " (" + c.short_id() + ")"};
+    const std::string bridge = master_of(v);
+    auto it = networks.find(bridge);
+    if (it != networks.end()) i.description += " on network " + it->second;
+    if (!bridge.empty()) i.description += ", bridge " + bridge;
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+capture_interface network_interface(engine::client& engine, std::string_view network) {
+  const std::string bridge = net::bridge_of_network(engine, network);
+  return {bridge, "bridge " + bridge + " of Docker network " + std::string(network)};
+}
+
+std::vector<capture_interface> all_bridge_interfaces(engine::client* engine) {
+  std::map<std::string, std::string> networks;
+  if (engine) {
+    try {
+      networks = networks_by_bridge(*engine);
+    } catch (const error&) {
+    }
+  }
+  std::vector<capture_interface> out;
+  for (const auto& b : net::docker_bridges(engine)) {
+    auto it = networks.find(b);
+    out.push_back({b, it != networks.end() ? "bridge " + b + " of Docker network " + it->second
+                                           : "Docker bridge " + b});
+  }
+  if (out.empty()) throw error(errc::not_found, "no Docker bridge on this host");
+  return out;
+}
+
+capture_interface named_interface(engine::client* engine, const std::string& name) {
+  if (name == "any") return {name, "all interfaces of the host (cooked link layer)"};
+  if (!interface_exists(name)) {
+    throw error(errc::not_found, "no interface named '" + name + "' on this host");
+  }
+  capture_interface i{name, ""};
+  std::map<std::string, std::string> networks;
+  if (engine) {
+    try {
+      networks = networks_by_bridge(*engine);
+    } catch (const error&) {
+    }
+  }
+  if (detail::is_host_bridge(name)) {
+    auto it = networks.find(name);
+    i.description = it != networks.end() ? "bridge " + name + " of Docker network " + it->second
+                                         : "bridge " + name;
+  } else if (const std::string bridge = master_of(name); !bridge.empty()) {
+    auto it = networks.find(bridge);
+    i.description = "port of bridge " + bridge;
+    if (it != networks.end()) i.description += " (Docker network " + it->second + ")";
+  }
+  return i;
+}
+
+}  // namespace forensic::capture
