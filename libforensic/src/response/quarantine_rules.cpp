@@ -1,0 +1,292 @@
+#include "response/quarantine_rules.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "forensic/error.hpp"
+
+namespace forensic::response::detail {
+namespace {
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    out.push_back(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+// The value after "--comment ", unquoting iptables-save's "..." form.
+std::string comment_of(std::string_view line) {
+  auto at = line.find("--comment ");
+  if (at == std::string_view::npos) return {};
+  line.remove_prefix(at + 10);
+  if (!line.empty() && line.front() == '"') {
+    std::string out;
+    for (std::size_t i = 1; i < line.size(); ++i) {
+      if (line[i] == '\\' && i + 1 < line.size()) {
+        out += line[++i];
+      } else if (line[i] == '"') {
+        break;
+      } else {
+        out += line[i];
+      }
+    }
+    return out;
+  }
+  return std::string(line.substr(0, line.find(' ')));
+}
+
+std::string chain_of(std::string_view line) {  // "-A CHAIN ..." -> CHAIN
+  line.remove_prefix(3);
+  return std::string(line.substr(0, line.find(' ')));
+}
+
+bool has_docker_chain(const std::optional<std::string>& save) {
+  if (!save) return false;
+  for (auto l : lines_of(*save)) {
+    if (l.starts_with(":DOCKER ") || l.starts_with(":DOCKER-USER ")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void validate_case_id(std::string_view case_id) {
+  bool ok = !case_id.empty() && case_id.size() <= 64;
+  for (char c : case_id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      ok = false;
+  }
+  if (!ok) {
+    throw error(errc::invalid_argument,
+                "case id '" + std::string(case_id) + "' must be 1-64 of [A-Za-z0-9._-]");
+  }
+}
+
+std::string quarantine_tag(std::string_view container_id, std::string_view case_id) {
+  return std::string(tag_prefix) + std::string(container_id.substr(0, 12)) + ":" +
+         std::string(case_id);
+}
+
+int address_family(std::string_view text) {
+  auto slash = text.find('/');
+  std::string addr(text.substr(0, slash));
+  unsigned char buf[16];
+  int family = 0, max_prefix = 0;
+  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) {
+    family = 4, max_prefix = 32;
+  } else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
+    family = 6, max_prefix = 128;
+  } else {
+    return 0;
+  }
+  if (slash != std::string_view::npos) {
+    auto p = text.substr(slash + 1);
+    int prefix = -1;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
+    if (ec != std::errc{} || end != p.data() + p.size() || prefix < 0 || prefix > max_prefix) {
+      return 0;
+    }
+  }
+  return family;
+}
+
+chain_facts read_chain_facts(std::string_view filter_save) {
+  chain_facts f;
+  bool seen_forward_rule = false;
+  for (auto l : lines_of(filter_save)) {
+    if (l.starts_with(":DOCKER-USER ")) f.docker_user_exists = f.docker_chains = true;
+    if (l.starts_with(":DOCKER ")) f.docker_chains = true;
+    if (l.starts_with("-A FORWARD ") && !seen_forward_rule) {
+      seen_forward_rule = true;
+      f.docker_user_jump_first = l.ends_with(" -j DOCKER-USER");
+    }
+  }
+  return f;
+}
+
+std::vector<tagged_rule> find_tagged_rules(std::string_view filter_save, std::string_view id12) {
+  std::vector<tagged_rule> out;
+  for (auto l : lines_of(filter_save)) {
+    if (!l.starts_with("-A ")) continue;
+    std::string tag = comment_of(l);
+    if (!tag.starts_with(tag_prefix)) continue;
+    tagged_rule r;
+    r.chain = chain_of(l);
+    r.line = std::string(l);
+    if (tag == jump_tag) {
+      if (!id12.empty()) continue;
+      r.jump = true;
+    } else {
+      std::string_view rest = std::string_view(tag).substr(tag_prefix.size());
+      auto colon = rest.find(':');
+      r.container_id12 = std::string(rest.substr(0, colon));
+      if (colon != std::string_view::npos) r.case_id = std::string(rest.substr(colon + 1));
+      if (!id12.empty() && r.container_id12 != id12.substr(0, 12)) continue;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::string> quarantine_rule_lines(const quarantine_target& target,
+                                               const std::vector<std::string>& allow,
+                                               std::string_view case_id, int family) {
+  const std::string mark = " -m comment --comment " + quarantine_tag(target.container_id, case_id);
+  std::vector<std::string> addrs, allowed;
+  for (const auto& a : target.addresses) {
+    if (address_family(a) == family) addrs.push_back(a);
+  }
+  for (const auto& a : allow) {
+    if (address_family(a) == family) allowed.push_back(a);
+  }
+  std::vector<std::string> out;
+  int pos_user = 1, pos_in = 1, pos_out = 1;
+  auto user = [&](const std::string& spec, const char* target_name) {
+    out.push_back("-I DOCKER-USER " + std::to_string(pos_user++) + " " + spec + mark + " -j " +
+                  target_name);
+  };
+  auto input = [&](const std::string& spec, const char* target_name) {
+    out.push_back("-I INPUT " + std::to_string(pos_in++) + " " + spec + mark + " -j " +
+                  target_name);
+  };
+  auto output = [&](const std::string& spec, const char* target_name) {
+    out.push_back("-I OUTPUT " + std::to_string(pos_out++) + " " + spec + mark + " -j " +
+                  target_name);
+  };
+  // Allowed paths first: RETURN hands them back to Docker's own rules (no more than Docker
+  // would allow); ACCEPT in INPUT/OUTPUT, where RETURN would mean the chain policy.
+  for (const auto& l : allowed) {
+    for (const auto& v : target.host_veths) {
+      user("-m physdev --physdev-in " + v + " -d " + l, "RETURN");
+      input("-m physdev --physdev-in " + v + " -d " + l, "ACCEPT");
+    }
+    for (const auto& a : addrs) {
+      user("-s " + l + " -d " + a, "RETURN");
+      user("-s " + a + " -d " + l, "RETURN");
+      input("-s " + a + " -d " + l, "ACCEPT");
+      output("-s " + l + " -d " + a, "ACCEPT");
+    }
+  }
+  // The veth catches everything the container sends, whatever source address it forges;
+  // physdev-out only knows the port for bridged packets, so routed ones are caught by address.
+  for (const auto& v : target.host_veths) {
+    user("-m physdev --physdev-in " + v, "DROP");
+    user("-m physdev --physdev-out " + v + " --physdev-is-bridged", "DROP");
+    input("-m physdev --physdev-in " + v, "DROP");
+  }
+  for (const auto& a : addrs) {
+    user("-s " + a, "DROP");
+    user("-d " + a, "DROP");
+    input("-s " + a, "DROP");
+    output("-d " + a, "DROP");
+  }
+  return out;
+}
+
+std::string restore_script(const chain_facts& facts, const std::vector<tagged_rule>& replace,
+                           const std::vector<std::string>& lines) {
+  std::string s = "*filter\n";
+  // Declaring an existing chain under --noflush would flush it: only declare a missing one.
+  if (!facts.docker_user_exists) s += ":DOCKER-USER - [0:0]\n";
+  if (!facts.docker_user_jump_first) {
+    s += "-I FORWARD 1 -m comment --comment " + std::string(jump_tag) + " -j DOCKER-USER\n";
+  }
+  for (const auto& r : replace) s += "-D" + r.line.substr(2) + "\n";
+  for (const auto& l : lines) s += l + "\n";
+  s += "COMMIT\n";
+  return s;
+}
+
+std::string removal_script(std::string_view filter_save, const std::vector<tagged_rule>& rules) {
+  if (rules.empty()) return {};
+  std::string s = "*filter\n";
+  for (const auto& r : rules) s += "-D" + r.line.substr(2) + "\n";
+  auto all = find_tagged_rules(filter_save);
+  auto is_removed = [&](const tagged_rule& t) {
+    return std::any_of(rules.begin(), rules.end(), [&](const auto& r) { return r.line == t.line; });
+  };
+  bool others_remain =
+      std::any_of(all.begin(), all.end(), [&](const auto& t) { return !t.jump && !is_removed(t); });
+  if (!others_remain) {
+    bool foreign_jump = false;
+    int user_rules_left = 0;
+    for (auto l : lines_of(filter_save)) {
+      if (!l.starts_with("-A ")) continue;
+      bool ours = comment_of(l).starts_with(tag_prefix);
+      if (l.ends_with(" -j DOCKER-USER") && !ours) foreign_jump = true;
+      if (l.starts_with("-A DOCKER-USER ") && !ours) ++user_rules_left;
+    }
+    for (const auto& t : all) {
+      if (t.jump) s += "-D" + t.line.substr(2) + "\n";
+    }
+    if (!foreign_jump && user_rules_left == 0 &&
+        filter_save.find(":DOCKER-USER ") != std::string_view::npos) {
+      s += "-X DOCKER-USER\n";
+    }
+  }
+  s += "COMMIT\n";
+  return s;
+}
+
+firewall_kind choose_backend(const backend_evidence& e, std::string* reason) {
+  auto say = [&](const std::string& why) {
+    if (reason) *reason = why;
+  };
+  if (has_docker_chain(e.legacy_filter) && e.legacy_restore) {
+    say("Docker's chains are in the legacy iptables filter table");
+    return firewall_kind::iptables_legacy;
+  }
+  if (has_docker_chain(e.nft_filter) && e.nft_restore) {
+    say("Docker's chains are in the iptables-nft filter table");
+    return firewall_kind::iptables_nft;
+  }
+  say(e.tc ? "no Docker chain in any iptables backend (the engine manages nftables itself, or "
+             "runs with --iptables=false): tc drop on the host veth"
+           : "no Docker chain in any iptables backend and no tc binary");
+  return firewall_kind::tc;
+}
+
+std::string tc_cookie(std::string_view container_id) {
+  std::string id12(container_id.substr(0, 12));
+  for (char c : id12) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      throw error(errc::invalid_argument, "container id '" + id12 + "' is not hexadecimal");
+    }
+  }
+  return "466f72656e736963" + id12;  // "Forensic" in ASCII, then the id12
+}
+
+std::vector<std::vector<std::string>> tc_quarantine_commands(std::string_view veth,
+                                                             std::string_view container_id,
+                                                             const std::vector<std::string>& allow,
+                                                             bool add_clsact) {
+  const std::string v(veth), cookie = tc_cookie(container_id);
+  std::vector<std::vector<std::string>> out;
+  if (add_clsact) out.push_back({"qdisc", "add", "dev", v, "clsact"});
+  int pref = 49100;
+  for (const auto& a : allow) {
+    const int fam = address_family(a);
+    if (fam == 0) continue;
+    const std::string proto = fam == 4 ? "ip" : "ipv6", p = std::to_string(pref++);
+    // ingress of the host veth = what the container sends.
+    out.push_back({"filter", "add", "dev", v, "ingress", "pref", p, "protocol", proto, "flower",
+                   "dst_ip", a, "action", "pass", "cookie", cookie});
+    out.push_back({"filter", "add", "dev", v, "egress", "pref", p, "protocol", proto, "flower",
+                   "src_ip", a, "action", "pass", "cookie", cookie});
+  }
+  for (const char* dir : {"ingress", "egress"}) {
+    out.push_back({"filter", "add", "dev", v, dir, "pref", "49199", "protocol", "all", "matchall",
+                   "action", "drop", "cookie", cookie});
+  }
+  return out;
+}
+
+}  // namespace forensic::response::detail

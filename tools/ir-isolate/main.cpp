@@ -1,0 +1,164 @@
+// ir-isolate: cut a suspect container off (or let it go again) without destroying evidence.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/table.hpp"
+#include "cli/tool.hpp"
+#include "forensic/response/isolator.hpp"
+#include "forensic/text/terminal.hpp"
+
+namespace {
+
+using namespace forensic;
+
+const cli::tool_info info{
+    "ir-isolate",
+    "ir-isolate <container> [--case ID] [--mode network|pause|disconnect] [--allow ADDR]...\n"
+    "             [--dry-run] [--json] [--backend auto|iptables-legacy|iptables-nft|tc]\n"
+    "  ir-isolate <container> --release [--dry-run] [--json]\n"
+    "  ir-isolate --list [--json]",
+    "  Isolates a container as responders do, choosing what to preserve:\n\n"
+    "  network (default)  Quarantine rules in the DOCKER-USER chain (created if missing; Docker\n"
+    "      jumps there before its own rules), plus INPUT and OUTPUT so the container cannot\n"
+    "      reach the host itself, matching its host veth(s) and its addresses, both directions,\n"
+    "      IPv4 and IPv6, each tagged \"forensic-quarantine:<id12>:<case>\". The container keeps\n"
+    "      running: memory, processes and open sockets survive for collection, and a capture on\n"
+    "      its veth still sees what it tries to send (unanswered). Applied with\n"
+    "      iptables-restore --noflush, one transaction per family; a failure leaves nothing\n"
+    "      applied. The backend is detected (the iptables-legacy or iptables-nft table holding\n"
+    "      Docker's chains); where none does (an engine writing nftables itself, or\n"
+    "      --iptables=false) the fallback is a tc clsact drop on the host veth. Limits: DNS\n"
+    "      lookups through Docker's embedded resolver (127.0.0.11) are made by dockerd on the\n"
+    "      host's behalf and are not stopped; ARP stays possible on the bridge.\n\n"
+    "  pause  The engine's freeze (cgroup freezer). Nothing runs, so nothing more happens and\n"
+    "      memory is kept as it is; but the kernel still answers TCP for the container's\n"
+    "      sockets (handshakes to its listeners complete), the attacker sees the stall, and\n"
+    "      you no longer observe behaviour. Collection of /proc and files works while paused.\n\n"
+    "  disconnect  The engine's network disconnect from every network. Simple and complete,\n"
+    "      but it destroys evidence: the veth, its addresses and routes go away, open sockets\n"
+    "      fail, conntrack entries age out, and capture on the veth is no longer possible.\n"
+    "      Reconnected on --release with the same aliases (and addresses, where the network's\n"
+    "      subnet was user-configured).\n\n"
+    "  Stopping or killing a container is not offered: it loses memory and process state.\n"
+    "  --release undoes exactly what ir-isolate did (rules found by their tags, the recorded\n"
+    "  pause or disconnect); --list shows what is quarantined now. State is recorded in\n"
+    "  /run/forensic/quarantine.\n",
+    "JSON OUTPUT\n"
+    "  {\"schema\": \"forensic.isolate/1\", \"result\": {container_id, container_name, mode,\n"
+    "  backend, changed, dry_run, commands, notes}} or, for --list,\n"
+    "  {\"schema\": \"forensic.isolate/1\", \"quarantined\": [{container_id, container_name, "
+    "case,\n"
+    "  mode, backend, host_veths, rules, since}]}.\n\n"
+    "EXAMPLES\n"
+    "  ir-isolate web-1 --case IR-2026-042 --allow 192.0.2.10\n"
+    "  ir-isolate web-1 --dry-run\n"
+    "  ir-isolate web-1 --mode pause --case IR-2026-042\n"
+    "  ir-isolate --list\n"
+    "  ir-isolate web-1 --release\n"};
+
+void print_result(const response::isolation_result& r, bool release) {
+  const std::string who =
+      text::escape_for_terminal(r.container_name) + " (" + r.container_id.substr(0, 12) + ")";
+  if (r.dry_run) {
+    std::cout << "# dry run: " << (release ? "release of " : "quarantine of ") << who
+              << "; nothing was changed. These are the exact commands:\n";
+    for (const auto& c : r.commands) std::cout << c << "\n";
+  } else if (!r.changed) {
+    std::cout << (release ? "not quarantined: " : "already isolated: ") << who << "\n";
+  } else if (release) {
+    std::cout << "released " << who << "\n";
+  } else {
+    std::cout << "isolated " << who << ": mode " << response::to_string(r.mode) << ", backend "
+              << r.backend << "\n";
+  }
+  for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+}
+
+void print_list(const std::vector<response::quarantine_record>& records) {
+  cli::table t({"CONTAINER", "NAME", "CASE", "MODE", "BACKEND", "SINCE", "RULES"});
+  for (const auto& r : records) {
+    t.add_row({r.container_id.substr(0, 12), r.container_name.empty() ? "-" : r.container_name,
+               r.case_id.empty() ? "-" : r.case_id, response::to_string(r.mode), r.backend,
+               r.since.empty() ? "-" : r.since, std::to_string(r.rules.size())});
+  }
+  if (t.empty()) {
+    std::cout << "nothing is quarantined by ir-isolate\n";
+  } else {
+    t.print(std::cout);
+  }
+}
+
+int run(int argc, char** argv) {
+  cli::po::options_description options("OPTIONS");
+  options.add_options()("container", cli::po::value<std::string>()->value_name("CONTAINER"),
+                        "name, id or unique id prefix")(
+      "case", cli::po::value<std::string>()->value_name("ID")->default_value("adhoc"),
+      "case identifier written into each rule's tag ([A-Za-z0-9._-], 64 at most)")(
+      "mode", cli::po::value<std::string>()->value_name("MODE")->default_value("network"),
+      "network, pause or disconnect (see DESCRIPTION)")(
+      "allow", cli::po::value<std::vector<std::string>>()->value_name("ADDR"),
+      "keep this address or CIDR reachable both ways, e.g. a forensic share (repeatable)")(
+      "release", "undo what ir-isolate did to the container")(
+      "list", "show what is quarantined now")("dry-run", "print the exact rules; change nothing")(
+      "json", "print JSON")(
+      "backend", cli::po::value<std::string>()->value_name("NAME")->default_value("auto"),
+      "firewall backend: auto, iptables-legacy, iptables-nft or tc")(
+      "state-dir",
+      cli::po::value<std::string>()->value_name("DIR")->default_value("/run/forensic/quarantine"),
+      "where quarantines are recorded");
+  cli::add_engine_options(options);
+  cli::po::positional_options_description positional;
+  positional.add("container", 1);
+  cli::po::variables_map vm;
+  if (!cli::parse_command_line(argc, argv, info, options, vm, &positional)) return cli::exit_ok;
+
+  std::optional<response::firewall_kind> forced;
+  if (vm["backend"].as<std::string>() != "auto") {
+    forced = response::parse_firewall_kind(vm["backend"].as<std::string>());
+  }
+  const bool json = vm.count("json") > 0;
+  engine::client engine(cli::engine_options(vm));
+  response::isolator isolator(engine, forced, vm["state-dir"].as<std::string>());
+
+  if (vm.count("list")) {
+    auto records = isolator.list();
+    if (json) {
+      nlohmann::json doc = {{"schema", "forensic.isolate/1"},
+                            {"quarantined", nlohmann::json::array()}};
+      for (const auto& r : records) doc["quarantined"].push_back(response::to_json(r));
+      std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else {
+      print_list(records);
+    }
+    return cli::exit_ok;
+  }
+  if (!vm.count("container")) {
+    throw error(errc::invalid_argument, "name the container to isolate (or use --list)");
+  }
+  const auto target = response::resolve_target(engine, vm["container"].as<std::string>());
+  const bool release = vm.count("release") > 0;
+  response::isolation_result result;
+  if (release) {
+    result = isolator.release(target, vm.count("dry-run") > 0);
+  } else {
+    response::quarantine_options o;
+    o.mode = response::parse_isolation_mode(vm["mode"].as<std::string>());
+    o.case_id = vm["case"].as<std::string>();
+    if (vm.count("allow")) o.allow = vm["allow"].as<std::vector<std::string>>();
+    o.dry_run = vm.count("dry-run") > 0;
+    result = isolator.isolate(target, o);
+  }
+  if (json) {
+    nlohmann::json doc = {{"schema", "forensic.isolate/1"}, {"result", response::to_json(result)}};
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    print_result(result, release);
+  }
+  return cli::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return forensic::cli::run_tool(info, [&] { return run(argc, argv); });
+}
