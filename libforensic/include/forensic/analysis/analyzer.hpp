@@ -1,0 +1,59 @@
+#pragma once
+// Tells the analyst what happened in a container, from an evidence bundle (docs/bundle.md).
+//
+// The bundle is verified first (every file re-hashed against SHA256SUMS); a bundle that fails
+// is still analysed, but the report says so first. Every file is optional: what is missing is
+// listed, and the rest is analysed. Container content is read as data only: the filesystem
+// export is walked with libarchive and never extracted, so hostile names and links are
+// harmless; the capture is decoded by hand with every length checked. Every finding names the
+// bundle file it comes from. Times are UTC.
+#include <cstddef>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "forensic/analysis/findings.hpp"
+#include "forensic/analysis/ioc.hpp"
+
+namespace forensic::analysis {
+
+struct bundle_verification {
+  std::string status;  // "verified", "failed", or "unverified" (no SHA256SUMS)
+  std::size_t files_checked = 0;
+  std::vector<std::string> problems;  // "capture/capture.pcapng: sha256 mismatch", ...
+};
+
+// Re-hashes every file listed in SHA256SUMS, and reports files missing from it or from disk.
+// Paths that leave the bundle ("../x", "/etc/passwd") are problems, never opened.
+bundle_verification verify_bundle(const std::filesystem::path& bundle);
+
+struct analysis_options {
+  ioc_set iocs;
+  std::size_t max_log_lines = 2000;  // per log file, into the timeline
+  std::size_t max_timeline = 20000;  // events kept (the earliest are kept)
+};
+
+struct analysis_report {
+  std::string bundle;  // as given
+  bundle_verification verification;
+  std::string container_id, container_name, case_id, image;
+  std::vector<finding> findings;  // sorted: severity (high first), then category, then source
+  std::vector<flow> flows;
+  std::vector<dns_record> dns;
+  nlohmann::json sockets = nlohmann::json::array();    // from network/network.json
+  nlohmann::json conntrack = nlohmann::json::array();  // from network/network.json
+  std::vector<timeline_event> timeline;                // sorted by time
+  std::vector<std::string> files_read, files_missing;
+  std::size_t ioc_count = 0;
+  std::vector<std::string> warnings;
+};
+
+// Throws errc::not_found when `bundle` is not a directory; everything else is reported.
+analysis_report analyze_bundle(const std::filesystem::path& bundle,
+                               const analysis_options& options = {});
+
+nlohmann::json to_json(const analysis_report& r);  // schema forensic.analysis/1
+std::string to_markdown(const analysis_report& r);
+
+}  // namespace forensic::analysis

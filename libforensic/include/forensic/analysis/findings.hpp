@@ -1,0 +1,59 @@
+#pragma once
+// What the analyzer tells the analyst: findings (each naming the bundle file it comes from),
+// network flows and DNS seen in the capture, and timeline events in UTC.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace forensic::analysis {
+
+enum class severity { info, low, medium, high };
+const char* to_string(severity s) noexcept;
+
+struct finding {
+  std::string category;  // "integrity", "filesystem", "process", "network", "ioc"
+  std::string kind;      // stable identifier: "temp_file", "persistence", "deleted_executable"...
+  severity level = severity::info;
+  std::string summary;  // one line for people (raw: escape before printing)
+  std::string source;   // bundle-relative file it comes from: "engine/diff.json"
+  std::string time;     // RFC 3339 UTC when the finding has one, else empty
+  nlohmann::json details = nlohmann::json::object();  // machine-readable facts
+};
+
+// One flow of the capture: a 5-tuple, oriented from the side that sent the first packet (or
+// the SYN, for TCP).
+struct flow {
+  std::string protocol;  // "tcp", "udp", "icmp", "icmpv6", or the IP protocol number
+  std::string src, dst;
+  std::uint16_t sport = 0, dport = 0;
+  std::uint64_t packets = 0, bytes = 0;  // both directions; bytes of IP packets
+  std::uint64_t packets_back = 0;        // from dst to src
+  std::string first_seen, last_seen;     // RFC 3339 UTC, microseconds
+  std::uint32_t syns = 0;                // TCP SYNs without ACK from src
+  bool syn_answered = false;             // a SYN-ACK (or RST) came back
+};
+
+struct dns_record {
+  std::string time;
+  std::string client, server;
+  std::string name;  // the query name, without the trailing dot
+  std::string type;  // "A", "AAAA", "CNAME", "TXT", ... or the number
+  bool response = false;
+  std::vector<std::string> answers;  // A/AAAA addresses and CNAME targets, in responses
+  std::string rcode;                 // "NOERROR", "NXDOMAIN", ... in responses
+};
+
+struct timeline_event {
+  std::string time;  // RFC 3339 UTC; events sort by this text
+  std::string kind;  // "file_mtime", "process_start", "log", "flow_first", "flow_last", "dns"
+  std::string summary;
+  std::string source;
+};
+
+nlohmann::json to_json(const finding& f);
+nlohmann::json to_json(const flow& f);
+nlohmann::json to_json(const dns_record& d);
+nlohmann::json to_json(const timeline_event& e);
+
+}  // namespace forensic::analysis

@@ -1,0 +1,243 @@
+#include "forensic/analysis/analyzer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "analysis/context.hpp"
+#include "forensic/error.hpp"
+#include "forensic/evidence/hashing.hpp"
+
+namespace forensic::analysis {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace detail {
+
+std::string normal_path(std::string_view raw) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    auto slash = raw.find('/', i);
+    if (slash == std::string_view::npos) slash = raw.size();
+    auto part = raw.substr(i, slash - i);
+    if (!part.empty() && part != ".") out += "/" + std::string(part);
+    i = slash + 1;
+  }
+  return out.empty() ? "/" : out;
+}
+
+std::optional<fs::path> context::file(const std::string& relative) {
+  std::error_code ec;
+  fs::path p = root / relative;
+  // Never follow a link out of the bundle: evidence files are regular files.
+  if (!fs::is_regular_file(fs::symlink_status(p, ec))) {
+    auto& missing = report.files_missing;
+    if (std::find(missing.begin(), missing.end(), relative) == missing.end()) {
+      missing.push_back(relative);
+    }
+    return std::nullopt;
+  }
+  auto& read = report.files_read;
+  if (std::find(read.begin(), read.end(), relative) == read.end()) read.push_back(relative);
+  return p;
+}
+
+std::optional<json> context::json_file(const std::string& relative) {
+  auto p = file(relative);
+  if (!p) return std::nullopt;
+  std::ifstream in(*p, std::ios::binary);
+  auto doc = json::parse(in, nullptr, false);
+  if (doc.is_discarded()) {
+    report.warnings.push_back(relative + ": not valid JSON; skipped");
+    return std::nullopt;
+  }
+  return doc;
+}
+
+void context::event(std::string time, std::string kind, std::string summary, std::string source) {
+  if (time.empty()) return;
+  report.timeline.push_back(
+      {std::move(time), std::move(kind), std::move(summary), std::move(source)});
+}
+
+void context::ioc_hit(const ioc_entry& e, const std::string& matched, const std::string& where,
+                      const std::string& source, const std::string& time) {
+  for (const auto& f : report.findings) {
+    if (f.kind == "ioc_match" && f.source == source && f.details.value("where", "") == where &&
+        f.details.value("indicator", "") == e.value) {
+      return;  // the same place seen twice
+    }
+  }
+  json d = {{"indicator", e.value},
+            {"type", e.type},
+            {"matched", matched},
+            {"where", where},
+            {"ioc_line", e.line}};
+  if (!e.note.empty()) d["note"] = e.note;
+  add({"ioc", "ioc_match", severity::high,
+       "IOC " + e.type + " " + e.value + (e.note.empty() ? "" : " (" + e.note + ")") + " in " +
+           where,
+       source, time, d});
+}
+
+void context::ioc_scan_text(std::string_view text, const std::string& where,
+                            const std::string& source, const std::string& time) {
+  if (text.empty()) return;
+  std::string lower(text);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto boundary = [&](std::size_t at) {
+    if (at >= lower.size()) return true;
+    const char ch = lower[at];
+    return !(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':');
+  };
+  for (const auto& e : options.iocs.entries()) {
+    if (e.type != "ip" && e.type != "domain") continue;
+    for (std::size_t at = lower.find(e.value); at != std::string::npos;
+         at = lower.find(e.value, at + 1)) {
+      if ((at == 0 || boundary(at - 1)) && boundary(at + e.value.size())) {
+        ioc_hit(e, e.value, where, source, time);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+bundle_verification verify_bundle(const fs::path& bundle) {
+  bundle_verification v;
+  std::error_code ec;
+  const fs::path sums = bundle / "SHA256SUMS";
+  if (!fs::is_regular_file(fs::symlink_status(sums, ec))) {
+    v.status = "unverified";
+    v.problems.push_back("SHA256SUMS is missing: nothing can be verified");
+    return v;
+  }
+  std::ifstream in(sums, std::ios::binary);
+  std::string line;
+  std::set<std::string> listed;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
+      v.problems.push_back("SHA256SUMS: unreadable line '" + line.substr(0, 80) + "'");
+      continue;
+    }
+    const std::string digest = line.substr(0, 64), rel = line.substr(66);
+    const fs::path p = fs::path(rel).lexically_normal();
+    if (p.is_absolute() || p.empty() || *p.begin() == ".." || rel.find('\\') != std::string::npos) {
+      v.problems.push_back(rel + ": path leaves the bundle; not opened");
+      continue;
+    }
+    listed.insert(p.generic_string());
+    const fs::path full = bundle / p;
+    if (!fs::is_regular_file(fs::symlink_status(full, ec))) {
+      v.problems.push_back(rel + ": listed but missing (or not a regular file)");
+      continue;
+    }
+    ++v.files_checked;
+    try {
+      if (evidence::sha256_file(full) != digest) v.problems.push_back(rel + ": sha256 mismatch");
+    } catch (const std::exception& e) {
+      v.problems.push_back(rel + ": " + e.what());
+    }
+  }
+  for (auto it = fs::recursive_directory_iterator(bundle, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const auto rel = it->path().lexically_relative(bundle).generic_string();
+    if (rel == "SHA256SUMS" || it->is_directory(ec)) continue;
+    if (!listed.count(rel)) v.problems.push_back(rel + ": present but not in SHA256SUMS");
+  }
+  v.status = v.problems.empty() ? "verified" : "failed";
+  return v;
+}
+
+namespace {
+
+int category_rank(const std::string& c) {
+  static const char* order[] = {"integrity", "ioc", "filesystem", "process", "network"};
+  for (int i = 0; i < 5; ++i) {
+    if (c == order[i]) return i;
+  }
+  return 5;
+}
+
+void read_identity(detail::context& c) {
+  if (auto m = c.json_file("manifest.json"); m && m->is_object()) {
+    const json container = m->value("container", json::object());
+    if (container.is_object()) {
+      c.report.container_id = container.value("id", "");
+      c.report.container_name = container.value("name", "");
+      c.report.image = container.value("image", "");
+    }
+    if (c.report.container_id.empty()) c.report.container_id = m->value("container_id", "");
+    if (c.report.container_name.empty()) c.report.container_name = m->value("container_name", "");
+    const json cs = m->value("case", json());
+    c.report.case_id = cs.is_string()   ? cs.get<std::string>()
+                       : cs.is_object() ? cs.value("id", "")
+                                        : "";
+  }
+  if (auto i = c.json_file("engine/container-inspect.json"); i && i->is_object()) {
+    if (c.report.container_id.empty()) c.report.container_id = i->value("Id", "");
+    std::string name = i->value("Name", "");
+    if (!name.empty() && name.front() == '/') name.erase(0, 1);
+    if (c.report.container_name.empty()) c.report.container_name = name;
+    const json cfg = i->value("Config", json::object());
+    if (c.report.image.empty() && cfg.is_object()) c.report.image = cfg.value("Image", "");
+  }
+}
+
+}  // namespace
+
+analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& options) {
+  std::error_code ec;
+  if (!fs::is_directory(bundle, ec)) {
+    throw error(errc::not_found, "bundle " + bundle.string() + " is not a directory");
+  }
+  analysis_report r;
+  r.bundle = bundle.string();
+  r.ioc_count = options.iocs.entries().size();
+  for (const auto& e : options.iocs.errors()) r.warnings.push_back("IOC file: " + e);
+  r.verification = verify_bundle(bundle);
+  detail::context c{bundle, options, r};
+  if (r.verification.status == "failed") {
+    json d = {{"problems", r.verification.problems}};
+    c.add({"integrity", "verification_failed", severity::high,
+           "the bundle FAILED verification (" + std::to_string(r.verification.problems.size()) +
+               " problem(s)): what follows may not be what was collected",
+           "SHA256SUMS", "", d});
+  }
+  if (r.verification.status == "unverified") {
+    c.add({"integrity",
+           "unverified",
+           severity::medium,
+           "the bundle has no SHA256SUMS: its integrity cannot be shown",
+           "SHA256SUMS",
+           "",
+           {}});
+  }
+  read_identity(c);
+  detail::analyze_filesystem(c);
+  detail::analyze_processes(c);
+  detail::analyze_network_json(c);
+  detail::analyze_capture(c);
+  detail::analyze_logs(c);
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const finding& a, const finding& b) {
+    if (a.level != b.level) return a.level > b.level;
+    if (a.category != b.category) return category_rank(a.category) < category_rank(b.category);
+    return a.source < b.source;
+  });
+  std::stable_sort(r.timeline.begin(), r.timeline.end(),
+                   [](const auto& a, const auto& b) { return a.time < b.time; });
+  if (r.timeline.size() > options.max_timeline) {
+    r.warnings.push_back("timeline cut to its first " + std::to_string(options.max_timeline) +
+                         " of " + std::to_string(r.timeline.size()) + " events");
+    r.timeline.resize(options.max_timeline);
+  }
+  return r;
+}
+
+}  // namespace forensic::analysis

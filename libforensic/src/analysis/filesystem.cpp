@@ -1,0 +1,223 @@
+// Filesystem findings: the engine's diff says what changed; the export (read as data with
+// libarchive, never extracted) says what those files are: type, mode, owner, mtime, content.
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <map>
+#include <memory>
+
+#include "analysis/capture_reader.hpp"
+#include "analysis/context.hpp"
+#include "analysis/path_rules.hpp"
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/text/terminal.hpp"
+
+namespace forensic::analysis::detail {
+namespace {
+
+template <auto Fn>
+struct c_deleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    if (p) Fn(p);
+  }
+};
+using archive_reader = std::unique_ptr<archive, c_deleter<&archive_read_free>>;
+
+constexpr const char* diff_file = "engine/diff.json";
+constexpr const char* export_file = "filesystem/export.tar";
+constexpr std::size_t head_size = 4096;
+
+struct entry_info {
+  bool regular = true;
+  unsigned mode = 0;
+  std::int64_t size = 0, uid = 0, gid = 0;
+  std::string mtime;
+  std::string head;
+  std::string sha256;
+  std::string link_target;
+};
+
+// Diff paths that are files: a path that is the parent of another changed path is a directory
+// Docker lists because something under it changed.
+std::map<std::string, int> read_diff(context& c) {
+  std::map<std::string, int> out;
+  auto doc = c.json_file(diff_file);
+  if (!doc || !doc->is_array()) return out;
+  for (const auto& item : *doc) {
+    if (!item.is_object() || !item.contains("Path") || !item["Path"].is_string()) continue;
+    out[normal_path(item["Path"].get<std::string>())] = item.value("Kind", 0);
+  }
+  for (auto it = out.begin(); it != out.end();) {
+    auto next = std::next(it);
+    if (next != out.end() && next->first.starts_with(it->first + "/") && it->second != 2) {
+      it = out.erase(it);
+    } else {
+      it = next;
+    }
+  }
+  return out;
+}
+
+bool worth_reading(const std::string& path, bool in_diff, unsigned mode) {
+  path_facts f{path, in_diff, false, true, true, mode, {}};
+  return in_diff || (mode & 06000) || !classify_path(f).empty();
+}
+
+// Walks the export once. Entries worth it are read (head kept, content hashed); the rest are
+// skipped, or hashed when the IOC list has hashes.
+std::map<std::string, entry_info> read_export(context& c, const std::map<std::string, int>& diff) {
+  std::map<std::string, entry_info> out;
+  auto path = c.file(export_file);
+  if (!path) return out;
+  archive_reader a{archive_read_new()};
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  if (archive_read_open_filename(a.get(), path->c_str(), 1 << 16) != ARCHIVE_OK) {
+    c.report.warnings.push_back(std::string(export_file) + ": " + archive_error_string(a.get()));
+    return out;
+  }
+  const bool hash_all = c.options.iocs.has_hashes();
+  archive_entry* e = nullptr;
+  int rc = ARCHIVE_OK;
+  while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+    const char* raw = archive_entry_pathname(e);
+    if (!raw) continue;
+    const std::string p = normal_path(raw);
+    const unsigned mode = archive_entry_perm(e) | (archive_entry_mode(e) & 07000);
+    const bool regular = archive_entry_filetype(e) == AE_IFREG;
+    auto d = diff.find(p);
+    const bool in_diff = d != diff.end() && d->second != 2;
+    if (!worth_reading(p, in_diff, mode) && !(hash_all && regular)) continue;
+    entry_info info;
+    info.regular = regular;
+    info.mode = mode;
+    info.size = archive_entry_size(e);
+    info.uid = archive_entry_uid(e);
+    info.gid = archive_entry_gid(e);
+    info.mtime = utc_text(archive_entry_mtime(e), archive_entry_mtime_nsec(e) / 1000);
+    if (const char* l = archive_entry_symlink(e)) info.link_target = l;
+    if (regular) {
+      evidence::sha256 h;
+      char buf[1 << 16];
+      la_ssize_t got = 0;
+      while ((got = archive_read_data(a.get(), buf, sizeof buf)) > 0) {
+        const auto n = static_cast<std::size_t>(got);
+        if (info.head.size() < head_size) {
+          info.head.append(buf, std::min(n, head_size - info.head.size()));
+        }
+        h.update(std::string_view(buf, n));
+      }
+      if (got < 0) {
+        c.report.warnings.push_back(std::string(export_file) + ": " + p + ": " +
+                                    archive_error_string(a.get()));
+      }
+      info.sha256 = h.hex_digest();
+    }
+    out[p] = std::move(info);
+  }
+  if (rc != ARCHIVE_EOF) {
+    c.report.warnings.push_back(
+        std::string(export_file) + ": read stopped early: " +
+        (archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error"));
+  }
+  return out;
+}
+
+std::string printable_head(const std::string& head) {
+  std::string s = head.substr(0, 512);
+  if (s.find('\0') != std::string::npos) return {};  // binary
+  return s;
+}
+
+void report_path(context& c, const std::string& p, const path_facts& facts, const entry_info* info,
+                 const std::string& source) {
+  for (const auto& hit : classify_path(facts)) {
+    finding f;
+    f.category = "filesystem";
+    f.kind = hit.kind;
+    f.level = hit.level;
+    f.summary = hit.why + ": " + p;
+    f.source = source;
+    f.details = {{"path", p}};
+    if (facts.in_diff) f.details["diff"] = facts.added ? "added" : "changed";
+    if (info) {
+      f.time = info->mtime;
+      f.details["mode"] = info->mode;
+      f.details["size"] = info->size;
+      f.details["uid"] = info->uid;
+      f.details["mtime"] = info->mtime;
+      if (!info->sha256.empty()) f.details["sha256"] = info->sha256;
+      if (!info->link_target.empty()) f.details["link_target"] = info->link_target;
+      auto text = printable_head(info->head);
+      if (!text.empty() &&
+          (hit.kind == "persistence" || hit.kind == "temp_file" || hit.kind == "shell_history" ||
+           hit.kind == "account_change" || hit.kind == "web_script")) {
+        f.details["content_head"] = text;
+      }
+    }
+    c.add(std::move(f));
+  }
+}
+
+}  // namespace
+
+void analyze_filesystem(context& c) {
+  const auto diff = read_diff(c);
+  const auto entries = read_export(c, diff);
+  const bool have_export = c.file(export_file).has_value();
+  const std::string both = std::string(diff_file) + " + " + export_file;
+  for (const auto& [p, kind] : diff) {
+    auto it = entries.find(p);
+    const entry_info* info = it == entries.end() ? nullptr : &it->second;
+    if (kind == 2) {
+      if (p.starts_with("/var/log/")) {
+        c.add({"filesystem",
+               "log_deleted",
+               severity::medium,
+               "log file deleted: " + p,
+               diff_file,
+               "",
+               {{"path", p}}});
+      }
+      continue;
+    }
+    path_facts f{p,
+                 true,
+                 kind == 1,
+                 info != nullptr,
+                 info ? info->regular : true,
+                 info ? info->mode : 0u,
+                 info ? info->head : std::string()};
+    report_path(c, p, f, info, info ? both : diff_file);
+    if (info) {
+      c.event(info->mtime, "file_mtime", (kind == 1 ? "added " : "changed ") + p, both);
+      c.ioc_scan_text(printable_head(info->head), "file " + p, export_file, info->mtime);
+    }
+  }
+  // Without a diff, the export alone still shows files in odd places and setuid bits.
+  for (const auto& [p, info] : entries) {
+    if (diff.count(p)) continue;
+    if (diff.empty() || (info.regular && (info.mode & 06000))) {
+      // With a diff, an unchanged file only matters for its setuid/setgid bit (low).
+      path_facts f{p, false, false, true, info.regular, info.mode, info.head};
+      report_path(c, p, f, &info, export_file);
+    }
+    if (const auto* hit = c.options.iocs.match_sha256(info.sha256); hit && !info.sha256.empty()) {
+      c.ioc_hit(*hit, info.sha256, "file " + p + " in the export", export_file, info.mtime);
+    }
+  }
+  for (const auto& [p, info] : entries) {
+    if (!diff.count(p) || info.sha256.empty()) continue;
+    if (const auto* hit = c.options.iocs.match_sha256(info.sha256)) {
+      c.ioc_hit(*hit, info.sha256, "file " + p + " in the export", export_file, info.mtime);
+    }
+  }
+  if (!diff.empty() && !have_export) {
+    c.report.warnings.push_back(
+        "no filesystem export: findings come from the diff alone "
+        "(no modes, hashes or contents)");
+  }
+}
+
+}  // namespace forensic::analysis::detail

