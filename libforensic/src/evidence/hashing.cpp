@@ -107,6 +107,14 @@ void file_sink::write(std::span<const std::byte> bytes) {
     }
     p += n;
     left -= static_cast<std::size_t>(n);
+    written_ += static_cast<std::uint64_t>(n);
+  }
+  constexpr std::uint64_t writeback_step = 8u << 20;
+  if (written_ - flushed_ >= writeback_step) {
+    // Only a hint (errors surface in fsync): start writeback of the new range now.
+    ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
+                      SYNC_FILE_RANGE_WRITE);
+    flushed_ = written_;
   }
 }
 

@@ -1,0 +1,79 @@
+#pragma once
+// What a bundle says about itself: manifest.json (who, what, when, from where, with which
+// digests, and what failed) and custody.jsonl (every step and every engine request, in order,
+// with the SHA-256 of each response). Field names are in docs/bundle.md.
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "forensic/evidence/bundle.hpp"
+
+namespace forensic::engine {
+struct exchange_record;
+}
+
+namespace forensic::evidence {
+
+inline constexpr const char* bundle_schema = "forensic.bundle/1";
+
+struct artifact_record {
+  std::string artifact;  // the --artifacts name it belongs to: "export", "processes", ...
+  std::string path;      // bundle-relative
+  std::uint64_t size = 0;
+  std::string sha256;
+  std::string started;  // RFC 3339 UTC
+  std::string finished;
+  std::string source;  // "GET /v1.41/containers/<id>/export", "/proc/1234/maps", ...
+};
+
+struct failure_record {
+  std::string artifact;
+  std::string error;    // errc name: "engine_error", "not_found", "unavailable"
+  std::string message;  // as the library reported it
+};
+
+struct manifest {
+  std::string tool;
+  std::string tool_version;
+  std::string host;
+  std::string kernel;
+  std::string engine_version;
+  std::string engine_api_version;
+  std::string engine_endpoint;
+  std::string operator_name;
+  std::string case_id;
+  std::string container_id;
+  std::string container_name;
+  std::string image;
+  std::string image_id;
+  std::string started;
+  std::string finished;
+  // "paused for the filesystem steps", "not paused (--no-pause)", "was already paused", ...
+  std::string pause;
+  std::vector<artifact_record> artifacts;
+  std::vector<failure_record> failures;
+};
+
+nlohmann::json to_json(const manifest& m);
+
+// custody.jsonl: one JSON object per line, appended in the order things happen, each with a
+// sequence number.
+class custody_log {
+ public:
+  explicit custody_log(partial_bundle& bundle);
+  ~custody_log();
+  void step(const std::string& name, const std::string& started, const std::string& finished,
+            const std::string& outcome, const std::string& detail = {});
+  void request(const engine::exchange_record& r);
+  void note(const std::string& text);
+  // Completes the file (it is then part of the bundle); later entries are dropped.
+  void close();
+
+ private:
+  void append(const nlohmann::json& entry);
+  std::unique_ptr<evidence_file> file_;
+  std::uint64_t sequence_ = 0;
+};
+
+}  // namespace forensic::evidence

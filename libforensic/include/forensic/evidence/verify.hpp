@@ -1,0 +1,40 @@
+#pragma once
+// Checking a bundle (a directory or an archive made by pack_bundle) against its own records.
+//
+// Every file is re-hashed and compared with SHA256SUMS and with manifest.json; a file that is
+// listed but absent is "missing", present but unlisted is "extra", listed with another digest
+// or size is "modified". A `.partial` directory (an interrupted collection) never passes. With
+// a public key, manifest.json.sig must be a valid Ed25519 signature of manifest.json.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace forensic::evidence {
+
+struct verify_options {
+  std::filesystem::path public_key;  // empty: the signature (if any) is not checked
+};
+
+struct verify_report {
+  std::string bundle;  // directory or archive checked
+  std::uint64_t files_checked = 0;
+  std::vector<std::string> missing;
+  std::vector<std::string> extra;
+  std::vector<std::string> modified;
+  std::vector<std::string> problems;  // structural: no SHA256SUMS, bad manifest, .partial...
+  bool signature_present = false;
+  bool signature_checked = false;
+  bool signature_valid = false;
+
+  bool ok() const {
+    return missing.empty() && extra.empty() && modified.empty() && problems.empty() &&
+           (!signature_checked || signature_valid);
+  }
+};
+
+// Never throws for what it finds wrong in the bundle (that goes in the report); throws
+// forensic::error only when the bundle cannot be read at all or the key is unusable.
+verify_report verify_bundle(const std::filesystem::path& bundle, const verify_options& options = {});
+
+}  // namespace forensic::evidence

@@ -1,0 +1,178 @@
+#include "forensic/evidence/archive.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <vector>
+
+#include "forensic/error.hpp"
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/unique_fd.hpp"
+
+namespace forensic::evidence {
+namespace fs = std::filesystem;
+namespace {
+
+template <auto Fn>
+struct c_deleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    if (p) Fn(p);
+  }
+};
+using archive_writer = std::unique_ptr<archive, c_deleter<&archive_write_free>>;
+using archive_reader = std::unique_ptr<archive, c_deleter<&archive_read_free>>;
+using entry_ptr = std::unique_ptr<archive_entry, c_deleter<&archive_entry_free>>;
+
+[[noreturn]] void fail(archive* a, const std::string& what) {
+  const char* msg = a ? archive_error_string(a) : nullptr;
+  throw error(errc::archive, what + ": " + (msg ? msg : "libarchive error"));
+}
+
+void check(archive* a, int rc, const std::string& what) {
+  if (rc < ARCHIVE_WARN) fail(a, what);
+}
+
+// libarchive's output goes through the hashing sink into the file, so the archive digest is
+// known the moment the last byte is written.
+la_ssize_t write_callback(archive*, void* sink, const void* data, size_t size) {
+  try {
+    static_cast<io::byte_sink*>(sink)->write({static_cast<const std::byte*>(data), size});
+    return static_cast<la_ssize_t>(size);
+  } catch (...) {
+    return -1;
+  }
+}
+
+void add_entry(archive* a, const fs::path& full, const std::string& name) {
+  struct stat st {};
+  if (::lstat(full.c_str(), &st) != 0) throw_errno("cannot stat " + full.string(), errno);
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    throw error(errc::archive, full.string() + " is neither a file nor a directory");
+  }
+  entry_ptr e(archive_entry_new());
+  archive_entry_set_pathname(e.get(), name.c_str());
+  archive_entry_set_filetype(e.get(), S_ISDIR(st.st_mode) ? AE_IFDIR : AE_IFREG);
+  archive_entry_set_perm(e.get(), st.st_mode & 07777);
+  archive_entry_set_uid(e.get(), st.st_uid);
+  archive_entry_set_gid(e.get(), st.st_gid);
+  archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  archive_entry_set_size(e.get(), S_ISREG(st.st_mode) ? st.st_size : 0);
+  check(a, archive_write_header(a, e.get()), "cannot add " + name);
+  if (!S_ISREG(st.st_mode)) return;
+  io::unique_fd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) throw_errno("cannot open " + full.string(), errno);
+  std::vector<char> block(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(fd.get(), block.data(), block.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("cannot read " + full.string(), errno);
+    if (n == 0) break;
+    if (archive_write_data(a, block.data(), static_cast<size_t>(n)) != n) {
+      fail(a, "cannot write " + name);
+    }
+  }
+}
+
+}  // namespace
+
+archive_format parse_archive_format(std::string_view name) {
+  if (name == "tar") return archive_format::tar;
+  if (name == "tar.zst" || name == "tar.zstd") return archive_format::tar_zst;
+  throw error(errc::invalid_argument, "unknown archive format '" + std::string(name) +
+                                          "' (use tar or tar.zst)");
+}
+
+const char* extension(archive_format f) { return f == archive_format::tar ? ".tar" : ".tar.zst"; }
+
+packed_archive pack_bundle(const fs::path& bundle_dir, archive_format format) {
+  fs::path dir = fs::absolute(bundle_dir).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "bundle/" names the same directory
+  const std::string top = dir.filename().string();
+  std::vector<std::string> names;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    names.push_back(fs::relative(e.path(), dir).generic_string());
+  }
+  std::sort(names.begin(), names.end());  // byte order: the same bundle gives the same bytes
+
+  packed_archive out;
+  out.path = dir.parent_path() / (top + extension(format));
+  out.checksum = out.path;
+  out.checksum += ".sha256";
+  fs::path partial = out.path;
+  partial += ".partial";
+  {
+    file_sink file(partial, 0600);
+    hashing_sink hasher(&file);
+    archive_writer a(archive_write_new());
+    if (!a) throw error(errc::archive, "cannot allocate an archive writer");
+    check(a.get(), archive_write_set_format_pax_restricted(a.get()), "tar format");
+    if (format == archive_format::tar_zst) {
+      check(a.get(), archive_write_add_filter_zstd(a.get()), "zstd filter");
+    }
+    check(a.get(), archive_write_set_bytes_per_block(a.get(), 10240), "block size");
+    if (format == archive_format::tar_zst) {
+      // Padding the last block with zeros would append garbage after the zstd frame.
+      check(a.get(), archive_write_set_bytes_in_last_block(a.get(), 1), "last block");
+    }
+    check(a.get(), archive_write_open(a.get(), &hasher, nullptr, write_callback, nullptr),
+          "cannot open " + partial.string());
+    add_entry(a.get(), dir, top + "/");
+    for (const auto& n : names) add_entry(a.get(), dir / n, top + "/" + n);
+    check(a.get(), archive_write_close(a.get()), "cannot finish " + partial.string());
+    hasher.finish();
+    out.sha256 = hasher.hex_digest();
+  }
+  if (::rename(partial.c_str(), out.path.c_str()) != 0) {
+    throw_errno("cannot rename " + partial.string(), errno);
+  }
+  file_sink sums(out.checksum, 0600);
+  sums.write(io::as_bytes(out.sha256 + "  " + out.path.filename().string() + "\n"));
+  sums.finish();
+  return out;
+}
+
+void read_archive(const fs::path& path,
+                  const std::function<void(const std::string&, long long, const archive_body&)>&
+                      on_file) {
+  archive_reader a(archive_read_new());
+  if (!a) throw error(errc::archive, "cannot allocate an archive reader");
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_tar(a.get());
+  check(a.get(), archive_read_open_filename(a.get(), path.c_str(), 1 << 20),
+        "cannot open " + path.string());
+  archive_entry* e = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(a.get(), &e);
+    if (rc == ARCHIVE_EOF) break;
+    check(a.get(), rc, "cannot read " + path.string());
+    const char* name = archive_entry_pathname(e);
+    const std::string entry = name ? name : "";
+    const auto type = archive_entry_filetype(e);
+    if (type == AE_IFDIR) continue;
+    if (type != AE_IFREG) {
+      on_file(entry, -1, {});
+      continue;
+    }
+    archive_body body = [&](io::byte_sink& sink) {
+      const void* buf = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      for (;;) {
+        int r = archive_read_data_block(a.get(), &buf, &size, &offset);
+        if (r == ARCHIVE_EOF) break;
+        check(a.get(), r, "cannot read " + entry + " in " + path.string());
+        sink.write({static_cast<const std::byte*>(buf), size});
+      }
+    };
+    on_file(entry, archive_entry_size(e), body);
+  }
+}
+
+}  // namespace forensic::evidence

@@ -1,0 +1,196 @@
+// The artifacts of a collection, one function each (orchestration: collector.cpp).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "evidence/collection.hpp"
+#include "forensic/engine/logs.hpp"
+#include "forensic/error.hpp"
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/proc/processes.hpp"
+#include "forensic/proc/root_files.hpp"
+
+namespace forensic::evidence::detail {
+namespace {
+
+// Files a responder looks at first; read inside the container's root only (root_files.hpp).
+constexpr const char* key_files[] = {
+    "/etc/passwd",         "/etc/shadow",          "/etc/group",
+    "/etc/sudoers",        "/etc/hosts",           "/etc/resolv.conf",
+    "/etc/crontab",        "/etc/ld.so.preload",   "/root/.ash_history",
+    "/root/.bash_history", "/root/.ssh/authorized_keys",
+    "/var/spool/cron/crontabs/root",
+};
+
+std::string read_small(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_errno("cannot read " + path, errno);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int running_pid(const collection& c) {
+  if (c.target.pid <= 0) {
+    throw error(errc::conflict, "container " + c.target.name() + " is not running (state " +
+                                    c.target.state + "): it has no processes");
+  }
+  return c.target.pid;
+}
+
+}  // namespace
+
+void collect_image(collection& c) {
+  const std::string image = c.target.image_id;
+  if (image.empty()) throw error(errc::not_found, "the container names no image id");
+  c.stream_to_file("image", "engine/image-inspect.json", engine::request::get("/images/" + image + "/json"));
+  c.stream_to_file("image", "engine/image-history.json",
+                   engine::request::get("/images/" + image + "/history"));
+}
+
+void collect_processes(collection& c) {
+  const std::string started = rfc3339_now();
+  const int init = running_pid(c);
+  nlohmann::json list = nlohmann::json::array();
+  for (int pid : proc::pids_of_container(init)) {
+    auto p = proc::read_process(pid);
+    if (!p) continue;  // exited between the listing and the read
+    const std::string dir = "processes/" + std::to_string(pid) + "/";
+    const std::string base = "/proc/" + std::to_string(pid);
+    try {
+      const std::string t = rfc3339_now();
+      c.add_artifact("processes", c.bundle->write_file(dir + "maps", read_small(base + "/maps")), t,
+                     base + "/maps");
+    } catch (const error& e) {
+      p->errors.push_back(std::string("maps: ") + e.what());
+    }
+    if (p->exe_deleted) {
+      // The only copy of an implant that deleted itself: keep the running image.
+      try {
+        const std::string t = rfc3339_now();
+        io::unique_fd fd(::open((base + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw_errno("cannot open " + base + "/exe", errno);
+        auto f = c.bundle->create(dir + "exe");
+        proc::copy_file(fd.get(), *f, 1ull << 30, base + "/exe");
+        f->finish();
+        c.add_artifact("processes", f->record(), t, base + "/exe (deleted from disk)");
+      } catch (const error& e) {
+        if (e.kind() == errc::no_space) throw;
+        p->errors.push_back(std::string("exe copy: ") + e.what());
+      }
+    }
+    list.push_back(proc::to_json(*p));
+  }
+  nlohmann::json doc = {{"container_id", c.target.id},
+                        {"init_pid", init},
+                        {"boot_time", proc::boot_time()},
+                        {"processes", std::move(list)}};
+  c.add_artifact("processes", c.bundle->write_file("processes/processes.json", doc.dump(2) + "\n"),
+                 started, "/proc/<pid>/{stat,status,cmdline,environ,cwd,exe,fd}");
+}
+
+void collect_files(collection& c) {
+  const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
+  nlohmann::json absent = nlohmann::json::array();
+  for (const char* path : key_files) {
+    const std::string started = rfc3339_now();
+    try {
+      io::unique_fd fd = proc::open_in_root(root, path);  // absent: no empty artifact
+      auto f = c.bundle->create(std::string("files") + path);
+      proc::copy_file(fd.get(), *f, 64u << 20, std::string(path) + " inside " + root);
+      f->finish();
+      c.add_artifact("files", f->record(), started,
+                     std::string(path) + " via openat2(" + root + ", RESOLVE_IN_ROOT)");
+    } catch (const error& e) {
+      if (e.kind() == errc::no_space) throw;
+      absent.push_back({{"path", path}, {"reason", e.what()}});
+    }
+  }
+  if (!absent.empty()) c.custody->note("files not collected: " + absent.dump());
+}
+
+void collect_network(collection&) {
+  throw error(errc::not_found, "module unavailable: the network module is not in this build yet");
+}
+
+void collect_logs(collection& c) {
+  const std::string started = rfc3339_now();
+  const engine::request req =
+      engine::request::get("/containers/" + c.target.id + "/logs?stdout=1&stderr=1&timestamps=1");
+  if (c.target.tty) {  // no frames: one raw stream, there is no stdout/stderr split
+    c.stream_to_file("logs", "logs/tty.log", req);
+    return;
+  }
+  auto out = c.bundle->create("logs/stdout.log");
+  auto err = c.bundle->create("logs/stderr.log");
+  engine::log_demuxer demux(out.get(), err.get());
+  auto sink = c.with_progress("logs", demux);
+  c.engine.call(req, *sink);  // observed: the custody entry hashes the framed body
+  out->finish();
+  err->finish();
+  c.add_artifact("logs", out->record(), started, c.source_of(req) + " (stream 1, demultiplexed)");
+  c.add_artifact("logs", err->record(), started, c.source_of(req) + " (stream 2, demultiplexed)");
+}
+
+void collect_diff(collection& c) {
+  c.stream_to_file("diff", "engine/diff.json",
+                   engine::request::get("/containers/" + c.target.id + "/changes"));
+}
+
+void collect_export(collection& c) {
+  c.stream_to_file("export", "filesystem/export.tar",
+                   engine::request::get("/containers/" + c.target.id + "/export"));
+}
+
+void collect_commit(collection& c) {
+  const auto& o = c.options;
+  const std::string repo = "forensic/" + file_name_safe(o.case_id) + "-" +
+                           file_name_safe(c.target.name());
+  std::string reference;
+  for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string tag = compact_utc_now();
+  // The commit's config is merged with the container's: labels given here replace its labels,
+  // so they are carried over and ours added.
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [k, v] : c.target.labels) labels[k] = v;
+  labels["forensic.case"] = o.case_id;
+  labels["forensic.collected_at"] = c.record.started;
+  labels["forensic.container_id"] = c.target.id;
+  labels["forensic.operator"] = c.record.operator_name;
+  const std::string comment = "forensic evidence, case " + o.case_id;
+  engine::request commit = engine::request::post(
+      "/commit?container=" + c.target.id + "&repo=" + engine::url_encode(reference) +
+          "&tag=" + tag + "&pause=false&comment=" + engine::url_encode(comment),
+      nlohmann::json{{"Labels", labels}}.dump());
+  commit.read_timeout = std::chrono::minutes(30);  // a large container commits slowly
+  io::string_sink answer(1 << 20);
+  c.engine.call(commit, answer);
+  auto doc = nlohmann::json::parse(answer.str(), nullptr, false);
+  const std::string image_id = doc.is_object() ? doc.value("Id", "") : "";
+  if (image_id.empty()) throw error(errc::protocol, "commit answered without an image id");
+  c.custody->note("committed image " + image_id + " as " + reference + ":" + tag);
+  // Saved by name so that `docker load -i` restores the tag as well as the layers.
+  c.stream_to_file("commit", "image/commit.tar",
+                   engine::request::get("/images/get?names=" +
+                                        engine::url_encode(reference + ":" + tag)));
+  if (o.remove_commit_image) {
+    io::string_sink ignored(1 << 20);
+    c.engine.call(engine::request::with("DELETE", "/images/" + image_id), ignored);
+    c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
+  }
+}
+
+std::string file_name_safe(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+    out += ok ? ch : '_';
+  }
+  if (out.empty() || out.front() == '.' || out.front() == '-') out.insert(0, "x");
+  return out;
+}
+
+}  // namespace forensic::evidence::detail

@@ -1,0 +1,109 @@
+#include "forensic/evidence/manifest.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "forensic/engine/client.hpp"
+
+namespace forensic::evidence {
+namespace {
+
+constexpr auto json_replace = nlohmann::json::error_handler_t::replace;
+
+std::string rfc3339(std::chrono::system_clock::time_point tp) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count() %
+      1000000;
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(buf) + frac;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const manifest& m) {
+  nlohmann::json artifacts = nlohmann::json::array();
+  for (const auto& a : m.artifacts) {
+    artifacts.push_back({{"artifact", a.artifact},
+                         {"path", a.path},
+                         {"size", a.size},
+                         {"sha256", a.sha256},
+                         {"started", a.started},
+                         {"finished", a.finished},
+                         {"source", a.source}});
+  }
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& f : m.failures) {
+    failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
+  }
+  return {{"schema", bundle_schema},
+          {"tool", {{"name", m.tool}, {"version", m.tool_version}}},
+          {"host", {{"hostname", m.host}, {"kernel", m.kernel}}},
+          {"engine",
+           {{"version", m.engine_version},
+            {"api_version", m.engine_api_version},
+            {"endpoint", m.engine_endpoint}}},
+          {"operator", m.operator_name},
+          {"case", m.case_id},
+          {"container",
+           {{"id", m.container_id},
+            {"name", m.container_name},
+            {"image", m.image},
+            {"image_id", m.image_id}}},
+          {"started", m.started},
+          {"finished", m.finished},
+          {"pause", m.pause},
+          {"artifacts", std::move(artifacts)},
+          {"failures", std::move(failures)}};
+}
+
+custody_log::custody_log(partial_bundle& bundle) : file_(bundle.create("custody.jsonl")) {}
+custody_log::~custody_log() = default;
+
+void custody_log::append(const nlohmann::json& entry) {
+  if (!file_) return;
+  nlohmann::json e = entry;
+  e["seq"] = ++sequence_;
+  std::string line = e.dump(-1, ' ', false, json_replace) + "\n";
+  file_->write(io::as_bytes(line));
+}
+
+void custody_log::step(const std::string& name, const std::string& started,
+                       const std::string& finished, const std::string& outcome,
+                       const std::string& detail) {
+  nlohmann::json e = {{"type", "step"},      {"step", name},       {"started", started},
+                      {"finished", finished}, {"outcome", outcome}};
+  if (!detail.empty()) e["detail"] = detail;
+  append(e);
+}
+
+void custody_log::request(const engine::exchange_record& r) {
+  nlohmann::json e = {{"type", "request"},
+                      {"method", r.method},
+                      {"target", r.target},
+                      {"status", r.status},
+                      {"bytes", r.bytes},
+                      {"sha256", r.sha256},
+                      {"started", rfc3339(r.started)},
+                      {"finished", rfc3339(r.finished)}};
+  if (!r.failure.empty()) e["failure"] = r.failure;
+  append(e);
+}
+
+void custody_log::note(const std::string& text) {
+  append({{"type", "note"}, {"time", rfc3339_now()}, {"text", text}});
+}
+
+void custody_log::close() {
+  if (!file_) return;
+  file_->finish();
+  file_.reset();
+}
+
+}  // namespace forensic::evidence

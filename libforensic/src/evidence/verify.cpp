@@ -1,0 +1,192 @@
+#include "forensic/evidence/verify.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "forensic/error.hpp"
+#include "forensic/evidence/archive.hpp"
+#include "forensic/evidence/bundle.hpp"
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/evidence/manifest.hpp"
+#include "forensic/evidence/signature.hpp"
+
+namespace forensic::evidence {
+namespace fs = std::filesystem;
+namespace {
+
+struct file_facts {
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+// What a bundle holds, however it is stored: the digest of every file, and the text of the
+// three small files that describe the others.
+struct bundle_contents {
+  std::map<std::string, file_facts> files;
+  std::map<std::string, std::string> documents;  // SHA256SUMS, manifest.json, manifest.json.sig
+};
+
+bool is_document(const std::string& path) {
+  return path == "SHA256SUMS" || path == "manifest.json" || path == "manifest.json.sig";
+}
+
+bool has_suffix(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Streams into the hash, keeping a copy of the content only for the describing documents.
+void absorb(bundle_contents& c, const std::string& path,
+            const std::function<void(io::byte_sink&)>& body) {
+  io::string_sink copy(64u << 20);
+  hashing_sink hasher(is_document(path) ? &copy : nullptr);
+  body(hasher);
+  hasher.finish();
+  c.files[path] = {hasher.bytes(), hasher.hex_digest()};
+  if (is_document(path)) c.documents[path] = copy.take();
+}
+
+void read_directory(const fs::path& dir, bundle_contents& c, verify_report& r) {
+  if (has_suffix(dir.filename().string(), ".partial")) {
+    r.problems.push_back("an interrupted collection (.partial directory): never complete");
+  }
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::end(it); ++it) {
+    const std::string rel = fs::relative(it->path(), dir).generic_string();
+    const auto status = it->symlink_status();
+    if (fs::is_directory(status)) continue;
+    if (!fs::is_regular_file(status)) {
+      r.extra.push_back(rel + " (not a regular file)");
+      continue;
+    }
+    absorb(c, rel, [&](io::byte_sink& sink) {
+      const std::string data_path = it->path().string();
+      // Streamed in blocks: exports are large.
+      std::FILE* f = std::fopen(data_path.c_str(), "rb");
+      if (!f) throw_errno("cannot open " + data_path, errno);
+      std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(f, &std::fclose);
+      std::vector<std::byte> block(1 << 20);
+      while (std::size_t n = std::fread(block.data(), 1, block.size(), f)) sink.write({block.data(), n});
+      if (std::ferror(f)) throw_errno("cannot read " + data_path, errno);
+    });
+  }
+}
+
+void read_packed(const fs::path& file, bundle_contents& c, verify_report& r) {
+  std::string top;
+  read_archive(file, [&](const std::string& entry, long long size, const archive_body& body) {
+    const auto slash = entry.find('/');
+    const std::string first = entry.substr(0, slash);
+    if (top.empty()) top = first;
+    if (slash == std::string::npos || first != top) {
+      r.problems.push_back("entry outside the bundle directory: " + entry);
+      return;
+    }
+    const std::string rel = entry.substr(slash + 1);
+    if (size < 0) {
+      r.extra.push_back(rel + " (not a regular file)");
+      return;
+    }
+    absorb(c, rel, body);
+  });
+  if (has_suffix(top, ".partial")) {
+    r.problems.push_back("an interrupted collection (.partial directory): never complete");
+  }
+  // The detached checksum written by pack_bundle, when it travelled along.
+  fs::path detached = file;
+  detached += ".sha256";
+  if (fs::exists(detached)) {
+    std::FILE* f = std::fopen(detached.c_str(), "rb");
+    char buf[65] = {};
+    const bool read = f && std::fread(buf, 1, 64, f) == 64;
+    if (f) std::fclose(f);
+    if (!read || sha256_file(file) != std::string(buf, 64)) {
+      r.problems.push_back("archive does not match " + detached.filename().string());
+    }
+  }
+}
+
+void compare(const bundle_contents& c, verify_report& r) {
+  std::set<std::string> missing, modified;
+  const auto doc = [&](const char* name) -> const std::string* {
+    auto it = c.documents.find(name);
+    return it == c.documents.end() ? nullptr : &it->second;
+  };
+  std::map<std::string, std::string> sums;
+  if (const auto* text = doc("SHA256SUMS")) {
+    try {
+      sums = parse_sha256sums(*text);
+    } catch (const error& e) {
+      r.problems.push_back(e.what());
+    }
+  } else {
+    r.problems.push_back("no SHA256SUMS");
+  }
+  for (const auto& [path, digest] : sums) {
+    auto it = c.files.find(path);
+    if (it == c.files.end()) missing.insert(path);
+    else if (it->second.sha256 != digest) modified.insert(path);
+  }
+  for (const auto& [path, facts] : c.files) {
+    if (path != "SHA256SUMS" && !sums.count(path)) r.extra.push_back(path);
+  }
+
+  const std::string* manifest_text = doc("manifest.json");
+  if (!manifest_text) {
+    r.problems.push_back("no manifest.json");
+  } else {
+    auto m = nlohmann::json::parse(*manifest_text, nullptr, false);
+    if (!m.is_object() || m.value("schema", "") != bundle_schema ||
+        !m.contains("artifacts") || !m["artifacts"].is_array()) {
+      r.problems.push_back("manifest.json is not a forensic.bundle/1 manifest");
+    } else {
+      for (const auto& a : m["artifacts"]) {
+        if (!a.is_object()) continue;
+        const std::string path = a.value("path", "");
+        const std::string digest = a.value("sha256", "");
+        auto it = c.files.find(path);
+        if (it == c.files.end()) {
+          missing.insert(path);
+        } else if (it->second.sha256 != digest || it->second.size != a.value("size", 0ull)) {
+          modified.insert(path);
+        }
+        if (auto s = sums.find(path); s != sums.end() && s->second != digest) {
+          r.problems.push_back("manifest.json and SHA256SUMS disagree on " + path);
+        } else if (s == sums.end() && it != c.files.end()) {
+          r.problems.push_back("manifest.json lists " + path + " but SHA256SUMS does not");
+        }
+      }
+    }
+  }
+  r.missing.assign(missing.begin(), missing.end());
+  r.modified.assign(modified.begin(), modified.end());
+  r.files_checked = c.files.size();
+}
+
+}  // namespace
+
+verify_report verify_bundle(const fs::path& bundle, const verify_options& options) {
+  verify_report r;
+  r.bundle = bundle.string();
+  bundle_contents c;
+  struct stat st {};
+  if (::stat(bundle.c_str(), &st) != 0) throw_errno("cannot open bundle " + bundle.string(), errno);
+  if (S_ISDIR(st.st_mode)) read_directory(bundle, c, r);
+  else read_packed(bundle, c, r);
+  compare(c, r);
+
+  auto sig = c.documents.find("manifest.json.sig");
+  r.signature_present = sig != c.documents.end();
+  if (!options.public_key.empty()) {
+    r.signature_checked = true;
+    auto manifest = c.documents.find("manifest.json");
+    r.signature_valid = r.signature_present && manifest != c.documents.end() &&
+                        verify_ed25519(options.public_key, manifest->second, sig->second);
+    if (!r.signature_present) r.problems.push_back("no manifest.json.sig to check the key against");
+  }
+  return r;
+}
+
+}  // namespace forensic::evidence

@@ -1,0 +1,256 @@
+#include "forensic/proc/processes.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "forensic/error.hpp"
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/text/terminal.hpp"
+
+namespace forensic::proc {
+namespace {
+
+// /proc files report size 0: read until EOF. nullopt when the file cannot be opened.
+std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return s.str();
+}
+
+std::optional<std::string> link_target(const std::string& path) {
+  std::string buf(4096, '\0');
+  ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+  if (n < 0) return std::nullopt;
+  buf.resize(static_cast<std::size_t>(n));
+  return buf;
+}
+
+std::vector<std::string> split_nul(const std::string& data) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < data.size()) {
+    auto end = data.find('\0', start);
+    if (end == std::string::npos) end = data.size();
+    out.push_back(data.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> numbers(std::string_view text) {
+  std::vector<T> out;
+  std::istringstream in{std::string(text)};
+  T v;
+  while (in >> v) out.push_back(v);
+  return out;
+}
+
+// The value of "Key:\t..." in /proc/<pid>/status.
+std::string status_field(const std::string& status, std::string_view key) {
+  std::size_t pos = 0;
+  while (pos < status.size()) {
+    auto end = status.find('\n', pos);
+    if (end == std::string::npos) end = status.size();
+    std::string_view line(status.data() + pos, end - pos);
+    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':') {
+      return std::string(line.substr(key.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::uint64_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::string rfc3339(std::int64_t seconds, long nanos) {
+  std::time_t t = seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%02ldZ", nanos / 10000000);
+  return std::string(buf) + frac;
+}
+
+std::vector<int> all_pids(const std::string& proc_root) {
+  std::vector<int> pids;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
+  if (!dir) throw_errno("cannot list " + proc_root, errno);
+  while (auto* e = ::readdir(dir.get())) {
+    int pid = 0;
+    const char* end = e->d_name + std::strlen(e->d_name);
+    auto [p, ec] = std::from_chars(e->d_name, end, pid);
+    if (ec == std::errc() && p == end && pid > 0) pids.push_back(pid);
+  }
+  std::sort(pids.begin(), pids.end());
+  return pids;
+}
+
+// Structural UTF-8 check (lead byte + continuation bytes); enough to know whether JSON can
+// carry the string as it is.
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3
+                                                                                          : 4;
+    if (n == 4 || i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::int64_t boot_time(const std::string& proc_root) {
+  auto stat = slurp(proc_root + "/stat");
+  if (!stat) throw_errno("cannot read " + proc_root + "/stat", errno);
+  auto pos = stat->find("\nbtime ");
+  if (pos == std::string::npos) throw error(errc::parse, proc_root + "/stat has no btime line");
+  return std::stoll(stat->substr(pos + 7));
+}
+
+std::vector<int> pids_of_container(int init_pid, const std::string& proc_root) {
+  const std::string base = proc_root + "/" + std::to_string(init_pid);
+  const std::uint64_t ns = inode_of(base + "/ns/pid");
+  if (ns == 0) throw error(errc::not_found, "process " + std::to_string(init_pid) + " is gone");
+  std::vector<int> out;
+  const bool host_namespace = ns == inode_of(proc_root + "/1/ns/pid");
+  const auto cgroup = host_namespace ? slurp(base + "/cgroup") : std::nullopt;
+  for (int pid : all_pids(proc_root)) {
+    const std::string dir = proc_root + "/" + std::to_string(pid);
+    if (!host_namespace) {
+      if (inode_of(dir + "/ns/pid") == ns) out.push_back(pid);
+    } else if (cgroup && slurp(dir + "/cgroup") == cgroup) {
+      out.push_back(pid);
+    }
+  }
+  return out;
+}
+
+std::optional<process_info> read_process(int pid, const std::string& proc_root) {
+  const std::string dir = proc_root + "/" + std::to_string(pid);
+  auto stat = slurp(dir + "/stat");
+  auto status = slurp(dir + "/status");
+  if (!stat || !status) return std::nullopt;
+  process_info p;
+  p.pid = pid;
+  // "pid (comm) S ppid ...": comm may hold spaces and ')', so split after the LAST ')'.
+  auto close = stat->rfind(')');
+  auto open = stat->find('(');
+  if (close == std::string::npos || open == std::string::npos) return std::nullopt;
+  p.comm = stat->substr(open + 1, close - open - 1);
+  std::vector<std::string> f;  // f[0] is field 3 (state)
+  {
+    std::istringstream in(stat->substr(close + 2));
+    for (std::string w; in >> w;) f.push_back(w);
+  }
+  if (f.size() > 19) {
+    p.ppid = std::stoi(f[1]);
+    p.threads = std::stoi(f[17]);
+    const long ticks = ::sysconf(_SC_CLK_TCK);
+    const auto start = std::stoull(f[19]);
+    try {
+      const std::int64_t boot = boot_time(proc_root);
+      p.start_time = rfc3339(boot + static_cast<std::int64_t>(start / ticks),
+                             static_cast<long>((start % ticks) * (1000000000 / ticks)));
+    } catch (const error& e) {
+      p.errors.push_back(e.what());
+    }
+  }
+  p.uid = numbers<std::uint32_t>(status_field(*status, "Uid"));
+  p.gid = numbers<std::uint32_t>(status_field(*status, "Gid"));
+  auto nspid = numbers<int>(status_field(*status, "NSpid"));
+  p.ns_pid = nspid.empty() ? pid : nspid.back();
+
+  if (auto c = slurp(dir + "/cmdline")) p.cmdline = split_nul(*c);
+  if (auto e = slurp(dir + "/environ")) p.environ = split_nul(*e);
+  else p.errors.push_back("environ: unreadable");
+  if (auto c = link_target(dir + "/cwd")) p.cwd = *c;
+  if (auto e = link_target(dir + "/exe")) {
+    static constexpr std::string_view deleted = " (deleted)";
+    p.exe = *e;
+    if (p.exe.size() > deleted.size() && p.exe.ends_with(deleted)) {
+      p.exe.resize(p.exe.size() - deleted.size());
+      p.exe_deleted = true;
+    }
+    try {
+      // The kernel keeps the running image reachable here even once its file is unlinked.
+      p.exe_sha256 = evidence::sha256_file(dir + "/exe");
+    } catch (const error& err) {
+      p.errors.push_back(std::string("exe: ") + err.what());
+    }
+  } else if (!p.cmdline.empty()) {
+    p.errors.push_back("exe: unreadable");
+  }
+
+  if (std::unique_ptr<DIR, int (*)(DIR*)> fds(::opendir((dir + "/fd").c_str()), &::closedir); fds) {
+    while (auto* e = ::readdir(fds.get())) {
+      if (e->d_name[0] == '.') continue;
+      open_fd fd;
+      fd.fd = std::atoi(e->d_name);
+      if (auto t = link_target(dir + "/fd/" + e->d_name)) fd.target = *t;
+      p.fds.push_back(std::move(fd));
+    }
+    std::sort(p.fds.begin(), p.fds.end(), [](auto& a, auto& b) { return a.fd < b.fd; });
+  } else {
+    p.errors.push_back("fd: unreadable");
+  }
+  return p;
+}
+
+nlohmann::json to_json(const process_info& p) {
+  nlohmann::json escaped = nlohmann::json::array();
+  auto exact = [&](const std::string& s, const char* field) -> std::string {
+    if (valid_utf8(s)) return s;
+    if (!std::count(escaped.begin(), escaped.end(), field)) escaped.push_back(field);
+    return text::escape_for_terminal(s);
+  };
+  auto list = [&](const std::vector<std::string>& v, const char* field) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& s : v) a.push_back(exact(s, field));
+    return a;
+  };
+  nlohmann::json fds = nlohmann::json::array();
+  for (const auto& f : p.fds) fds.push_back({{"fd", f.fd}, {"target", exact(f.target, "fds")}});
+  nlohmann::json j = {{"pid", p.pid},
+                      {"ns_pid", p.ns_pid},
+                      {"ppid", p.ppid},
+                      {"uid", p.uid},
+                      {"gid", p.gid},
+                      {"comm", exact(p.comm, "comm")},
+                      {"cmdline", list(p.cmdline, "cmdline")},
+                      {"environ", list(p.environ, "environ")},
+                      {"cwd", exact(p.cwd, "cwd")},
+                      {"exe", exact(p.exe, "exe")},
+                      {"exe_sha256", p.exe_sha256},
+                      {"exe_deleted", p.exe_deleted},
+                      {"start_time", p.start_time},
+                      {"threads", p.threads},
+                      {"fds", std::move(fds)},
+                      {"errors", p.errors}};
+  if (!escaped.empty()) j["escaped_fields"] = escaped;
+  return j;
+}
+
+}  // namespace forensic::proc

@@ -1,0 +1,79 @@
+#include "forensic/proc/root_files.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "forensic/error.hpp"
+
+namespace forensic::proc {
+namespace {
+
+// glibc 2.36 has no openat2 wrapper; the syscall is stable since Linux 5.6.
+int sys_openat2(int dirfd, const char* path, open_how* how) {
+  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, how, sizeof(*how)));
+}
+
+}  // namespace
+
+io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path) {
+  io::unique_fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) throw_errno("cannot open container root " + root.string(), errno);
+  std::string relative(path);
+  while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
+  if (relative.empty()) relative = ".";
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // NONBLOCK: a planted FIFO
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = sys_openat2(dir.get(), relative.c_str(), &how);
+  } while (fd < 0 && errno == EAGAIN);  // RESOLVE_IN_ROOT retries on concurrent renames
+  const std::string what = std::string(path) + " inside " + root.string();
+  if (fd < 0) {
+    if (errno == ENOENT) throw error(errc::not_found, "no file " + what);
+    if (errno == ENOSYS) throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
+    throw_errno("cannot open " + what, errno);
+  }
+  io::unique_fd file(fd);
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) throw_errno("cannot stat " + what, errno);
+  if (!S_ISREG(st.st_mode)) throw error(errc::io, what + " is not a regular file");
+  // Back to blocking reads now that it is known to be a regular file.
+  ::fcntl(file.get(), F_SETFL, ::fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
+  return file;
+}
+
+std::uint64_t copy_file(int fd, io::byte_sink& sink, std::uint64_t max_bytes,
+                        const std::string& what) {
+  std::vector<std::byte> block(256 * 1024);
+  std::uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, block.data(), block.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot read " + what, errno);
+    }
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+    if (total > max_bytes) {
+      throw error(errc::io, what + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    sink.write({block.data(), static_cast<std::size_t>(n)});
+  }
+  return total;
+}
+
+std::uint64_t copy_in_root(const std::filesystem::path& root, std::string_view path,
+                           io::byte_sink& sink, std::uint64_t max_bytes) {
+  io::unique_fd file = open_in_root(root, path);
+  return copy_file(file.get(), sink, max_bytes, std::string(path) + " inside " + root.string());
+}
+
+}  // namespace forensic::proc
