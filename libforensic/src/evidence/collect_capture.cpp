@@ -1,15 +1,54 @@
 // The capture around a collection (capture module: forensic/capture/session.hpp).
+#include <thread>
+
 #include "evidence/collection.hpp"
+#include "forensic/capture/session.hpp"
 #include "forensic/error.hpp"
+#include "forensic/net/links.hpp"
 
 namespace forensic::evidence::detail {
+namespace {
+constexpr const char* capture_path = "capture/capture.pcapng";
+}
 
-void start_capture(collection&) {
-  throw error(errc::not_found, "module unavailable: the capture module is not in this build yet");
+void start_capture(collection& c) {
+  capture::capture_options o;
+  for (const auto& name : net::host_interfaces_of(c.engine, c.target.id)) {
+    o.interfaces.push_back({name, "host veth of container " + c.target.name()});
+  }
+  o.output = c.bundle->reserve(capture_path);
+  o.comment = "case " + c.options.case_id + ", container " + c.target.id + ", operator " +
+              c.record.operator_name + ", collected by " + c.options.tool_name;
+  auto session = std::make_shared<capture::capture_session>(std::move(o));
+  session->start();
+  c.capture = session;
+  c.capture_started = std::chrono::steady_clock::now();
 }
 
 void stop_capture(collection& c) {
-  if (!c.capture) throw error(errc::not_found, "no capture was running");
+  auto session = std::static_pointer_cast<capture::capture_session>(c.capture);
+  if (!session) throw error(errc::not_found, "no capture was running");
+  const std::string started = rfc3339_now();
+  // At least the asked duration, still honouring Ctrl-C.
+  while (std::chrono::steady_clock::now() - c.capture_started < c.options.capture) {
+    if (c.options.cancel_flag && c.options.cancel_flag->load()) {
+      throw error(errc::cancelled, "interrupted while capturing");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto result = session->stop();
+  c.capture.reset();
+  const auto root = c.bundle->directory();
+  for (const auto& f : result.files) {
+    for (const auto& p : {f.path, f.sha256_path}) {
+      if (p.empty()) continue;
+      auto rec = c.bundle->adopt(p.lexically_relative(root).generic_string());
+      c.add_artifact("capture", rec, started,
+                     "libpcap on the container's host veths (" + std::to_string(f.packets) +
+                         " packets)");
+    }
+  }
+  c.custody->note("capture stopped: " + result.message);
 }
 
 }  // namespace forensic::evidence::detail
