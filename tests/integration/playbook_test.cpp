@@ -1,0 +1,190 @@
+// End to end: a container beacons over TCP to an "internet" peer (203.0.113.70, a
+// documentation address held by a network namespace of this test), drops a file in /tmp and
+// writes a root crontab. playbooks/isolate-collect-analyze.sh, given only the peer's address,
+// finds it, isolates it, collects with a capture and analyses; the bystander on the same
+// network is left alone; release restores connectivity and leaves no rule of ours.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "support/process.hpp"
+#include "support/testbed.hpp"
+
+using namespace forensic::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* c2 = "203.0.113.70";
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool tools_built() {
+  for (const char* t : {"ir-locate", "ir-isolate", "ir-collect", "ir-analyze"}) {
+    if (::access(tool(t).c_str(), X_OK) != 0) return false;
+  }
+  return true;
+}
+
+// The peer namespace with a listener keeping every connection open; removed in the destructor.
+struct internet_peer {
+  std::string name;
+  bool up = false;
+  explicit internet_peer(std::string n) : name(std::move(n)) {
+    auto r = run({"bash", std::string(FORENSIC_SOURCE_DIR) + "/tests/testbed/internet-peer.sh",
+                  "up", name, c2});
+    up = r.exit_code == 0;
+    INFO(r.err);
+    REQUIRE(up);
+    sh("ip netns exec " + name +
+       " busybox nc -ll -p 4444 -e /bin/cat </dev/null >/dev/null 2>&1 &");
+  }
+  ~internet_peer() {
+    sh("ip netns pids " + name + " 2>/dev/null | xargs -r kill -9");
+    run({"bash", std::string(FORENSIC_SOURCE_DIR) + "/tests/testbed/internet-peer.sh", "down",
+         name});
+  }
+};
+
+// From inside the container's network namespace (host busybox, no docker exec): can a new TCP
+// connection to the C2 be opened?
+bool can_connect(const std::string& pid) {
+  return run({"nsenter", "--net=/proc/" + pid + "/ns/net", "busybox", "nc", "-w", "2", c2, "4444"},
+             "x\n")
+             .exit_code == 0;
+}
+
+bool holds_c2_socket(const std::string& pid) {
+  // /proc/net/tcp: remote 203.0.113.70:4444 is "467100CB:115C" (address in host byte order),
+  // state 01 is ESTABLISHED.
+  auto r = sh("nsenter --net=/proc/" + pid + "/ns/net cat /proc/net/tcp");
+  return r.out.find("467100CB:115C 01") != std::string::npos;
+}
+
+std::string our_rules(const std::string& id12) {
+  return sh("{ iptables-save -t filter; ip6tables-save -t filter; } 2>/dev/null | grep -F "
+            "'forensic-quarantine:" +
+            id12 + "' || true")
+      .out;
+}
+
+bool finding(const json& report, const std::string& kind, const std::string& text,
+             const std::string& source) {
+  for (const auto& f : report["findings"]) {
+    if (f["kind"] == kind && f["summary"].get<std::string>().find(text) != std::string::npos &&
+        f["source"].get<std::string>().find(source) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing container") {
+  if (!engine_available() || ::geteuid() != 0 || !tools_built()) {
+    MESSAGE("skipped: needs root, a Docker engine and ir-locate/ir-isolate/ir-collect/ir-analyze");
+    return;
+  }
+  testbed tb;
+  internet_peer peer("irpb" + std::to_string(::getpid() % 100000));
+  const std::string net = tb.network("pb");  // user-defined, not internal: it reaches the peer
+  const std::string bystander = tb.container("bystander", {"--network", net});
+  const std::string beacon =
+      tb.container("beacon", {"--network", net},
+                   {"sh", "-c",
+                    std::string("echo x > /tmp/dropper.sh; mkdir -p /var/spool/cron/crontabs; "
+                                "echo '* * * * * /tmp/dropper.sh' > /var/spool/cron/crontabs/root; "
+                                "(sleep 100000 | nc ") +
+                        c2 + " 4444 >/dev/null) & while true; do nc -w 2 " + c2 +
+                        " 4444 </dev/null >/dev/null 2>&1; sleep 1; done"});
+  const std::string id = trim(tb.docker({"inspect", "-f", "{{.Id}}", beacon}));
+  const std::string bystander_id = trim(tb.docker({"inspect", "-f", "{{.Id}}", bystander}));
+  const std::string pid = trim(tb.docker({"inspect", "-f", "{{.State.Pid}}", beacon}));
+  const std::string case_id = "IT-" + tb.prefix();
+  const fs::path out = fs::temp_directory_path() / (tb.prefix() + "-evidence");
+  struct cleanup_t {
+    std::string id, case_id;
+    fs::path out;
+    ~cleanup_t() {
+      run_tool("ir-isolate", {id, "--release"});
+      sh("docker images -q --filter label=forensic.case=" + case_id + " | xargs -r docker rmi -f");
+      std::error_code ec;
+      fs::remove_all(out, ec);
+    }
+  } cleanup{id, case_id, out};
+
+  bool live = false;
+  for (int i = 0; i < 30 && !(live = holds_c2_socket(pid)); ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  REQUIRE_MESSAGE(live, "the beacon never connected to the peer");
+  CHECK(can_connect(pid));
+
+  auto r = run({"env", "FORENSIC_TOOLS_DIR=" + std::string(FORENSIC_TOOLS_DIR), "bash",
+                std::string(FORENSIC_SOURCE_DIR) + "/playbooks/isolate-collect-analyze.sh", "--ip",
+                c2, "--out", out.string(), "--case", case_id, "--capture", "6"});
+  INFO("stdout: " << r.out);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto at = r.out.find("report: ");
+  REQUIRE(at != std::string::npos);
+  const std::string report_md = trim(r.out.substr(at + 8, r.out.find('\n', at) - at - 8));
+  CHECK(r.out.find("report: ", at + 1) == std::string::npos);  // one container, one report
+  REQUIRE(fs::exists(report_md));
+
+  // Isolated: its next connection attempts fail; the bystander is not quarantined.
+  CHECK_FALSE(can_connect(pid));
+  CHECK_FALSE(our_rules(id.substr(0, 12)).empty());
+  CHECK(our_rules(bystander_id.substr(0, 12)).empty());
+
+  std::ifstream md_in(report_md);
+  std::stringstream md;
+  md << md_in.rdbuf();
+  const std::string json_path = report_md.substr(0, report_md.size() - 3) + ".json";
+  std::ifstream json_in(json_path);
+  REQUIRE(json_in);
+  const json report = json::parse(json_in);
+  CHECK(report["verification"]["status"] == "verified");
+  CHECK(report["container"]["id"] == id);
+  CHECK(md.str().find(beacon) != std::string::npos);     // names the container
+  CHECK(md.str().find(bystander) == std::string::npos);  // and not the bystander
+  CHECK(finding(report, "temp_file", "/tmp/dropper.sh", "engine/diff.json"));
+  CHECK(finding(report, "persistence", "/var/spool/cron/crontabs/root", "engine/diff.json"));
+  CHECK(finding(report, "ioc_match", c2, ""));
+  // The capture and the sockets come from ir-collect's capture and network steps.
+  auto read = [&](const std::string& f) {
+    for (const auto& x : report["files_read"]) {
+      if (x == f) return true;
+    }
+    return false;
+  };
+  // Reported, not failed, while ir-collect's capture/network steps say "module unavailable".
+  WARN(read("capture/capture.pcapng"));
+  WARN(read("network/network.json"));
+  if (read("capture/capture.pcapng")) {
+    CHECK(finding(report, "external_traffic", c2, "capture/capture.pcapng"));
+    CHECK(finding(report, "unanswered_syn", c2, "capture/capture.pcapng"));
+    CHECK(finding(report, "ioc_match", c2, "capture/capture.pcapng"));
+  }
+  if (read("network/network.json")) {
+    CHECK(finding(report, "remote_socket", c2, "network/network.json"));
+    CHECK(finding(report, "ioc_match", c2, "network/network.json"));
+  }
+
+  // Release: connectivity is back, and no rule of ours is left.
+  auto rel = run_tool("ir-isolate", {id, "--release"});
+  CHECK(rel.exit_code == 0);
+  CHECK(our_rules(id.substr(0, 12)).empty());
+  CHECK(can_connect(pid));
+}
