@@ -151,16 +151,14 @@ void describe_bridges(link_map& m, const std::vector<interface_info>& host,
 
 }  // namespace
 
-link_map map_links(engine::client* engine) {
+link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_snapshot& snap_out) {
   link_map m;
-  // The engine answers while the kernel is read.
-  auto pending = std::async(std::launch::async,
-                            [engine] { return detail::take_snapshot(engine, true); });
   auto procs = detail::scan_processes(true);
   const std::uint64_t host_netns = detail::own_netns_inode();
   detail::rtnl_socket host_socket;
   const auto host = host_socket.interfaces();
-  const engine_snapshot snap = pending.get();
+  snap_out = pending.get();
+  const engine_snapshot& snap = snap_out;
 
   m.engine_available = snap.available;
   if (!snap.available) {
@@ -207,6 +205,14 @@ link_map map_links(engine::client* engine) {
   }
   describe_bridges(m, host, snap);
   return m;
+}
+
+link_map map_links(engine::client* engine) {
+  // The engine answers while the kernel is read.
+  auto pending = std::async(std::launch::async,
+                            [engine] { return detail::take_snapshot(engine, true); });
+  detail::engine_snapshot snap;
+  return detail::map_links_with(pending, snap);
 }
 
 std::vector<std::string> host_interfaces_of(engine::client& engine, std::string_view reference) {

@@ -1,5 +1,6 @@
 #pragma once
 // Joining a namespace's interfaces to their host-side peers.
+#include <future>
 #include <vector>
 
 #include "forensic/net/links.hpp"
@@ -13,5 +14,9 @@ namespace forensic::net::detail {
 std::vector<container_interface> join_namespace(const std::vector<interface_info>& host,
                                                 const std::vector<interface_info>& inside,
                                                 int nsid, const engine_snapshot& snap);
+
+// map_links() with the engine snapshot fetched by the caller (possibly still on its way);
+// the snapshot is handed back for callers that need more of it (ports, networks).
+link_map map_links_with(std::future<engine_snapshot>& pending, engine_snapshot& snap_out);
 
 }  // namespace forensic::net::detail

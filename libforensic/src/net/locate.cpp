@@ -1,0 +1,183 @@
+// ir-locate's engine: one /proc pass, the socket tables of every namespace, the conntrack
+// table and the engine's container list, read concurrently and matched against one address.
+#include "forensic/net/locate.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <set>
+
+#include "forensic/error.hpp"
+#include "forensic/io/unique_fd.hpp"
+#include "net/engine_view.hpp"
+#include "net/locate_detail.hpp"
+#include "net/netlink.hpp"
+#include "net/proc_scan.hpp"
+
+namespace forensic::net {
+namespace {
+
+using detail::engine_snapshot;
+using detail::namespace_info;
+
+struct address_owner {
+  std::string id, name, network;
+};
+
+// Container addresses as the engine reports them (running containers only carry them).
+std::map<std::string, address_owner> engine_addresses(const engine_snapshot& snap) {
+  std::map<std::string, address_owner> out;
+  for (const auto& c : snap.containers) {
+    for (const auto& a : c.networks) {
+      if (!a.ipv4.empty()) out[canonical(a.ipv4)] = {c.id, c.name(), a.name};
+      if (!a.ipv6.empty()) out[canonical(a.ipv6)] = {c.id, c.name(), a.name};
+    }
+  }
+  return out;
+}
+
+// Addresses of container namespaces straight from netlink: the engine-down fallback, and the
+// check for a namespace whose engine record is missing.
+void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
+                      std::uint64_t host_netns, std::map<std::string, address_owner>& out,
+                      std::vector<std::string>& warnings) {
+  std::vector<io::unique_fd> fds;
+  std::vector<int> raw;
+  std::vector<const namespace_info*> infos;
+  for (const auto& [inode, info] : spaces) {
+    if (inode == host_netns || info.container_id.empty()) continue;
+    io::unique_fd fd(::open(("/proc/" + std::to_string(info.pids.front()) + "/ns/net").c_str(),
+                            O_RDONLY | O_CLOEXEC));
+    if (!fd) continue;
+    raw.push_back(fd.get());
+    fds.push_back(std::move(fd));
+    infos.push_back(&info);
+  }
+  auto sockets = detail::open_in_namespaces(raw, warnings);
+  for (std::size_t k = 0; k < sockets.size(); ++k) {
+    if (!sockets[k]) continue;
+    try {
+      for (const auto& link : sockets[k]->interfaces()) {
+        for (const auto& a : link.addresses) {
+          auto& o = out[canonical(a.address)];
+          if (o.id.empty()) o.id = infos[k]->container_id;
+        }
+      }
+    } catch (const forensic::error& e) {
+      warnings.push_back(std::string("namespace query failed: ") + e.what());
+    }
+  }
+}
+
+std::string who(const locate_match& m) {
+  if (!m.container_name.empty()) return m.container_name;
+  if (!m.container_id.empty()) return "container " + m.container_id.substr(0, 12) + " (name unknown)";
+  return m.namespace_note.empty() ? "host" : m.namespace_note;
+}
+
+}  // namespace
+
+locate_result locate(engine::client* engine, const locate_options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto parsed = parse_ip(options.address);
+  if (!parsed) {
+    throw error(errc::invalid_argument,
+                "'" + options.address + "' is not an IPv4 or IPv6 address");
+  }
+  locate_result r;
+  r.address = *parsed;
+  auto pending = std::async(std::launch::async,
+                            [engine] { return detail::take_snapshot(engine, false); });
+  auto conntrack = std::async(std::launch::async, [] { return dump_conntrack(); });
+
+  const auto procs = detail::scan_processes(true);
+  const std::uint64_t host_netns = detail::own_netns_inode();
+  std::map<std::uint64_t, namespace_info> spaces;
+  for (const auto& p : procs) {
+    if (p.netns == 0) continue;
+    auto& info = spaces[p.netns];
+    info.pids.push_back(p.pid);
+    if (info.container_id.empty() && p.netns != host_netns) info.container_id = p.container_id;
+  }
+  auto sockets = detail::matching_sockets(spaces, r.address, options.port);
+
+  const engine_snapshot snap = pending.get();
+  r.engine_available = snap.available;
+  if (!snap.available) {
+    r.warnings.push_back("engine unavailable (" + snap.failure +
+                         "): containers are named by their cgroup id; names are unknown");
+  }
+  auto owners = engine_addresses(snap);
+  if (!snap.available || !owners.count(r.address.unmapped().to_string())) {
+    kernel_addresses(spaces, host_netns, owners, r.warnings);
+  }
+  auto name_of = [&](const std::string& id) -> std::string {
+    const auto* c = snap.find(id);
+    return c ? c->name() : std::string();
+  };
+
+  // The container owns the address.
+  if (auto it = owners.find(r.address.unmapped().to_string()); it != owners.end()) {
+    locate_match m;
+    m.kind = "owner";
+    m.container_id = it->second.id;
+    m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
+    m.network = it->second.network;
+    m.container_address = it->first;
+    m.summary = who(m) + " has the address " + it->first +
+                (m.network.empty() ? "" : " on network " + m.network);
+    r.matches.push_back(std::move(m));
+  }
+
+  // Live sockets.
+  for (const auto& [s, inode] : sockets) {
+    locate_match m;
+    m.kind = "socket";
+    m.socket = s;
+    m.container_id = !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
+    m.container_name = name_of(m.container_id);
+    if (m.container_id.empty()) {
+      m.namespace_note = inode == host_netns ? "host namespace"
+                                             : "namespace " + std::to_string(inode) + " (not a container)";
+    }
+    m.container_address = s.local_address;
+    m.summary = who(m) + ": " + s.protocol + " " + s.local_address + ":" +
+                std::to_string(s.local_port) + " -> " + s.remote_address + ":" +
+                std::to_string(s.remote_port) + " " + s.state +
+                (s.owner.pid ? " pid " + std::to_string(s.owner.pid) + " (" + s.owner.comm + ")"
+                             : " (no process holds it)");
+    r.matches.push_back(std::move(m));
+  }
+
+  // Conntrack flows.
+  try {
+    const auto table = conntrack.get();
+    r.conntrack_source = table.source;
+    r.warnings.insert(r.warnings.end(), table.warnings.begin(), table.warnings.end());
+    for (const auto& f : detail::matching_flows(table.flows, r.address, options)) {
+      locate_match m;
+      m.kind = "conntrack";
+      m.flow = f.flow;
+      m.container_address = f.inside_address;
+      if (auto it = owners.find(canonical(f.inside_address)); it != owners.end()) {
+        m.container_id = it->second.id;
+        m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
+        m.network = it->second.network;
+      } else {
+        m.namespace_note = "not a container address";
+      }
+      m.socket = detail::socket_for_flow(sockets, f);
+      m.summary = who(m) + ": " + detail::describe_flow(f);
+      r.matches.push_back(std::move(m));
+    }
+  } catch (const forensic::error& e) {
+    r.warnings.push_back(std::string("conntrack not read: ") + e.what());
+  }
+  r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
+
+}  // namespace forensic::net

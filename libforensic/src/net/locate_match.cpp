@@ -1,0 +1,112 @@
+#include <sys/socket.h>
+
+#include "net/locate_detail.hpp"
+#include "net/proc_scan.hpp"
+
+namespace forensic::net::detail {
+namespace {
+
+struct table {
+  const char* file;
+  const char* protocol;
+  int family;
+};
+constexpr table tables[] = {{"tcp", "tcp", AF_INET},   {"tcp6", "tcp", AF_INET6},
+                            {"udp", "udp", AF_INET},   {"udp6", "udp", AF_INET6},
+                            {"raw", "raw", AF_INET},   {"raw6", "raw", AF_INET6}};
+
+std::string endpoint(const std::string& address, std::uint16_t port) {
+  return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
+         std::to_string(port);
+}
+
+}  // namespace
+
+bool socket_matches(const socket_entry& s, const ip_address& address,
+                    std::optional<std::uint16_t> port) noexcept {
+  return same_host(s.remote_address, address) && (!port || s.remote_port == *port);
+}
+
+std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
+    const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
+    std::optional<std::uint16_t> port) {
+  std::vector<std::pair<socket_entry, std::uint64_t>> out;
+  for (const auto& [inode, info] : spaces) {
+    std::vector<socket_entry> found;
+    // Any process of the namespace shows its tables; a zombie does not, so try the next.
+    for (int pid : info.pids) {
+      bool readable = false;
+      for (const auto& t : tables) {
+        auto text = read_file("/proc/" + std::to_string(pid) + "/net/" + t.file);
+        if (!text) continue;
+        readable = true;
+        for (auto& s : parse_proc_net(*text, t.protocol, t.family)) {
+          if (socket_matches(s, address, port)) found.push_back(std::move(s));
+        }
+      }
+      if (readable) break;
+    }
+    if (found.empty()) continue;
+    const auto owners = socket_inodes(info.pids);
+    for (auto& s : found) {
+      if (auto it = owners.find(s.inode); s.inode && it != owners.end()) {
+        s.owner = describe_process(it->second);
+      }
+      out.emplace_back(std::move(s), inode);
+    }
+  }
+  return out;
+}
+
+std::vector<flow_match> matching_flows(const std::vector<conntrack_flow>& flows,
+                                       const ip_address& address, const locate_options& o) {
+  std::vector<flow_match> out;
+  for (const auto& f : flows) {
+    flow_match m;
+    m.flow = f;
+    if (same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
+      m.outbound = true;
+      m.inside_address = f.src;
+      m.inside_port = f.sport;
+      if (o.port && f.dport != *o.port) continue;
+      if (o.nat_port && f.reply_dport != *o.nat_port) continue;
+    } else if (same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
+      m.outbound = false;
+      m.inside_address = f.reply_src;
+      m.inside_port = f.reply_sport;
+      if (o.port && f.sport != *o.port) continue;
+      if (o.nat_port && f.dport != *o.nat_port) continue;
+    } else {
+      continue;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::optional<socket_entry> socket_for_flow(
+    const std::vector<std::pair<socket_entry, std::uint64_t>>& sockets, const flow_match& f) {
+  const std::uint16_t remote_port = f.outbound ? f.flow.dport : f.flow.sport;
+  for (const auto& [s, inode] : sockets) {
+    if (s.local_port == f.inside_port && s.remote_port == remote_port &&
+        s.protocol == f.flow.protocol) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string describe_flow(const flow_match& m) {
+  const auto& f = m.flow;
+  std::string line = f.protocol + " " + endpoint(f.src, f.sport) + " -> " + endpoint(f.dst, f.dport);
+  if (!f.state.empty()) line += " " + f.state;
+  if (f.unreplied) line += " UNREPLIED";
+  if (m.outbound && (f.reply_dst != f.src || f.reply_dport != f.sport)) {
+    line += ", seen outside as " + endpoint(f.reply_dst, f.reply_dport);
+  } else if (!m.outbound && (f.reply_src != f.dst || f.reply_sport != f.dport)) {
+    line += ", forwarded inside to " + endpoint(f.reply_src, f.reply_sport);
+  }
+  return line;
+}
+
+}  // namespace forensic::net::detail
