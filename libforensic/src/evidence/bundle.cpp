@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 
@@ -105,7 +106,12 @@ partial_bundle::partial_bundle(const fs::path& out_dir, std::string name)
     throw error(errc::invalid_argument, "bundle name '" + name_ + "' holds a '/'");
   }
   struct stat st {};
-  if (::stat(out_dir_.c_str(), &st) != 0) throw_errno("output directory " + out_dir_.string(), errno);
+  if (::stat(out_dir_.c_str(), &st) != 0) {
+    // Not errc::not_found: that code (and its exit status) means an unknown container.
+    const int err = errno;
+    if (err == EACCES) throw_errno("output directory " + out_dir_.string(), err);
+    throw error(errc::io, "output directory " + out_dir_.string() + ": " + std::strerror(err));
+  }
   if (!S_ISDIR(st.st_mode)) throw error(errc::io, out_dir_.string() + " is not a directory");
   if (::access(out_dir_.c_str(), W_OK | X_OK) != 0) {
     throw_errno("output directory " + out_dir_.string() + " is not writable", errno);
