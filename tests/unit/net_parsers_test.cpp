@@ -1,0 +1,228 @@
+// Parsers of the network module against recorded and hand-made fixtures.
+#include <doctest/doctest.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "forensic/net/address.hpp"
+#include "forensic/net/conntrack.hpp"
+#include "forensic/net/iptables.hpp"
+#include "forensic/net/sockets.hpp"
+#include "net/engine_view.hpp"
+#include "net/locate_detail.hpp"
+#include "net/proc_scan.hpp"
+
+using namespace forensic;
+using namespace forensic::net;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(FORENSIC_FIXTURES_DIR) + "/net/" + name);
+  REQUIRE_MESSAGE(in, "missing fixture " << name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("net address: parse, canonical form, mapped IPv4, subnets") {
+  CHECK(parse_ip("198.51.100.7")->to_string() == "198.51.100.7");
+  CHECK(parse_ip("[2001:DB8::7]")->to_string() == "2001:db8::7");
+  CHECK(parse_ip("fe80::1%eth0")->to_string() == "fe80::1");
+  CHECK_FALSE(parse_ip("example.com"));
+  CHECK_FALSE(parse_ip("198.51.100.0/24"));
+  CHECK_FALSE(parse_ip(""));
+  CHECK(same_host("::ffff:198.51.100.7", *parse_ip("198.51.100.7")));
+  CHECK_FALSE(same_host("198.51.100.8", *parse_ip("198.51.100.7")));
+  CHECK(canonical("2001:0db8:0000:0000:0000:0000:0000:0007") == "2001:db8::7");
+  auto s = parse_subnet("172.18.0.0/16");
+  REQUIRE(s);
+  CHECK(s->contains(*parse_ip("172.18.200.1")));
+  CHECK(s->contains(*parse_ip("::ffff:172.18.0.2")));
+  CHECK_FALSE(s->contains(*parse_ip("172.19.0.1")));
+  CHECK(parse_subnet("fd00:db8:1::/64")->contains(*parse_ip("fd00:db8:1::2")));
+  CHECK_FALSE(parse_subnet("10.0.0.0/33"));
+}
+
+TEST_CASE("net sockets: /proc/net/tcp of a container (recorded)") {
+  auto rows = parse_proc_net(fixture("proc-net-tcp-container.txt"), "tcp", AF_INET);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].state == "LISTEN");
+  CHECK(rows[0].local_address == "127.0.0.11");  // Docker's embedded DNS
+  CHECK(rows[1].state == "ESTABLISHED");
+  CHECK(rows[1].local_address == "172.29.0.3");
+  CHECK(rows[1].remote_address == "172.29.0.2");
+  CHECK(rows[1].remote_port == 5001);
+  CHECK(rows[1].inode == 259849);
+  auto udp = parse_proc_net(fixture("proc-net-udp-container.txt"), "udp", AF_INET);
+  for (const auto& u : udp) CHECK(u.state == "UNCONN");
+  CHECK(parse_proc_net(fixture("proc-net-tcp6-container.txt"), "tcp", AF_INET6).empty());
+  std::size_t skipped = 99;
+  parse_proc_net(fixture("proc-net-tcp6-host.txt"), "tcp", AF_INET6, &skipped);
+  CHECK(skipped == 0);
+}
+
+TEST_CASE("net sockets: IPv6 and IPv4-mapped rows, garbage skipped") {
+  std::size_t skipped = 0;
+  auto rows = parse_proc_net(fixture("proc-net-tcp6-handmade.txt"), "tcp", AF_INET6, &skipped);
+  REQUIRE(rows.size() == 3);
+  CHECK(skipped == 2);
+  CHECK(rows[0].local_address == "::");
+  CHECK(rows[0].local_port == 80);
+  CHECK(rows[0].state == "LISTEN");
+  CHECK(rows[1].local_address == "::ffff:192.168.0.2");
+  CHECK(rows[1].remote_address == "::ffff:198.51.100.20");
+  CHECK(rows[1].remote_port == 443);
+  CHECK(rows[1].uid == 1000);
+  CHECK(detail::socket_matches(rows[1], *parse_ip("198.51.100.20"), 443));
+  CHECK_FALSE(detail::socket_matches(rows[1], *parse_ip("198.51.100.20"), 80));
+  CHECK(rows[2].local_address == "2001:db8::2");
+  CHECK(rows[2].local_port == 40000);
+  CHECK(rows[2].remote_address == "2001:db8::7");
+  CHECK(rows[2].state == "SYN_SENT");
+  CHECK(rows[2].tx_queue == 1);
+  auto j = to_json(rows[2]);
+  for (const char* key : {"protocol", "local_address", "local_port", "remote_address",
+                          "remote_port", "state", "inode", "pid", "ns_pid", "comm", "cmdline",
+                          "exe"}) {
+    CHECK_MESSAGE(j.contains(key), key);
+  }
+  CHECK(parse_proc_net("", "tcp", AF_INET).empty());
+}
+
+TEST_CASE("net conntrack: proc file, NAT, UNREPLIED, IPv6, icmp, inbound DNAT") {
+  std::size_t skipped = 0;
+  auto flows = parse_nf_conntrack(fixture("nf_conntrack-handmade.txt"), &skipped);
+  REQUIRE(flows.size() == 5);
+  CHECK(skipped == 1);
+  const auto& tcp = flows[0];
+  CHECK(tcp.protocol == "tcp");
+  CHECK(tcp.state == "ESTABLISHED");
+  CHECK(tcp.src == "172.18.0.2");
+  CHECK(tcp.reply_dst == "192.0.2.10");
+  CHECK(tcp.reply_dport == 61000);
+  CHECK(tcp.packets == 9);
+  CHECK(tcp.bytes == 700);
+  CHECK(tcp.assured);
+  CHECK(tcp.nat());
+  CHECK(flows[1].unreplied);
+  CHECK(flows[1].protocol == "udp");
+  CHECK(flows[1].state.empty());
+  CHECK(flows[2].family == AF_INET6);
+  CHECK(flows[2].src == "fd00:db8:1::2");
+  CHECK(flows[2].dst == "2001:db8::7");
+  CHECK(flows[2].state == "SYN_SENT");
+  CHECK(flows[3].protocol == "icmp");
+  CHECK(flows[3].sport == 0);
+  auto real = parse_nf_conntrack(fixture("nf_conntrack-real.txt"), &skipped);
+  CHECK(skipped == 0);
+  CHECK(real.size() == 7);
+  auto j = to_json(flows[1]);
+  for (const char* key : {"protocol", "state", "src", "dst", "sport", "dport", "reply_src",
+                          "reply_dst", "reply_sport", "reply_dport", "unreplied", "packets",
+                          "bytes"}) {
+    CHECK_MESSAGE(j.contains(key), key);
+  }
+}
+
+TEST_CASE("net locate: conntrack matching by address, port and NAT'd port") {
+  auto flows = parse_nf_conntrack(fixture("nf_conntrack-handmade.txt"));
+  locate_options o;
+  auto c2 = *parse_ip("198.51.100.20");
+  auto all = detail::matching_flows(flows, c2, o);
+  REQUIRE(all.size() == 2);  // tcp and icmp
+  CHECK(all[0].inside_address == "172.18.0.2");
+  CHECK(all[0].inside_port == 40000);
+  o.nat_port = 61000;  // the IDS saw 192.0.2.10:61000 -> 198.51.100.20:443
+  auto nat = detail::matching_flows(flows, c2, o);
+  REQUIRE(nat.size() == 1);
+  CHECK(nat[0].inside_port == 40000);
+  CHECK(detail::describe_flow(nat[0]).find("seen outside as 192.0.2.10:61000") != std::string::npos);
+  o.nat_port.reset();
+  o.port = 53;
+  CHECK(detail::matching_flows(flows, *parse_ip("198.51.100.21"), o).size() == 1);
+  CHECK(detail::matching_flows(flows, *parse_ip("2001:db8::7"), {}).size() == 1);
+  auto inbound = detail::matching_flows(flows, *parse_ip("203.0.113.9"), {});
+  REQUIRE(inbound.size() == 1);
+  CHECK_FALSE(inbound[0].outbound);
+  CHECK(inbound[0].inside_address == "172.17.0.2");
+}
+
+TEST_CASE("net iptables: recorded nft rules of this host") {
+  auto rules = parse_iptables_save(fixture("iptables-save-nft.txt"), AF_INET);
+  CHECK(rules.warnings.empty());
+  CHECK_FALSE(rules.rules.empty());
+  auto d = docker_view(rules);
+  CHECK(d.docker_chains_present);
+  REQUIRE_FALSE(d.masquerades.empty());
+  CHECK(d.masquerades[0].subnet == "172.17.0.0/16");
+  CHECK(d.masquerades[0].bridge == "docker0");
+  CHECK_FALSE(d.isolation.empty());
+  auto v6 = parse_iptables_save(fixture("ip6tables-save-nft.txt"), AF_INET6);
+  CHECK(v6.warnings.empty());
+  CHECK_FALSE(docker_view(v6).docker_chains_present);
+}
+
+TEST_CASE("net iptables: odd rules are kept, not fatal") {
+  auto rules = parse_iptables_save(fixture("iptables-save-odd.txt"), AF_INET);
+  REQUIRE(rules.warnings.size() == 1);  // "this is not iptables"
+  auto d = docker_view(rules);
+  REQUIRE(d.masquerades.size() == 2);
+  CHECK(d.masquerades[0].bridge == "br-1a2b3c4d5e6f");
+  CHECK(d.masquerades[1].out_interface == "eth0");
+  REQUIRE(d.publications.size() == 2);
+  CHECK(d.publications[0].protocol == "udp");
+  CHECK(d.publications[0].host_port == "5353");
+  CHECK(d.publications[0].container_address == "172.18.0.4");
+  CHECK(d.publications[0].container_port == "53");
+  CHECK(d.publications[0].bridge == "br-1a2b3c4d5e6f");
+  CHECK(d.publications[1].host_address == "192.0.2.10");
+  CHECK(d.publications[1].host_port == "8000:8010");
+  CHECK(d.publications[1].container_port == "8000:8010");
+  REQUIRE(d.docker_user.size() == 3);
+  CHECK(d.docker_user[0].target == "DROP");
+  CHECK(d.docker_user[1].target == "NFQUEUE");
+  CHECK(d.docker_user[1].unparsed.size() == 2);  // --bytecode "...", --queue-num 3
+  const iptables_rule* comment = nullptr;
+  const iptables_rule* unknown = nullptr;
+  for (const auto& r : rules.rules) {
+    if (r.target == "MARK") comment = &r;
+    if (r.target == "SOMETARGET") unknown = &r;
+  }
+  REQUIRE(comment);
+  CHECK(comment->comment == "weird \"quoted\" comment");
+  CHECK(comment->modules == std::vector<std::string>{"comment", "set"});
+  REQUIRE(unknown);
+  CHECK(unknown->unparsed == std::vector<std::string>{"--wibble 3", "--unknown-flag"});
+  CHECK(unknown->text == "-p tcp -m frobnicate --wibble 3 -j SOMETARGET --unknown-flag");
+  auto v6 = docker_view(parse_iptables_save(fixture("ip6tables-save-docker.txt"), AF_INET6));
+  REQUIRE(v6.publications.size() == 1);
+  CHECK(v6.publications[0].container_address == "fd00:db8:1::2");
+  CHECK(v6.publications[0].container_port == "443");
+  CHECK(v6.masquerades.at(0).subnet == "fd00:db8:1::/64");
+  CHECK(parse_iptables_save("\"unterminated", AF_INET).warnings.size() == 1);
+}
+
+TEST_CASE("net engine view: bridge names of networks and container ids of cgroups") {
+  auto networks = detail::parse_docker_networks(nlohmann::json::parse(R"([
+    {"Name":"bridge","Id":"4a39d7c27999aaaa","Driver":"bridge","Internal":false,
+     "Options":{"com.docker.network.bridge.name":"docker0"},"IPAM":{"Config":[{"Subnet":"172.17.0.0/16"}]}},
+    {"Name":"irnet1","Id":"e2c31544f29cbbbb","Driver":"bridge","Options":{"com.docker.network.bridge.name":"irtest-br0"},"IPAM":{"Config":null}},
+    {"Name":"backend","Id":"71b3f1759dc8cccc","Driver":"bridge","Internal":true,"Options":null,"IPAM":null},
+    {"Name":"host","Id":"e0b3835d3829","Driver":"host"}])"));
+  REQUIRE(networks.size() == 4);
+  CHECK(networks[0].bridge == "docker0");
+  CHECK(networks[0].subnets == std::vector<std::string>{"172.17.0.0/16"});
+  CHECK(networks[1].bridge == "irtest-br0");
+  CHECK(networks[2].bridge == "br-71b3f1759dc8");
+  CHECK(networks[2].internal);
+  CHECK(networks[3].bridge.empty());
+  const std::string id(64, 'a');
+  CHECK(detail::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
+  CHECK(detail::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
+  CHECK(detail::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
+}
