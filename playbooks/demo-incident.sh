@@ -73,7 +73,7 @@ docker run -d --name "$tag-beacon" --label "forensic.demo=$tag" --network "$net"
     mkdir -p /var/spool/cron/crontabs
     echo "* * * * * /tmp/dropper.sh" > /var/spool/cron/crontabs/root
     (sleep 100000 | nc 203.0.113.66 4444 >/dev/null) &
-    while true; do nc -w 2 203.0.113.66 4444 </dev/null >/dev/null 2>&1; sleep 1; done' >/dev/null
+    while true; do timeout -s KILL 2 nc 203.0.113.66 4444 </dev/null >/dev/null 2>&1; sleep 1; done' >/dev/null
 
 # Wait until the beacon holds its connection (the kernel's view, as ir-locate will see it).
 for _ in $(seq 1 30); do

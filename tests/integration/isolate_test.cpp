@@ -123,6 +123,16 @@ TEST_CASE("ir-isolate network mode cuts one container off an internal network an
     CHECK(can_ping(tb, b, ip_a));
   }
 
+  SUBCASE("a container removed while quarantined is released by its id") {
+    REQUIRE(run_tool("ir-isolate", {b, "--state-dir", state}).exit_code == 0);
+    REQUIRE_FALSE(our_rules(id12).empty());
+    tb.docker({"rm", "-f", b});
+    auto rel = run_tool("ir-isolate", {id12, "--release", "--state-dir", state});
+    INFO(rel.err);
+    CHECK(rel.exit_code == 0);
+    CHECK(our_rules(id12).empty());
+  }
+
   SUBCASE("--allow keeps one path open") {
     auto r = run_tool("ir-isolate", {b, "--allow", ip_c, "--state-dir", state});
     REQUIRE(r.exit_code == 0);

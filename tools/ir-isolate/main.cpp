@@ -42,7 +42,8 @@ const cli::tool_info info{
     "  Stopping or killing a container is not offered: it loses memory and process state.\n"
     "  --release undoes exactly what ir-isolate did (rules found by their tags, the recorded\n"
     "  pause or disconnect); --list shows what is quarantined now. State is recorded in\n"
-    "  /run/forensic/quarantine.\n",
+    "  /run/forensic/quarantine. A container removed while quarantined is released by the id\n"
+    "  --list shows.\n",
     "JSON OUTPUT\n"
     "  {\"schema\": \"forensic.isolate/1\", \"result\": {container_id, container_name, mode,\n"
     "  backend, changed, dry_run, commands, notes}} or, for --list,\n"
@@ -85,6 +86,25 @@ void print_list(const std::vector<response::quarantine_record>& records) {
     std::cout << "nothing is quarantined by ir-isolate\n";
   } else {
     t.print(std::cout);
+  }
+}
+
+bool is_hex_id(const std::string& s) {
+  return s.size() >= 12 && s.size() <= 64 &&
+         s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// A container removed while quarantined can still be released by the id --list shows: its
+// rules are found by their tag.
+response::quarantine_target resolve(engine::client& engine, const std::string& ref, bool release) {
+  try {
+    return response::resolve_target(engine, ref);
+  } catch (const error& e) {
+    if (!release || e.kind() != errc::not_found || !is_hex_id(ref)) throw;
+    response::quarantine_target t;
+    t.container_id = ref;
+    t.container_name = "(removed container)";
+    return t;
   }
 }
 
@@ -135,8 +155,8 @@ int run(int argc, char** argv) {
   if (!vm.count("container")) {
     throw error(errc::invalid_argument, "name the container to isolate (or use --list)");
   }
-  const auto target = response::resolve_target(engine, vm["container"].as<std::string>());
   const bool release = vm.count("release") > 0;
+  const auto target = resolve(engine, vm["container"].as<std::string>(), release);
   response::isolation_result result;
   if (release) {
     result = isolator.release(target, vm.count("dry-run") > 0);

@@ -133,6 +133,12 @@ std::string code(std::string_view raw) {  // inline code that cannot be closed e
   return "`` " + out + " ``";
 }
 
+std::string endpoint(const flow& f, const std::string& addr, std::uint16_t port) {
+  if (f.protocol != "tcp" && f.protocol != "udp") return addr;
+  const bool v6 = addr.find(':') != std::string::npos;
+  return (v6 ? "[" + addr + "]" : addr) + ":" + std::to_string(port);
+}
+
 void findings_table(std::ostringstream& o, const analysis_report& r, const std::string& category) {
   o << "| severity | finding | source | time |\n|---|---|---|---|\n";
   for (const auto& f : r.findings) {
@@ -196,9 +202,9 @@ std::string to_markdown(const analysis_report& r) {
         o << "| ... | " << r.flows.size() - 200 << " more in the JSON report | | | | | | |\n";
         break;
       }
-      o << "| " << f.protocol << " | " << f.src << ":" << f.sport << " | " << f.dst << ":"
-        << f.dport << " | " << f.packets << " (" << f.packets_back << ") | " << f.bytes << " | "
-        << f.first_seen << " | " << f.last_seen << " | "
+      o << "| " << f.protocol << " | " << endpoint(f, f.src, f.sport) << " | "
+        << endpoint(f, f.dst, f.dport) << " | " << f.packets << " (" << f.packets_back << ") | "
+        << f.bytes << " | " << f.first_seen << " | " << f.last_seen << " | "
         << (f.protocol != "tcp" || f.syns == 0 ? "-"
             : f.syn_answered                   ? "yes"
                                                : "**no**")
