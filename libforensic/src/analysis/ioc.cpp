@@ -89,7 +89,7 @@ ioc_set ioc_set::parse(std::string_view text) {
     }
     if (type == "sha256") value = lower(value);
     if (type == "ip") {
-      if (auto a = detail::parse_address(value)) value = detail::to_text(*a);
+      if (auto a = detail::parse_address(value)) value = a->to_string();
     }
     if (type.empty() || !valid_as(type, value)) {
       set.errors_.push_back("line " + std::to_string(number) + ": cannot read '" +
@@ -114,8 +114,7 @@ const ioc_entry* ioc_set::match_address(std::string_view text) const {
   if (!a) return nullptr;
   for (const auto& e : entries_) {
     if (e.type == "ip") {
-      auto b = detail::parse_address(e.value);
-      if (b && b->family == a->family && b->bytes == a->bytes) return &e;
+      if (detail::parse_address(e.value) == a) return &e;
     } else if (e.type == "cidr" && detail::cidr_contains(e.value, *a)) {
       return &e;
     }
