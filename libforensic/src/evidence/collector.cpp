@@ -35,10 +35,12 @@ constexpr step steps[] = {
     {"export", detail::collect_export, true},        {"commit", detail::collect_commit, true},
 };
 
-// These end the collection; anything else fails one artifact only.
+// These end the collection; anything else fails one artifact only. A timeout ends it too:
+// an engine that stalled once stalls again, and waiting --timeout per remaining step would
+// hide the one message that matters under many.
 bool aborts_collection(errc e) {
   return e == errc::cancelled || e == errc::no_space || e == errc::io ||
-         e == errc::engine_unreachable;
+         e == errc::engine_unreachable || e == errc::timeout;
 }
 
 std::string operator_name(const std::string& given) {
@@ -125,75 +127,118 @@ collect_result collector::run() {
   c.bundle = std::make_unique<partial_bundle>(
       options_.out_dir, detail::file_name_safe(options_.case_id) + "-" +
                             detail::file_name_safe(c.target.name()) + "-" + compact_utc_now());
-  c.custody = std::make_unique<custody_log>(*c.bundle);
-  c.custody->note("collection of container " + c.target.id + " by " + m.operator_name +
-                  ", case " + m.case_id);
-  for (const auto& r : c.early_exchanges) c.custody->request(r);
-  c.early_exchanges.clear();
+  // From here on an aborting error leaves a .partial directory: the message says so, and
+  // says when the container could not be unpaused (the responder must do it by hand).
+  std::string still_paused;
+  collect_result result;
+  try {
+    c.custody = std::make_unique<custody_log>(*c.bundle);
+    c.custody->note("collection of container " + c.target.id + " by " + m.operator_name +
+                    ", case " + m.case_id);
+    for (const auto& r : c.early_exchanges) c.custody->request(r);
+    c.early_exchanges.clear();
 
-  auto run_step = [&](const std::string& name, const std::function<void()>& body) {
-    const std::string started = rfc3339_now();
-    try {
-      if (options_.cancel_flag && options_.cancel_flag->load()) {
-        throw error(errc::cancelled, "interrupted before " + name);
+    // A connection cut mid-answer is what a killed dockerd looks like from here: when the
+    // engine no longer answers at all, the collection ends now (every later step would fail the
+    // same way) instead of going on to seal a bundle that only looks whole.
+    const auto abort_if_engine_gone = [&](const error& cut) {
+      try {
+        engine_.get_raw("/_ping");
+      } catch (const error& probe) {
+        if (probe.kind() == errc::engine_unreachable || probe.kind() == errc::timeout) {
+          throw error(probe.kind(), std::string(cut.what()) + "; the engine no longer answers (" +
+                                        probe.what() + ")");
+        }
       }
-      body();
-      c.custody->step(name, started, rfc3339_now(), "ok");
-    } catch (const error& e) {
-      c.custody->step(name, started, rfc3339_now(), "failed", e.what());
-      if (aborts_collection(e.kind())) throw;
-      m.failures.push_back({name, errc_name(e.kind()), e.what()});
-    }
-    if (progress_) progress_({name, 0, 0, true});
-  };
+    };
+    auto run_step = [&](const std::string& name, const std::function<void()>& body) {
+      const std::string started = rfc3339_now();
+      try {
+        if (options_.cancel_flag && options_.cancel_flag->load()) {
+          throw error(errc::cancelled, "interrupted before " + name);
+        }
+        body();
+        c.custody->step(name, started, rfc3339_now(), "ok");
+      } catch (const error& e) {
+        c.custody->step(name, started, rfc3339_now(), "failed", e.what());
+        if (aborts_collection(e.kind())) throw;
+        if (e.kind() == errc::protocol) abort_if_engine_gone(e);
+        m.failures.push_back({name, errc_name(e.kind()), e.what()});
+      }
+      if (progress_) progress_({name, 0, 0, true});
+    };
 
-  if (wanted.count("capture")) run_step("capture", [&] { detail::start_capture(c); });
-  if (wanted.count("inspect")) {
-    run_step("inspect", [&] {
-      c.add_artifact("inspect", c.bundle->write_file("engine/container-inspect.json", c.raw_inspect),
-                     inspected_at, "GET /v" + engine_.api_version() + "/containers/" + c.target.id + "/json");
-    });
-  }
-  for (const auto& s : steps) {
-    if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
-  }
-  {
-    bool any_paused_step = false;
-    for (const auto& s : steps) any_paused_step |= s.needs_pause && wanted.count(s.name) > 0;
-    std::optional<pause_guard> pause;
-    if (any_paused_step) {
-      run_step("pause", [&] {
-        pause.emplace(engine_, c.target.id, options_.pause, options_.cancel_flag);
-        m.pause = pause->note();
+    if (wanted.count("capture")) run_step("capture", [&] { detail::start_capture(c); });
+    if (wanted.count("inspect")) {
+      run_step("inspect", [&] {
+        c.add_artifact("inspect",
+                       c.bundle->write_file("engine/container-inspect.json", c.raw_inspect),
+                       inspected_at,
+                       "GET /v" + engine_.api_version() + "/containers/" + c.target.id + "/json");
       });
-      if (pause && options_.leave_paused) {
-        pause->leave_paused();
-        if (pause->paused_by_us()) m.pause = "paused, and left paused as asked";
-      }
-    } else {
-      m.pause = "not paused (no filesystem step asked)";
     }
     for (const auto& s : steps) {
-      if (s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
+      if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
     }
-    if (pause && pause->paused_by_us() && !options_.leave_paused) {
-      run_step("unpause", [&] { pause->release(); });
+    {
+      bool any_paused_step = false;
+      for (const auto& s : steps) any_paused_step |= s.needs_pause && wanted.count(s.name) > 0;
+      std::optional<pause_guard> pause;
+      if (any_paused_step) {
+        run_step("pause", [&] {
+          pause.emplace(engine_, c.target.id, options_.pause, options_.cancel_flag);
+          m.pause = pause->note();
+        });
+        if (pause && options_.leave_paused) {
+          pause->leave_paused();
+          if (pause->paused_by_us()) m.pause = "paused, and left paused as asked";
+        }
+      } else {
+        m.pause = "not paused (no filesystem step asked)";
+      }
+      try {
+        for (const auto& s : steps) {
+          if (s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
+        }
+      } catch (const error&) {
+        // Unpaused here rather than by the guard's destructor, which could not say it failed.
+        if (pause && pause->paused_by_us() && !options_.leave_paused) {
+          try {
+            pause->release();
+          } catch (const error& u) {
+            pause->leave_paused();  // no second round of retries in the destructor
+            still_paused = "container " + c.target.name() + " is still PAUSED (" + u.what() +
+                           "): run `docker unpause " + c.target.id + "` once the engine answers";
+          }
+        }
+        throw;
+      }
+      if (pause && pause->paused_by_us() && !options_.leave_paused) {
+        run_step("unpause", [&] { pause->release(); });
+      }
     }
-  }
-  if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
+    if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
 
-  // Describe, seal, publish.
-  m.finished = rfc3339_now();
-  c.custody->note("collection finished; writing manifest and SHA256SUMS");
-  c.custody->close();
-  c.add_artifact("custody", c.bundle->files().at("custody.jsonl"), m.started, "the collector");
-  const std::string manifest_text = to_json(m).dump(2) + "\n";
-  c.bundle->write_file("manifest.json", manifest_text);
-  if (!options_.sign_key.empty()) {
-    c.bundle->write_file("manifest.json.sig", sign_ed25519(options_.sign_key, manifest_text));
+    // Describe, seal, publish.
+    m.finished = rfc3339_now();
+    c.custody->note("collection finished; writing manifest and SHA256SUMS");
+    c.custody->close();
+    c.add_artifact("custody", c.bundle->files().at("custody.jsonl"), m.started, "the collector");
+    // Failure messages can quote engine answers: never let a stray byte lose the manifest.
+    const std::string manifest_text =
+        to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    c.bundle->write_file("manifest.json", manifest_text);
+    if (!options_.sign_key.empty()) {
+      c.bundle->write_file("manifest.json.sig", sign_ed25519(options_.sign_key, manifest_text));
+    }
+    result.bundle = c.bundle->commit();
+  } catch (const error& e) {
+    std::string what = e.what();
+    what +=
+        "; the partial bundle " + c.bundle->directory().string() + " is kept and never verifies";
+    if (!still_paused.empty()) what += "; " + still_paused;
+    throw error(e.kind(), what);
   }
-  collect_result result;
-  result.bundle = c.bundle->commit();
   result.container_id = m.container_id;
   result.container_name = m.container_name;
   result.pause_note = m.pause;

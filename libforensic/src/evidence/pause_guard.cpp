@@ -44,7 +44,9 @@ void pause_guard::release() {
       paused_by_us_ = false;
       return;
     } catch (const error& e) {
-      if (e.kind() == errc::conflict) {  // "not paused": someone else unpaused it already
+      // "Not paused": someone else unpaused it already. "No such container": it was removed
+      // while we worked (rm -f of a paused container works); nothing is left to unpause.
+      if (e.kind() == errc::conflict || e.kind() == errc::not_found) {
         paused_by_us_ = false;
         return;
       }
