@@ -28,8 +28,11 @@ io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view p
   std::string relative(path);
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   if (relative.empty()) relative = ".";
+  // O_PATH first: it opens nothing, so a planted device node (a watchdog, a tape, the host's
+  // disk: the container may mknod any of them) or FIFO is refused before any open() with side
+  // effects. The regular file is then reopened through its descriptor, the very same inode.
   open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  // NONBLOCK: a planted FIFO
+  how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   int fd;
   do {
@@ -41,11 +44,13 @@ io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view p
     if (errno == ENOSYS) throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
     throw_errno("cannot open " + what, errno);
   }
-  io::unique_fd file(fd);
+  io::unique_fd located(fd);
   struct stat st {};
-  if (::fstat(file.get(), &st) != 0) throw_errno("cannot stat " + what, errno);
+  if (::fstat(located.get(), &st) != 0) throw_errno("cannot stat " + what, errno);
   if (!S_ISREG(st.st_mode)) throw error(errc::io, what + " is not a regular file");
-  // Back to blocking reads now that it is known to be a regular file.
+  const std::string reopen = "/proc/self/fd/" + std::to_string(located.get());
+  io::unique_fd file(::open(reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!file) throw_errno("cannot open " + what, errno);
   ::fcntl(file.get(), F_SETFL, ::fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
   return file;
 }

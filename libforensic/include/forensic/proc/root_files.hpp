@@ -6,7 +6,8 @@
 // ("/tmp/link -> /etc/shadow") relative to OUR root: it reads the host's /etc/shadow.
 // openat2(2) with RESOLVE_IN_ROOT resolves every symlink and ".." as if the directory were
 // "/", so nothing outside the container's root can be reached; RESOLVE_NO_MAGICLINKS refuses
-// /proc/self/... style jumps as well.
+// /proc/self/... style jumps as well. The path is located with O_PATH and only a regular file
+// is then opened: a FIFO or device node planted by the container is never open()ed.
 #include <cstdint>
 #include <filesystem>
 #include <string>
