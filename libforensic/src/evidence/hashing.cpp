@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "forensic/error.hpp"
@@ -96,19 +98,56 @@ file_sink::~file_sink() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void file_sink::write(std::span<const std::byte> bytes) {
-  const std::byte* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+namespace {
+
+constexpr std::size_t hole_block = 4096;
+
+bool all_zero(const std::byte* p, std::size_t size) {
+  return size > 0 && p[0] == std::byte{0} && std::memcmp(p, p + 1, size - 1) == 0;
+}
+
+}  // namespace
+
+void file_sink::write_all(const std::byte* p, std::size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd_, p, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw_errno("cannot write " + path_.string(), errno);
     }
     p += n;
-    left -= static_cast<std::size_t>(n);
+    size -= static_cast<std::size_t>(n);
     written_ += static_cast<std::uint64_t>(n);
   }
+}
+
+void file_sink::write(std::span<const std::byte> bytes) {
+  const std::byte* p = bytes.data();
+  std::size_t left = bytes.size();
+  // Runs of data are written, runs of whole zero blocks (aligned in the file) are seeked over.
+  const std::byte* run = p;
+  std::size_t run_size = 0;
+  while (left > 0) {
+    const std::size_t to_boundary = hole_block - static_cast<std::size_t>(
+                                                     (written_ + run_size) % hole_block);
+    const std::size_t piece = std::min(left, to_boundary);
+    if (piece == hole_block && all_zero(p, piece)) {
+      write_all(run, run_size);
+      run_size = 0;
+      if (::lseek(fd_, static_cast<off_t>(piece), SEEK_CUR) < 0) {
+        throw_errno("cannot seek in " + path_.string(), errno);
+      }
+      written_ += piece;
+      ends_in_hole_ = true;
+      run = p + piece;
+    } else {
+      run_size += piece;
+      ends_in_hole_ = false;
+    }
+    p += piece;
+    left -= piece;
+  }
+  write_all(run, run_size);
   constexpr std::uint64_t writeback_step = 8u << 20;
   if (written_ - flushed_ >= writeback_step) {
     // Only a hint (errors surface in fsync): start writeback of the new range now.
@@ -120,6 +159,9 @@ void file_sink::write(std::span<const std::byte> bytes) {
 
 void file_sink::finish() {
   if (fd_ < 0) return;
+  if (ends_in_hole_ && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0) {
+    throw_errno("cannot size " + path_.string(), errno);
+  }
   if (::fsync(fd_) != 0 && errno != EINVAL) throw_errno("cannot sync " + path_.string(), errno);
   io::unique_fd owned(fd_);
   fd_ = -1;
