@@ -19,7 +19,9 @@ const cli::tool_info info{
     "  is re-hashed and compared with SHA256SUMS and manifest.json. Files listed but absent are\n"
     "  MISSING, present but unlisted EXTRA, with another digest MODIFIED. A .partial directory\n"
     "  (an interrupted collection) never verifies. With --pubkey, manifest.json.sig must be a\n"
-    "  valid Ed25519 signature of manifest.json under that key. Exit status 0 only when all hold.\n",
+    "  valid Ed25519 signature of manifest.json under that key. Exit status 0 only when all hold.\n"
+    "  Artifacts the manifest records as not collected are listed (NOT COLLECTED): they do not\n"
+    "  fail the check, which is about the integrity of what the bundle holds.\n",
     "EXAMPLES\n"
     "  ir-verify /srv/evidence/IR-2041-web-20261123T090000Z\n"
     "  ir-verify IR-2041-web-20261123T090000Z.tar.zst --pubkey ed25519.pub.pem\n"};
@@ -29,6 +31,7 @@ nlohmann::json to_json(const evidence::verify_report& r) {
           {"ok", r.ok()},                  {"files_checked", r.files_checked},
           {"missing", r.missing},          {"extra", r.extra},
           {"modified", r.modified},        {"problems", r.problems},
+          {"not_collected", r.not_collected},
           {"signature", {{"present", r.signature_present},
                          {"checked", r.signature_checked},
                          {"valid", r.signature_valid}}}};
@@ -42,13 +45,18 @@ void print(const evidence::verify_report& r) {
   list("EXTRA   ", r.extra);
   list("MODIFIED", r.modified);
   list("PROBLEM ", r.problems);
+  list("NOT COLLECTED", r.not_collected);
   if (r.signature_checked) {
     std::cout << "signature: " << (r.signature_valid ? "valid" : "INVALID") << "\n";
   } else if (r.signature_present) {
     std::cout << "signature: present, not checked (give --pubkey)\n";
   }
   std::cout << (r.ok() ? "OK " : "FAILED ") << text::escape_for_terminal(r.bundle) << ": "
-            << r.files_checked << " files checked\n";
+            << r.files_checked << " files checked";
+  if (!r.not_collected.empty()) {
+    std::cout << "; " << r.not_collected.size() << " artifact(s) recorded as not collected";
+  }
+  std::cout << "\n";
 }
 
 int run(int argc, char** argv) {

@@ -142,6 +142,15 @@ void compare(const bundle_contents& c, verify_report& r) {
         !m.contains("artifacts") || !m["artifacts"].is_array()) {
       r.problems.push_back("manifest.json is not a forensic.bundle/1 manifest");
     } else {
+      if (m.contains("failures") && m["failures"].is_array()) {
+        for (const auto& f : m["failures"]) {
+          if (!f.is_object()) continue;
+          const auto text = [&](const char* key) {
+            return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : "";
+          };
+          r.not_collected.push_back(text("artifact") + ": " + text("message"));
+        }
+      }
       for (const auto& a : m["artifacts"]) {
         if (!a.is_object()) continue;
         const std::string path = a.value("path", "");

@@ -23,6 +23,10 @@ struct verify_report {
   std::vector<std::string> extra;
   std::vector<std::string> modified;
   std::vector<std::string> problems;  // structural: no SHA256SUMS, bad manifest, .partial...
+  // Artifacts the manifest records as not collected ("export: <why>"). They do not fail the
+  // check (the bundle is an exact record of what could be taken) but are always shown, so a
+  // sealed bundle with a gap is never mistaken for a whole one.
+  std::vector<std::string> not_collected;
   bool signature_present = false;
   bool signature_checked = false;
   bool signature_valid = false;
