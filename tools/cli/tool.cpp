@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "forensic/text/terminal.hpp"
 #include "forensic/version.hpp"
 
 namespace forensic::cli {
@@ -20,13 +21,14 @@ int run_tool(const tool_info& info, const std::function<int()>& body) noexcept {
   try {
     return body();
   } catch (const forensic::error& e) {
-    std::cerr << info.name << ": " << e.what() << "\n";
+    // Messages can carry engine answers and container-derived names: escaped, one line.
+    std::cerr << info.name << ": " << text::escape_for_terminal(e.what()) << "\n";
     return exit_code_for(e.kind());
   } catch (const po::error& e) {
     std::cerr << info.name << ": " << e.what() << " (see " << info.name << " --help)\n";
     return exit_usage;
   } catch (const std::exception& e) {
-    std::cerr << info.name << ": internal error: " << e.what() << "\n";
+    std::cerr << info.name << ": internal error: " << text::escape_for_terminal(e.what()) << "\n";
     return exit_internal;
   } catch (...) {
     std::cerr << info.name << ": internal error\n";
