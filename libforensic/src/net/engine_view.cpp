@@ -33,7 +33,9 @@ std::vector<docker_network> parse_docker_networks(const json& list) {
     const std::string custom = str(options, "com.docker.network.bridge.name");
     n.masquerade = str(options, "com.docker.network.bridge.enable_ip_masquerade") != "false";
     if (n.driver == "bridge") {
-      n.bridge = !custom.empty() ? custom : n.name == "bridge" ? "docker0" : "br-" + n.id.substr(0, 12);
+      n.bridge = !custom.empty()      ? custom
+                 : n.name == "bridge" ? "docker0"
+                                      : "br-" + n.id.substr(0, 12);
     }
     const json ipam = item.is_object() ? item.value("IPAM", json::object()) : json();
     const json config = ipam.is_object() ? ipam.value("Config", json::array()) : json();
@@ -69,15 +71,16 @@ const docker_network* engine_snapshot::network_by_id(const std::string& id) cons
   return nullptr;
 }
 
-engine_snapshot take_snapshot(engine::client* engine, bool inspect) {
+engine_snapshot take_snapshot(engine::client* engine, bool inspect, bool networks) {
   engine_snapshot s;
   if (!engine) {
     s.failure = "no engine was asked";
     return s;
   }
   try {
-    s.containers = engine::list_containers(*engine, {.all = true, .inspect = inspect, .filters = {}});
-    s.networks = parse_docker_networks(engine->get_json("/networks"));
+    s.containers =
+        engine::list_containers(*engine, {.all = true, .inspect = inspect, .filters = {}});
+    if (networks) s.networks = parse_docker_networks(engine->get_json("/networks"));
     s.available = true;
   } catch (const forensic::error& e) {
     s.failure = e.what();

@@ -37,7 +37,8 @@ struct engine_snapshot {
   const docker_network* network_by_id(const std::string& id) const;
 };
 
-// containers: every container (all=1), inspected when `inspect` (pid and modes need it).
-engine_snapshot take_snapshot(engine::client* engine, bool inspect);
+// containers: every container (all=1), inspected when `inspect` (pid and modes need it);
+// networks only when `networks` (one more round trip, which ir-locate does without).
+engine_snapshot take_snapshot(engine::client* engine, bool inspect, bool networks = true);
 
 }  // namespace forensic::net::detail

@@ -74,7 +74,8 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
 
 std::string who(const locate_match& m) {
   if (!m.container_name.empty()) return m.container_name;
-  if (!m.container_id.empty()) return "container " + m.container_id.substr(0, 12) + " (name unknown)";
+  if (!m.container_id.empty())
+    return "container " + m.container_id.substr(0, 12) + " (name unknown)";
   return m.namespace_note.empty() ? "host" : m.namespace_note;
 }
 
@@ -84,23 +85,28 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   const auto started = std::chrono::steady_clock::now();
   auto parsed = parse_ip(options.address);
   if (!parsed) {
-    throw error(errc::invalid_argument,
-                "'" + options.address + "' is not an IPv4 or IPv6 address");
+    throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
   }
   locate_result r;
   r.address = *parsed;
   auto pending = std::async(std::launch::async,
-                            [engine] { return detail::take_snapshot(engine, false); });
+                            [engine] { return detail::take_snapshot(engine, false, false); });
   auto conntrack = std::async(std::launch::async, [] { return dump_conntrack(); });
 
-  const auto procs = detail::scan_processes(true);
+  // Cgroups are read only in other namespaces than the host's, until one names a container:
+  // most processes of a host live in its own namespace.
+  const auto procs = detail::scan_processes(false);
   const std::uint64_t host_netns = detail::own_netns_inode();
   std::map<std::uint64_t, namespace_info> spaces;
   for (const auto& p : procs) {
     if (p.netns == 0) continue;
     auto& info = spaces[p.netns];
     info.pids.push_back(p.pid);
-    if (info.container_id.empty() && p.netns != host_netns) info.container_id = p.container_id;
+    if (info.container_id.empty() && p.netns != host_netns) {
+      if (auto text = detail::read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
+        info.container_id = detail::container_id_from_cgroup(*text);
+      }
+    }
   }
   auto sockets = detail::matching_sockets(spaces, r.address, options.port);
 
@@ -137,11 +143,13 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     locate_match m;
     m.kind = "socket";
     m.socket = s;
-    m.container_id = !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
+    m.container_id =
+        !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
     m.container_name = name_of(m.container_id);
     if (m.container_id.empty()) {
-      m.namespace_note = inode == host_netns ? "host namespace"
-                                             : "namespace " + std::to_string(inode) + " (not a container)";
+      m.namespace_note = inode == host_netns
+                             ? "host namespace"
+                             : "namespace " + std::to_string(inode) + " (not a container)";
     }
     m.container_address = s.local_address;
     m.summary = who(m) + ": " + s.protocol + " " + s.local_address + ":" +
@@ -162,7 +170,14 @@ locate_result locate(engine::client* engine, const locate_options& options) {
       m.kind = "conntrack";
       m.flow = f.flow;
       m.container_address = f.inside_address;
-      if (auto it = owners.find(canonical(f.inside_address)); it != owners.end()) {
+      auto it = owners.find(canonical(f.inside_address));
+      // ADDR is itself a container's address and opened the flow (it is the original source):
+      // the flow is that container's, whatever its peer is.
+      if (it == owners.end() && same_host(f.flow.src, r.address)) {
+        it = owners.find(r.address.unmapped().to_string());
+        if (it != owners.end()) m.container_address = it->first;
+      }
+      if (it != owners.end()) {
         m.container_id = it->second.id;
         m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
         m.network = it->second.network;
@@ -176,7 +191,8 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   } catch (const forensic::error& e) {
     r.warnings.push_back(std::string("conntrack not read: ") + e.what());
   }
-  r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  r.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;
 }
 

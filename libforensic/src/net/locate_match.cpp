@@ -1,5 +1,8 @@
 #include <sys/socket.h>
 
+#include <future>
+#include <iterator>
+
 #include "net/locate_detail.hpp"
 #include "net/proc_scan.hpp"
 
@@ -11,9 +14,9 @@ struct table {
   const char* protocol;
   int family;
 };
-constexpr table tables[] = {{"tcp", "tcp", AF_INET},   {"tcp6", "tcp", AF_INET6},
-                            {"udp", "udp", AF_INET},   {"udp6", "udp", AF_INET6},
-                            {"raw", "raw", AF_INET},   {"raw6", "raw", AF_INET6}};
+constexpr table tables[] = {{"tcp", "tcp", AF_INET}, {"tcp6", "tcp", AF_INET6},
+                            {"udp", "udp", AF_INET}, {"udp6", "udp", AF_INET6},
+                            {"raw", "raw", AF_INET}, {"raw6", "raw", AF_INET6}};
 
 std::string endpoint(const std::string& address, std::uint16_t port) {
   return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
@@ -30,31 +33,45 @@ bool socket_matches(const socket_entry& s, const ip_address& address,
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
     const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
     std::optional<std::uint16_t> port) {
-  std::vector<std::pair<socket_entry, std::uint64_t>> out;
-  for (const auto& [inode, info] : spaces) {
-    std::vector<socket_entry> found;
-    // Any process of the namespace shows its tables; a zombie does not, so try the next.
-    for (int pid : info.pids) {
-      bool readable = false;
-      for (const auto& t : tables) {
-        auto text = read_file("/proc/" + std::to_string(pid) + "/net/" + t.file);
-        if (!text) continue;
-        readable = true;
-        for (auto& s : parse_proc_net(*text, t.protocol, t.family)) {
-          if (socket_matches(s, address, port)) found.push_back(std::move(s));
+  std::vector<const std::pair<const std::uint64_t, namespace_info>*> all;
+  for (const auto& entry : spaces) all.push_back(&entry);
+  // Reading the tables is the kernel walking its socket hash once per table and namespace:
+  // two threads halve the wait on a host with many containers.
+  auto scan = [&](std::size_t from, std::size_t to) {
+    std::vector<std::pair<socket_entry, std::uint64_t>> out;
+    for (std::size_t k = from; k < to; ++k) {
+      const auto& [inode, info] = *all[k];
+      std::vector<socket_entry> found;
+      // Any process of the namespace shows its tables; a zombie does not, so try the next.
+      for (int pid : info.pids) {
+        bool readable = false;
+        for (const auto& t : tables) {
+          auto text = read_proc_table("/proc/" + std::to_string(pid) + "/net/" + t.file);
+          if (!text) continue;
+          readable = true;
+          for (auto& s : parse_proc_net(*text, t.protocol, t.family)) {
+            if (socket_matches(s, address, port)) found.push_back(std::move(s));
+          }
         }
+        if (readable) break;
       }
-      if (readable) break;
-    }
-    if (found.empty()) continue;
-    const auto owners = socket_inodes(info.pids);
-    for (auto& s : found) {
-      if (auto it = owners.find(s.inode); s.inode && it != owners.end()) {
-        s.owner = describe_process(it->second);
+      if (found.empty()) continue;
+      const auto owners = socket_inodes(info.pids);
+      for (auto& s : found) {
+        if (auto it = owners.find(s.inode); s.inode && it != owners.end()) {
+          s.owner = describe_process(it->second);
+        }
+        out.emplace_back(std::move(s), inode);
       }
-      out.emplace_back(std::move(s), inode);
     }
-  }
+    return out;
+  };
+  const std::size_t half = all.size() / 2;
+  auto first = std::async(std::launch::async, scan, std::size_t{0}, half);
+  auto out = scan(half, all.size());
+  auto early = first.get();
+  out.insert(out.begin(), std::make_move_iterator(early.begin()),
+             std::make_move_iterator(early.end()));
   return out;
 }
 
@@ -98,7 +115,8 @@ std::optional<socket_entry> socket_for_flow(
 
 std::string describe_flow(const flow_match& m) {
   const auto& f = m.flow;
-  std::string line = f.protocol + " " + endpoint(f.src, f.sport) + " -> " + endpoint(f.dst, f.dport);
+  std::string line =
+      f.protocol + " " + endpoint(f.src, f.sport) + " -> " + endpoint(f.dst, f.dport);
   if (!f.state.empty()) line += " " + f.state;
   if (f.unreplied) line += " UNREPLIED";
   if (m.outbound && (f.reply_dst != f.src || f.reply_dport != f.sport)) {

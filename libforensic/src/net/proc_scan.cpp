@@ -49,6 +49,26 @@ std::optional<std::string> read_file(const std::string& path, std::size_t cap) {
   return out;
 }
 
+std::optional<std::string> read_proc_table(const std::string& path) {
+  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  constexpr std::size_t page = 4096, longest_row = 256;  // tcp6 rows are about 180 bytes
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) + longest_row < page) break;  // see the header
+    if (out.size() >= (64u << 20)) break;
+  }
+  return out;
+}
+
 std::uint64_t netns_inode(int pid) noexcept {
   struct stat st {};
   const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";

@@ -32,6 +32,13 @@ std::string container_id_from_cgroup(std::string_view text);
 // Whole content of a small /proc or /sys file; nullopt when it cannot be opened (errno kept).
 std::optional<std::string> read_file(const std::string& path, std::size_t cap = 4u << 20);
 
+// A /proc/<pid>/net table (tcp, udp6, ...). These seq files make the kernel walk the whole
+// global socket hash on every read() call, about a millisecond each on a large host, so the
+// usual read-until-0 costs two walks per table. seq_read only returns less than asked at the
+// end of the table or when its internal buffer (at least a page) is full; a read well short of
+// a page is therefore the whole table and the empty read after it is skipped.
+std::optional<std::string> read_proc_table(const std::string& path);
+
 // socket inode -> host pid, from the fd tables of `pids` (the first holder wins).
 std::unordered_map<std::uint64_t, int> socket_inodes(const std::vector<int>& pids);
 
