@@ -1,0 +1,356 @@
+// ir-locate and ir-netmap against the real engine: a container keeping a TCP connection open
+// to an "internet" peer (a netns of this test holding a documentation address, see
+// tests/testbed/internet-peer.sh), another sending DNS queries nobody answers, decoys that
+// must not be named; then the link map of a container on two networks (one internal, with a
+// custom bridge name), a --network container: sharer, a --network host one and a stopped one.
+// No SUBCASEs: each would re-run the whole (slow) scenario set-up.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/testbed.hpp"
+
+using namespace forensic::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* peer_address = "198.51.100.20";  // the peer netns, listening on 8443
+constexpr const char* silent_dns = "198.51.100.21";    // on the peer's link, nobody answers
+constexpr const char* nobody = "198.51.100.29";        // nothing holds or talks to it
+
+std::string peer_script() {
+  return std::string(FORENSIC_SOURCE_DIR) + "/tests/testbed/internet-peer.sh";
+}
+
+// The peer namespace and a listener that keeps every connection open; removed (with every
+// process left in the namespace) even when the test fails.
+struct internet_peer {
+  std::string name = "irnet" + std::to_string(::getpid() % 100000);
+  internet_peer() {
+    auto up = run({"bash", peer_script(), "up", name, peer_address});
+    INFO(up.err);
+    REQUIRE(up.exit_code == 0);
+    sh("ip netns exec " + name +
+       " busybox nc -ll -p 8443 -e /bin/cat </dev/null >/dev/null 2>&1 &");
+  }
+  ~internet_peer() {
+    sh("ip netns pids " + name + " 2>/dev/null | xargs -r kill -9");
+    run({"bash", peer_script(), "down", name});
+  }
+  internet_peer(const internet_peer&) = delete;
+  internet_peer& operator=(const internet_peer&) = delete;
+};
+
+json locate_json(const std::vector<std::string>& extra, int& exit_code) {
+  std::vector<std::string> args{"--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = run_tool("ir-locate", args);
+  exit_code = r.exit_code;
+  return json::parse(r.out, nullptr, false);
+}
+
+const json* find_match(const json& result, const std::string& container, const std::string& kind) {
+  if (!result.is_object() || !result.contains("matches")) return nullptr;
+  for (const auto& m : result["matches"]) {
+    if (m.value("container_name", "") == container && m.value("kind", "") == kind) return &m;
+  }
+  return nullptr;
+}
+
+bool names(const json& result, const std::string& container, const std::string& kind) {
+  return find_match(result, container, kind) != nullptr;
+}
+
+bool mentions(const json& result, const std::string& container) {
+  return result.dump().find(container) != std::string::npos;
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string address_on(const testbed& bed, const std::string& container, const std::string& net) {
+  return first_line(
+      bed.docker({"inspect", "-f",
+                  "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}", container}));
+}
+
+const json* container_entry(const json& map, const std::string& name) {
+  for (const auto& c : map["containers"]) {
+    if (c["name"] == name) return &c;
+  }
+  return nullptr;
+}
+
+const json* interface_on(const json& entry, const std::string& network) {
+  for (const auto& i : entry["interfaces"]) {
+    if (i["network"] == network) return &i;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("ir-locate: a bad address is one clear line and exit 2") {
+  auto bad = run_tool("ir-locate", {"--ip", "not-an-address"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.empty());
+  CHECK(bad.err == "ir-locate: 'not-an-address' is not an IPv4 or IPv6 address\n");
+  auto port = run_tool("ir-locate", {"--ip", peer_address, "--port", "70000"});
+  CHECK(port.exit_code == 2);
+}
+
+TEST_CASE("ir-locate names the container and process talking to an internet address" *
+          doctest::timeout(120)) {
+  REQUIRE(engine_available());
+  testbed bed;
+  internet_peer peer;
+  const std::string net = bed.network("out");  // not internal: traffic leaves masqueraded
+  const std::string talker =
+      bed.container("talker", {"--network", net},
+                    {"sh", "-c", std::string("sleep 3600 | nc ") + peer_address + " 8443"});
+  const std::string dns = bed.container("dns", {"--network", net},
+                                        {"sh", "-c",
+                                         std::string("while :; do nslookup irtest.invalid ") +
+                                             silent_dns + " >/dev/null 2>&1 & sleep 1; done"});
+  const std::string decoy = bed.container("decoy", {"--network", net});
+
+  // The connection and the first query need a moment.
+  json tcp, udp;
+  int rc_tcp = -1, rc_udp = -1;
+  for (int i = 0; i < 30; ++i) {
+    tcp = locate_json({"--ip", peer_address}, rc_tcp);
+    udp = locate_json({"--ip", silent_dns}, rc_udp);
+    if (names(tcp, talker, "socket") && names(tcp, talker, "conntrack") &&
+        names(udp, dns, "conntrack")) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  INFO("tcp: " << tcp.dump(1));
+  INFO("udp: " << udp.dump(1));
+  CHECK(rc_tcp == 0);
+  CHECK(rc_udp == 0);
+  CHECK(tcp["schema"] == "forensic.locate/1");
+  CHECK(tcp["found"] == true);
+  CHECK(tcp["elapsed_ms"].get<double>() < 1000);
+
+  // The TCP talker: its socket named by its process, and the masqueraded conntrack flow.
+  const json* sock = find_match(tcp, talker, "socket");
+  REQUIRE(sock != nullptr);
+  const json& s = (*sock)["socket"];
+  CHECK((*sock)["container_id"].get<std::string>().size() == 64);
+  CHECK(s["protocol"] == "tcp");
+  CHECK(s["comm"] == "nc");
+  CHECK(s["cmdline"] == json::array({"nc", peer_address, "8443"}));
+  CHECK(s["exe"].get<std::string>().find("busybox") != std::string::npos);
+  CHECK(s["remote_address"] == peer_address);
+  CHECK(s["remote_port"] == 8443);
+  CHECK(s["state"] == "ESTABLISHED");
+  CHECK(s["pid"].get<int>() > 1);
+  CHECK(s["ns_pid"].get<int>() > 0);
+  CHECK(s["ns_pid"].get<int>() != s["pid"].get<int>());
+  const std::string talker_ip = address_on(bed, talker, net);
+  CHECK(s["local_address"] == talker_ip);
+
+  const json* flow = find_match(tcp, talker, "conntrack");
+  REQUIRE(flow != nullptr);
+  const json& f = (*flow)["flow"];
+  CHECK(f["protocol"] == "tcp");
+  CHECK(f["src"] == talker_ip);
+  CHECK(f["dst"] == peer_address);
+  CHECK(f["dport"] == 8443);
+  CHECK(f["nat"] == true);
+  CHECK(f["reply_dst"] != talker_ip);  // seen outside as the host's address
+  CHECK((*flow)["network"] == net);
+  CHECK((*flow)["socket"].is_object());  // the flow is tied to the live socket
+  CHECK_FALSE(mentions(tcp, decoy));
+  CHECK_FALSE(mentions(tcp, dns));
+
+  // The DNS beacon: UNREPLIED UDP flows to port 53, nobody else.
+  const json* beacon = find_match(udp, dns, "conntrack");
+  REQUIRE(beacon != nullptr);
+  bool unreplied = false;
+  for (const auto& m : udp["matches"]) {
+    if (m["kind"] != "conntrack") continue;
+    CHECK(m["container_name"] == dns);
+    CHECK(m["flow"]["protocol"] == "udp");
+    CHECK(m["flow"]["dport"] == 53);
+    unreplied = unreplied || m["flow"]["unreplied"] == true;
+  }
+  CHECK(unreplied);
+  CHECK_FALSE(mentions(udp, decoy));
+  CHECK_FALSE(mentions(udp, talker));
+
+  int rc = -1;
+  // --port narrows to the remote port.
+  auto port = locate_json({"--ip", peer_address, "--port", "8443"}, rc);
+  CHECK(rc == 0);
+  CHECK(names(port, talker, "socket"));
+  locate_json({"--ip", peer_address, "--port", "8444"}, rc);
+  CHECK(rc == 1);
+  locate_json({"--ip", silent_dns, "--port", "54"}, rc);
+  CHECK(rc == 1);
+
+  // --nat-port: the IDS saw HOST:N -> ADDR; conntrack maps N back to the container.
+  const int nat_port = f["reply_dport"].get<int>();
+  REQUIRE(nat_port > 0);
+  auto nat = locate_json({"--ip", peer_address, "--nat-port", std::to_string(nat_port)}, rc);
+  CHECK(rc == 0);
+  const json* natted = find_match(nat, talker, "conntrack");
+  REQUIRE(natted != nullptr);
+  CHECK((*natted)["container_address"] == talker_ip);
+  CHECK((*natted)["flow"]["sport"] == s["local_port"]);
+  const int other_port = nat_port == 65535 ? 1 : nat_port + 1;
+  auto no_nat = locate_json({"--ip", peer_address, "--nat-port", std::to_string(other_port)}, rc);
+  CHECK_FALSE(names(no_nat, talker, "conntrack"));
+
+  // The owner of a container address; nothing for an address nobody uses.
+  const std::string decoy_ip = address_on(bed, decoy, net);
+  auto owner = locate_json({"--ip", decoy_ip}, rc);
+  CHECK(rc == 0);
+  const json* own = find_match(owner, decoy, "owner");
+  REQUIRE(own != nullptr);
+  CHECK((*own)["network"] == net);
+  CHECK_FALSE(mentions(owner, talker));
+  // Asked about the beacon's own address: it owns it, and the flows it opened are its own.
+  auto own_flows = locate_json({"--ip", address_on(bed, dns, net)}, rc);
+  CHECK(rc == 0);
+  CHECK(names(own_flows, dns, "owner"));
+  CHECK(names(own_flows, dns, "conntrack"));
+  auto none = locate_json({"--ip", nobody}, rc);
+  CHECK(rc == 1);
+  CHECK(none["found"] == false);
+  CHECK(none["matches"].empty());
+  auto text = run_tool("ir-locate", {"--ip", nobody});
+  CHECK(text.exit_code == 1);
+  CHECK(text.out.find("not found") != std::string::npos);
+
+  // The human output names the process too.
+  auto human = run_tool("ir-locate", {"--ip", peer_address});
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find(talker) != std::string::npos);
+  CHECK(human.out.find("comm nc") != std::string::npos);
+
+  // Engine unreachable: found from namespaces and conntrack, names said to be unknown.
+  auto down = locate_json({"--host", "unix:///nonexistent/docker.sock", "--ip", decoy_ip}, rc);
+  INFO("engine down: " << down.dump(1));
+  CHECK(rc == 0);
+  CHECK(down["engine_available"] == false);
+  bool unknown_owner = false;
+  for (const auto& m : down["matches"]) {
+    if (m["kind"] == "owner" && m["name_known"] == false &&
+        m["container_id"].get<std::string>().size() == 64) {
+      unknown_owner = true;
+    }
+  }
+  CHECK(unknown_owner);
+
+  // --capture: the beacon's packets seen on a bridge or veth within a few seconds.
+  auto cap = locate_json({"--ip", silent_dns, "--capture", "3"}, rc);
+  INFO("capture: " << cap.dump(1));
+  CHECK(rc == 0);
+  bool packets = false;
+  for (const auto& m : cap["matches"]) {
+    if (m["kind"] == "packet" && m["packets"].get<int>() > 0) packets = true;
+  }
+  CHECK(packets);
+}
+
+TEST_CASE("ir-netmap: veths, bridges and networks, container: and host modes, stopped" *
+          doctest::timeout(120)) {
+  REQUIRE(engine_available());
+  testbed bed;
+  const std::string front = bed.network("front", {"--internal"});
+  const std::string bridge_name = "irnb" + std::to_string(::getpid() % 100000);
+  const std::string back =
+      bed.network("back", {"--internal", "-o", "com.docker.network.bridge.name=" + bridge_name});
+  const std::string multi = bed.container("multi", {"--network", front});
+  bed.docker({"network", "connect", back, multi});
+  const std::string sharer = bed.container("sharer", {"--network", "container:" + multi});
+  const std::string hostnet = bed.container("hostnet", {"--network", "host"});
+  const std::string stopped = bed.prefix() + "-stopped";
+  bed.docker({"create", "--label", bed.label(), "--name", stopped, "--network", front, test_image,
+              "sleep", "3600"});
+
+  auto r = run_tool("ir-netmap", {"--json"});
+  REQUIRE(r.exit_code == 0);
+  const json map = json::parse(r.out);
+  INFO(map.dump(1));
+  CHECK(map["schema"] == "forensic.netmap/1");
+  CHECK(map["engine_available"] == true);
+
+  const json* m = container_entry(map, multi);
+  REQUIRE(m != nullptr);
+  CHECK((*m)["network_mode"] == "private");
+  CHECK((*m)["pid"].get<int>() > 0);
+  CHECK((*m)["netns_inode"].get<std::uint64_t>() > 0);
+  REQUIRE((*m)["interfaces"].size() == 2);
+  const json* on_front = interface_on(*m, front);
+  const json* on_back = interface_on(*m, back);
+  REQUIRE(on_front != nullptr);
+  REQUIRE(on_back != nullptr);
+  CHECK((*on_back)["bridge"] == bridge_name);
+  const std::string front_id =
+      first_line(bed.docker({"network", "inspect", "-f", "{{.Id}}", front}));
+  CHECK((*on_front)["bridge"] == "br-" + front_id.substr(0, 12));
+  CHECK((*on_front)["network_id"] == front_id);
+  CHECK((*on_front)["name"] != (*on_back)["name"]);
+
+  // Each interface: the MAC and address the engine gave it, and the host veth `ip` says is
+  // enslaved to that interface's bridge.
+  for (const auto& [iface, net] : {std::pair{on_front, front}, std::pair{on_back, back}}) {
+    const std::string mac = first_line(
+        bed.docker({"inspect", "-f",
+                    "{{(index .NetworkSettings.Networks \"" + net + "\").MacAddress}}", multi}));
+    CHECK((*iface)["mac"] == mac);
+    bool has_address = false;
+    for (const auto& a : (*iface)["addresses"]) {
+      has_address = has_address || a["address"] == address_on(bed, multi, net);
+    }
+    CHECK(has_address);
+    REQUIRE((*iface)["host_veth"].is_object());
+    const std::string veth = (*iface)["host_veth"]["name"];
+    auto ip = run({"ip", "-o", "link", "show", "master", (*iface)["bridge"].get<std::string>()});
+    CHECK(ip.out.find(" " + veth + "@") != std::string::npos);
+    // The veth's peer is this interface inside.
+    CHECK((*iface)["host_veth"]["peer_ifindex"] == (*iface)["ifindex"]);
+  }
+
+  // The custom-named bridge is listed with its network and engine subnet.
+  bool bridge_listed = false;
+  for (const auto& b : map["bridges"]) {
+    if (b["name"] != bridge_name) continue;
+    bridge_listed = true;
+    CHECK(b["network"] == back);
+    CHECK(b["internal"] == true);
+    CHECK_FALSE(b["engine_subnets"].empty());
+    CHECK(b["ports"].size() == 1);
+  }
+  CHECK(bridge_listed);
+
+  const json* s = container_entry(map, sharer);
+  REQUIRE(s != nullptr);
+  CHECK((*s)["shares_namespace_with"] == (*m)["id"]);
+  CHECK((*s)["network_mode"] == "container:" + (*m)["id"].get<std::string>());
+  CHECK((*s)["netns_inode"] == (*m)["netns_inode"]);
+
+  const json* h = container_entry(map, hostnet);
+  REQUIRE(h != nullptr);
+  CHECK((*h)["network_mode"] == "host");
+  CHECK((*h)["interfaces"].empty());
+
+  const json* st = container_entry(map, stopped);
+  REQUIRE(st != nullptr);
+  CHECK((*st)["network_mode"] == "stopped");
+  CHECK((*st)["pid"] == 0);
+  CHECK((*st)["interfaces"].empty());
+
+  // The text form says the same in its table.
+  auto text = run_tool("ir-netmap", {});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find(bridge_name) != std::string::npos);
+  CHECK(text.out.find("none: --network host") != std::string::npos);
+}
