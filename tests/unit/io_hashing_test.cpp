@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -40,4 +41,29 @@ TEST_CASE("string_sink refuses bodies over its cap") {
   io::string_sink sink(4);
   sink.write(io::as_bytes("1234"));
   CHECK_THROWS_AS(sink.write(io::as_bytes("5")), forensic::error);
+}
+
+TEST_CASE("file_sink skips whole zero blocks as holes; the file reads back byte for byte") {
+  auto dir = std::filesystem::temp_directory_path() / ("hole-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "sparse.bin";
+  // Unaligned data around 64 MiB of zeros, written in odd-sized pieces, ending in zeros.
+  std::string expected = "head";
+  expected += std::string(64u << 20, '\0');
+  expected += "middle";
+  expected += std::string(10000, '\0');
+  {
+    evidence::file_sink file(path);
+    for (std::size_t pos = 0, size = 3; pos < expected.size();
+         pos += size, size = size * 7 % 1000003 + 1) {
+      file.write(io::as_bytes(std::string_view(expected).substr(pos, size)));
+    }
+    file.finish();
+  }
+  CHECK(std::filesystem::file_size(path) == expected.size());
+  CHECK(evidence::sha256_file(path) == evidence::sha256::of(expected));
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(st.st_blocks * 512 < (8 << 20));  // the 64 MiB of zeros take no blocks
+  std::filesystem::remove_all(dir);
 }
