@@ -26,6 +26,12 @@ constexpr const char* key_files[] = {
     "/var/spool/cron/crontabs/root",
 };
 
+// Bundle JSON holds names the container chose (its interface names, process fields): they need
+// not be UTF-8, and a plain dump() would throw on them and lose the whole artifact.
+std::string pretty(const nlohmann::json& doc) {
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 std::string read_small(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_errno("cannot read " + path, errno);
@@ -89,7 +95,7 @@ void collect_processes(collection& c) {
                         {"init_pid", init},
                         {"boot_time", proc::boot_time()},
                         {"processes", std::move(list)}};
-  c.add_artifact("processes", c.bundle->write_file("processes/processes.json", doc.dump(2) + "\n"),
+  c.add_artifact("processes", c.bundle->write_file("processes/processes.json", pretty(doc)),
                  started, "/proc/<pid>/{stat,status,cmdline,environ,cwd,exe,fd}");
 }
 
@@ -130,8 +136,8 @@ void collect_network(collection& c) {
                         {"conntrack", nlohmann::json::array()},
                         {"iptables", nlohmann::json::array()},
                         {"warnings", map.warnings}};
-  c.add_artifact("network", c.bundle->write_file("network/network.json", doc.dump(2) + "\n"),
-                 started, "netlink (rtnetlink link and address dumps per namespace)");
+  c.add_artifact("network", c.bundle->write_file("network/network.json", pretty(doc)), started,
+                 "netlink (rtnetlink link and address dumps per namespace)");
   // Recorded, not hidden: the rest of the network module is not in this build.
   throw error(errc::not_found,
               "sockets, conntrack flows and iptables rules not collected: module unavailable");
