@@ -34,6 +34,13 @@ bool is_document(const std::string& path) {
   return path == "SHA256SUMS" || path == "manifest.json" || path == "manifest.json.sig";
 }
 
+// manifest.json is read as the bundle's holder left it: a field of the wrong type is a finding
+// (the artifact does not match), never an exception out of nlohmann::json::value().
+std::string text_field(const nlohmann::json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 bool has_suffix(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -138,8 +145,8 @@ void compare(const bundle_contents& c, verify_report& r) {
     r.problems.push_back("no manifest.json");
   } else {
     auto m = nlohmann::json::parse(*manifest_text, nullptr, false);
-    if (!m.is_object() || m.value("schema", "") != bundle_schema ||
-        !m.contains("artifacts") || !m["artifacts"].is_array()) {
+    if (!m.is_object() || text_field(m, "schema") != bundle_schema || !m.contains("artifacts") ||
+        !m["artifacts"].is_array()) {
       r.problems.push_back("manifest.json is not a forensic.bundle/1 manifest");
     } else {
       if (m.contains("failures") && m["failures"].is_array()) {
@@ -153,12 +160,14 @@ void compare(const bundle_contents& c, verify_report& r) {
       }
       for (const auto& a : m["artifacts"]) {
         if (!a.is_object()) continue;
-        const std::string path = a.value("path", "");
-        const std::string digest = a.value("sha256", "");
+        const std::string path = text_field(a, "path");
+        const std::string digest = text_field(a, "sha256");
+        const auto size = a.find("size");
         auto it = c.files.find(path);
         if (it == c.files.end()) {
           missing.insert(path);
-        } else if (it->second.sha256 != digest || it->second.size != a.value("size", 0ull)) {
+        } else if (it->second.sha256 != digest || size == a.end() || !size->is_number_unsigned() ||
+                   size->get<std::uint64_t>() != it->second.size) {
           modified.insert(path);
         }
         if (auto s = sums.find(path); s != sums.end() && s->second != digest) {

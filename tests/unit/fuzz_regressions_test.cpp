@@ -1,0 +1,48 @@
+// Inputs the fuzz targets (fuzz/) found to break a parser (fuzz/regressions/), checked on every
+// unit run as well: the library reports them and throws nothing but forensic::error.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "forensic/evidence/hashing.hpp"
+#include "forensic/evidence/verify.hpp"
+
+namespace fs = std::filesystem;
+using namespace forensic;
+
+namespace {
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("ir-verify reports a manifest whose fields have the wrong types, without throwing") {
+  std::string t = (fs::temp_directory_path() / "fuzz-regression-XXXXXX").string();
+  REQUIRE(::mkdtemp(t.data()) != nullptr);
+  const fs::path bundle = t;
+  const std::string log = "hello\n";
+  const std::string digest = evidence::sha256::of(log);
+  write(bundle / "logs/stdout.log", log);
+  // "path" a number, "size" a string, "schema" right: each a tampering, not a crash.
+  const std::string manifest =
+      R"({"schema":"forensic.bundle/1","artifacts":[{"path":5,"size":"x"},)"
+      R"({"path":"logs/stdout.log","size":"6","sha256":")" +
+      digest + R"("}]})";
+  write(bundle / "manifest.json", manifest);
+  write(bundle / "SHA256SUMS",
+        digest + "  logs/stdout.log\n" + evidence::sha256::of(manifest) + "  manifest.json\n");
+  evidence::verify_report r;
+  REQUIRE_NOTHROW(r = evidence::verify_bundle(bundle));
+  CHECK_FALSE(r.ok());
+  CHECK(r.modified == std::vector<std::string>{"logs/stdout.log"});
+
+  write(bundle / "manifest.json", R"({"schema":1,"artifacts":[]})");
+  REQUIRE_NOTHROW(r = evidence::verify_bundle(bundle));
+  CHECK_FALSE(r.ok());
+  fs::remove_all(bundle);
+}
