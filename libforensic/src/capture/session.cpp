@@ -18,6 +18,14 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr auto tick_interval = std::chrono::milliseconds(100);
+// The pause between drains while packets flow adapts to the load: it doubles while a drain
+// takes less than 1/16 of the kernel buffer and halves when it takes more than 1/4, so the
+// buffer never gets near full (10 ms of a 10 Gbit/s stream is 12.5 MB; the default buffer is
+// 32 MiB) while a slow stream costs a few wake-ups a second.
+constexpr auto min_pause = std::chrono::milliseconds(1);
+constexpr auto max_pause = std::chrono::milliseconds(50);
+// Ring space of one packet besides its bytes (tpacket3_hdr, sockaddr_ll, alignment).
+constexpr std::uint64_t ring_overhead = 96;
 
 std::chrono::nanoseconds now_since_epoch() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -188,8 +196,9 @@ void capture_session::impl::drain(bool all) {
   for (std::size_t i = 0; i < live.size() && !reason; ++i) {
     if (!live[i].open()) continue;
     current_interface = i;
-    // A few buffers per turn, so that one busy interface can't starve the others.
-    for (int round = 0; round < (all ? 1000 : 8) && !reason; ++round) {
+    // One dispatch takes every block the kernel has handed over (TPACKET_V3); calling again
+    // would only cost another syscall. When finishing, loop until nothing is left.
+    for (int round = 0; round < (all ? 1000 : 1) && !reason; ++round) {
       const int n = live[i].dispatch(-1, trampoline, this);
       if (n < 0) {
         interface_failed(i);
@@ -207,6 +216,9 @@ void capture_session::impl::loop() {
   auto last_tick = start;
   auto last_counters_at = start;
   std::vector<pollfd> fds(live.size());
+  bool busy = false;
+  auto last_drain = start;
+  std::chrono::milliseconds pause{10};
   while (!reason) {
     if (stop_requested.load() || (options.stop_flag && options.stop_flag->load())) {
       stop_with(stop_reason::interrupted, "interrupted");
@@ -225,14 +237,34 @@ void capture_session::impl::loop() {
       wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
                                 *deadline - now + std::chrono::milliseconds(1)));
     }
-    for (std::size_t i = 0; i < live.size(); ++i) {
-      fds[i] = {live[i].open() ? live[i].selectable_fd() : -1, POLLIN, 0};
+    // Batching: under load the kernel retires ring blocks faster than it is worth waking up
+    // for, and every wake-up is a context switch (the main cost of a capture here). So while
+    // packets flow, sleep a few milliseconds between drains (well inside what the kernel
+    // buffer holds) and skip poll; block in poll only when the last drain found nothing.
+    // (bench/capture.sh: 0.3-0.7 us of CPU per packet, against 1.4-3.1 us when woken by poll
+    // for every retired block.)
+    if (busy) {
+      std::this_thread::sleep_until(std::min(last_drain + pause, now + wait));
+    } else {
+      for (std::size_t i = 0; i < live.size(); ++i) {
+        fds[i] = {live[i].open() ? live[i].selectable_fd() : -1, POLLIN, 0};
+      }
+      const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+      if (ready < 0 && errno != EINTR) throw_errno("poll on the capture handles", errno);
     }
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-    if (ready < 0 && errno != EINTR) throw_errno("poll on the capture handles", errno);
     // Dispatch everything after any wake-up: with TPACKET_V3 a retired block may be ready
     // without the socket having been reported readable to this poll.
+    last_drain = clock::now();
+    const std::uint64_t before = packets.load(), before_bytes = bytes.load();
     drain(false);
+    busy = !options.immediate && packets.load() != before;
+    if (busy) {
+      const std::uint64_t used =
+          bytes.load() - before_bytes + (packets.load() - before) * ring_overhead;
+      const auto buffer = static_cast<std::uint64_t>(std::max(options.buffer_bytes, 1 << 20));
+      if (used < buffer / 16) pause = std::min(pause * 2, max_pause);
+      if (used > buffer / 4) pause = std::max(pause / 2, min_pause);
+    }
     now = clock::now();
     if (now - last_tick >= tick_interval) {
       last_tick = now;

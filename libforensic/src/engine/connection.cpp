@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <limits>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -150,6 +151,11 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
     // Bodies stream (exports are many GiB). Not boost::none: Boost 1.74 compares the
     // Content-Length with an empty optional and always fails with body_limit.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    // Beast sizes each read by the buffer's spare capacity (at least 512 bytes): without room
+    // reserved, a 512 MiB export arrives in 512-byte recvmsg calls (6x slower than curl).
+    // 256 KiB per read and per body chunk: fewer coroutine resumptions per export (measured
+    // about 10% faster than 64 KiB on a 512 MiB export, bench/collect.sh).
+    if (buffer_.capacity() < 256 * 1024) buffer_.reserve(256 * 1024);
     timed_layer(s).expires_after(limits.read);
     co_await http::async_read_header(s, buffer_, parser, use_awaitable);
     got_header_ = true;
@@ -162,7 +168,7 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
     if (hash && info.status < 300) hasher.emplace(&sink);
     io::byte_sink& out = hasher ? static_cast<io::byte_sink&>(*hasher) : target;
 
-    std::array<char, 64 * 1024> chunk;
+    std::vector<char> chunk(256 * 1024);
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
