@@ -26,3 +26,9 @@ cmake -S "$src/examples" -B "$build/examples" -DCMAKE_PREFIX_PATH="$prefix" -DCM
 cmake --build "$build/examples" -j "$jobs"
 "$build/examples/container_inventory" >/dev/null
 echo "examples: built against $prefix and ran"
+
+# CI (.ci/run) also runs the hardening stage: the suite under ASan + UBSan, then every fuzz
+# target for a bounded time. Off by default here: it takes half an hour on 2 cores.
+if [[ ${FORENSIC_HARDENING:-0} == 1 ]]; then
+  FORENSIC_JOBS=$jobs bash "$here/hardening.sh"
+fi
