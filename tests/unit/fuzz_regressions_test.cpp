@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "forensic/analysis/analyzer.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/evidence/verify.hpp"
 
@@ -44,5 +45,22 @@ TEST_CASE("ir-verify reports a manifest whose fields have the wrong types, witho
   write(bundle / "manifest.json", R"({"schema":1,"artifacts":[]})");
   REQUIRE_NOTHROW(r = evidence::verify_bundle(bundle));
   CHECK_FALSE(r.ok());
+  fs::remove_all(bundle);
+}
+
+TEST_CASE("ir-analyze skips a bundle JSON part of unexpected structure with a warning") {
+  std::string t = (fs::temp_directory_path() / "fuzz-regression-XXXXXX").string();
+  REQUIRE(::mkdtemp(t.data()) != nullptr);
+  const fs::path bundle = t;
+  // fuzz/regressions/bundle_json/field-types.bin: strings where booleans and numbers belong.
+  write(bundle / "manifest.json", R"({"container":{"id":5}})");
+  write(bundle / "processes/processes.json",
+        R"({"processes":[{"pid":1,"exe_deleted":"yes","cmdline":["a"]}]})");
+  write(bundle / "engine/diff.json", R"([{"Path":"/x","Kind":"1"}])");
+  analysis::analysis_report r;
+  REQUIRE_NOTHROW(r = analysis::analyze_bundle(bundle));
+  std::size_t skipped = 0;
+  for (const auto& w : r.warnings) skipped += w.find("part skipped") != std::string::npos;
+  CHECK(skipped == 3);
   fs::remove_all(bundle);
 }

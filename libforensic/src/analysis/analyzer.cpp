@@ -223,12 +223,22 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
            "",
            {}});
   }
-  read_identity(c);
-  detail::analyze_filesystem(c);
-  detail::analyze_processes(c);
-  detail::analyze_network_json(c);
-  detail::analyze_capture(c);
-  detail::analyze_logs(c);
+  // Bundle JSON is read as its holder left it: a field of an unexpected type (a string where a
+  // boolean belongs) stops that part with a warning instead of the whole analysis.
+  const auto part = [&](const char* name, void (*fn)(detail::context&)) {
+    try {
+      fn(c);
+    } catch (const json::exception& e) {
+      r.warnings.push_back(std::string(name) +
+                           ": unexpected JSON structure, part skipped: " + e.what());
+    }
+  };
+  part("identity", &read_identity);
+  part("filesystem", &detail::analyze_filesystem);
+  part("processes", &detail::analyze_processes);
+  part("network", &detail::analyze_network_json);
+  part("capture", &detail::analyze_capture);
+  part("logs", &detail::analyze_logs);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const finding& a, const finding& b) {
     if (a.level != b.level) return a.level > b.level;
     if (a.category != b.category) return category_rank(a.category) < category_rank(b.category);
