@@ -31,7 +31,10 @@ rm -rf "$logs" && mkdir -p "$logs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/ubsan"
 status=0
-(cd "$san" && ctest --output-on-failure -j 1 ${FORENSIC_CTEST_ARGS:-}) || status=$?
+# The peak-memory test is left to the normal build: ASan's shadow memory and its 256 MiB
+# quarantine put any process far above the 64 MiB bound (325 MiB measured), whatever it streams.
+(cd "$san" && ctest --output-on-failure -j 1 -E 'in bounded memory' ${FORENSIC_CTEST_ARGS:-}) ||
+  status=$?
 t2=$(stamp)
 if compgen -G "$logs/*" >/dev/null; then
   echo "hardening: sanitizer reports:" >&2
