@@ -33,7 +33,10 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_pa
 status=0
 # The peak-memory test is left to the normal build: ASan's shadow memory and its 256 MiB
 # quarantine put any process far above the 64 MiB bound (325 MiB measured), whatever it streams.
-(cd "$san" && ctest --output-on-failure -j 1 -E 'in bounded memory' ${FORENSIC_CTEST_ARGS:-}) ||
+# So is the sparse 10 GiB export: it hashes 10 GiB of zeros, which instrumented code does in
+# nine minutes (CI's time limit) while adding nothing the odd-names test does not cover.
+(cd "$san" && ctest --output-on-failure -j 1 -E 'in bounded memory|sparse 10 GiB' \
+  ${FORENSIC_CTEST_ARGS:-}) ||
   status=$?
 t2=$(stamp)
 if compgen -G "$logs/*" >/dev/null; then
