@@ -9,8 +9,10 @@ build=${FORENSIC_BUILD_DIR:-$src/build/demo}
 testbed=$src/tests/testbed
 
 bash "$testbed/install-deps.sh"
-bash "$testbed/engine.sh" start
-trap 'bash "$testbed/engine.sh" stop' EXIT
+# Stop at the end only an engine this run started (another run may share one).
+engine=$(bash "$testbed/engine.sh" start)
+echo "$engine"
+[[ $engine == "engine: started"* ]] && trap 'bash "$testbed/engine.sh" stop' EXIT
 bash "$testbed/build-image.sh"
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFORENSIC_BUILD_TESTS=OFF >/dev/null

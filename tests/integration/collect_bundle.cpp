@@ -140,9 +140,13 @@ TEST_CASE("collect: Ctrl-C during a large export unpauses and leaves nothing ver
           doctest::timeout(120)) {
   if (!engine_available()) return;
   testbed bed;
+  // Not zeros: the bundle writes whole zero blocks as holes, which made a zero-filled export
+  // finish before the test could interrupt it.
   const auto name = bed.container(
       "large", {"--network", "none"},
-      {"sh", "-c", "head -c 400000000 /dev/zero > /big && touch /ready && exec sleep 3600"});
+      {"sh", "-c",
+       "yes 'not zeros, so the export must really be written' | head -c 600000000 > /big && "
+       "touch /ready && exec sleep 3600"});
   wait_for([&] { return bed.docker({"diff", name}).find("/ready") != std::string::npos; },
            "the large file");
   temp_dir out;

@@ -11,8 +11,10 @@ prefix=${FORENSIC_INSTALL_PREFIX:-$build/install}
 jobs=${FORENSIC_JOBS:-2}
 
 bash "$here/install-deps.sh"
-bash "$here/engine.sh" start
-trap 'bash "$here/engine.sh" stop' EXIT
+# Stop at the end only an engine this run started (another run may share one).
+engine=$(bash "$here/engine.sh" start)
+echo "$engine"
+[[ $engine == "engine: started"* ]] && trap 'bash "$here/engine.sh" stop' EXIT
 bash "$here/build-image.sh"
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFORENSIC_WERROR=ON \
