@@ -13,27 +13,13 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 namespace fs = std::filesystem;
 using namespace forensic::testing;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "collect-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::string state_of(const testbed& bed, const std::string& name) {
   return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
@@ -58,16 +44,21 @@ const std::vector<std::string> tamper_cmd{
 
 }  // namespace
 
-TEST_CASE("collect: a tampered container gives a bundle that sha256sum, tar, docker load and "
-          "ir-verify accept" * doctest::timeout(120)) {
+TEST_CASE(
+    "collect: a tampered container gives a bundle that sha256sum, tar, docker load and "
+    "ir-verify accept" *
+    doctest::timeout(120)) {
   if (!engine_available()) return;
   testbed bed;
   const auto name = bed.container("tampered", {"--network", "none"}, tamper_cmd);
-  wait_for([&] { return bed.docker({"diff", name}).find("/tmp/ready") != std::string::npos; },
-           "the tampering");
+  wait_for(
+      [&] {
+        return bed.docker({"diff", name}).find("/tmp/ready") != std::string::npos;
+      },
+      "the tampering");
   temp_dir out;
-  auto r = run_tool("ir-collect", {name, "--out", out.path.string(), "--case", "IT-1",
-                                   "--operator", "ci", "--archive", "tar", "--json"});
+  auto r = run_tool("ir-collect", {name, "--out", out.path.string(), "--case", "IT-1", "--operator",
+                                   "ci", "--archive", "tar", "--json"});
   INFO(r.err);
   REQUIRE((r.exit_code == 0 || r.exit_code == 1));
   const auto result = nlohmann::json::parse(r.out);
@@ -87,8 +78,8 @@ TEST_CASE("collect: a tampered container gives a bundle that sha256sum, tar, doc
   REQUIRE(loaded_at != std::string::npos);
   std::string loaded = load.out.substr(loaded_at + 14);
   loaded = loaded.substr(0, loaded.find('\n'));
-  auto labels = run({"docker", "image", "inspect", "-f",
-                     "{{index .Config.Labels \"forensic.case\"}}", loaded});
+  auto labels = run(
+      {"docker", "image", "inspect", "-f", "{{index .Config.Labels \"forensic.case\"}}", loaded});
   CHECK(labels.out == "IT-1\n");
   sh("docker images -q 'forensic/it-1-" + name + "' | xargs -r docker rmi -f >/dev/null");
 
@@ -127,7 +118,8 @@ TEST_CASE("collect: a tampered container gives a bundle that sha256sum, tar, doc
   CHECK(run_tool("ir-verify", {bundle.string()}).exit_code == 0);
   CHECK(run_tool("ir-verify", {result["archive"]["path"].get<std::string>()}).exit_code == 0);
   {
-    std::fstream f(bundle / "filesystem/export.tar", std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(bundle / "filesystem/export.tar",
+                   std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(700);
     f.put('\x7f');
   }
@@ -147,15 +139,18 @@ TEST_CASE("collect: Ctrl-C during a large export unpauses and leaves nothing ver
       {"sh", "-c",
        "yes 'not zeros, so the export must really be written' | head -c 600000000 > /big && "
        "touch /ready && exec sleep 3600"});
-  wait_for([&] { return bed.docker({"diff", name}).find("/ready") != std::string::npos; },
-           "the large file");
+  wait_for(
+      [&] {
+        return bed.docker({"diff", name}).find("/ready") != std::string::npos;
+      },
+      "the large file");
   temp_dir out;
   const pid_t child = ::fork();
   if (child == 0) {
     const std::string tool_path = tool("ir-collect");
     ::freopen("/dev/null", "w", stdout);
-    ::execl(tool_path.c_str(), "ir-collect", name.c_str(), "--out", out.path.c_str(),
-            "--artifacts", "inspect,export", static_cast<char*>(nullptr));
+    ::execl(tool_path.c_str(), "ir-collect", name.c_str(), "--out", out.path.c_str(), "--artifacts",
+            "inspect,export", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   bool paused_during_export = false;

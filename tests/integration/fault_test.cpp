@@ -27,25 +27,13 @@
 
 #include "support/fake_engine.hpp"
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 namespace fs = std::filesystem;
 using namespace forensic::testing;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "fault-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // A tmpfs mounted for one test, unmounted (lazily, whatever happened) at the end.
 struct tmpfs_mount {
@@ -58,11 +46,6 @@ struct tmpfs_mount {
   }
   ~tmpfs_mount() { ::umount2(dir.path.c_str(), MNT_DETACH); }
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 std::string state_of(const testbed& bed, const std::string& name) {
   return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
@@ -141,14 +124,14 @@ struct scripted_engine {
             return send(http_response(200, inspect));
           }
           if (target.starts_with("POST") && target.ends_with("/unpause")) {
-        unpaused = true;
-        return send(http_response(204, "", "text/plain"));
-      }
-      if (target.starts_with("POST") && target.ends_with("/pause")) {
-        paused = true;
-        return send(http_response(204, "", "text/plain"));
-      }
-      if (target.find("/_ping") != std::string::npos) {
+            unpaused = true;
+            return send(http_response(204, "", "text/plain"));
+          }
+          if (target.starts_with("POST") && target.ends_with("/pause")) {
+            paused = true;
+            return send(http_response(204, "", "text/plain"));
+          }
+          if (target.find("/_ping") != std::string::npos) {
             return send(http_response(200, "OK", "text/plain"));
           }
           if (target.ends_with("/export")) return export_body(send);

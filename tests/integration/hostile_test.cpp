@@ -21,30 +21,13 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 namespace fs = std::filesystem;
 using namespace forensic::testing;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const char* stem = "hostile-test") {
-    std::string t = (fs::temp_directory_path() / (std::string(stem) + "-XXXXXX")).string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // A tool under timeout(1): a hang fails the test with status 124 instead of stalling ctest.
 command_result run_bounded(const std::string& name, const std::vector<std::string>& args,
@@ -152,9 +135,9 @@ TEST_CASE("hostile: odd names, links out, FIFOs, devices and control-byte argv s
   // beyond PATH_MAX and says so (recorded, not hidden).
   for (const auto& f : result["failures"]) {
     INFO(f.dump());
-    const bool long_path_diff = f["artifact"] == "diff" &&
-                                f["message"].get<std::string>().find("file name too long") !=
-                                    std::string::npos;
+    const bool long_path_diff =
+        f["artifact"] == "diff" &&
+        f["message"].get<std::string>().find("file name too long") != std::string::npos;
     CHECK((f["artifact"] == "network" || long_path_diff));
   }
   const fs::path bundle = result["bundle"].get<std::string>();

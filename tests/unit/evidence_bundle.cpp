@@ -18,26 +18,14 @@
 #include "forensic/evidence/verify.hpp"
 #include "forensic/proc/root_files.hpp"
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 using namespace forensic;
+using forensic::testing::slurp;
+using forensic::testing::temp_dir;
 
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string t = (fs::temp_directory_path() / "evidence-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // A small but complete bundle, as the collector would leave it.
 fs::path make_bundle(const fs::path& out, const std::string& name = "case-web-20261123T090000Z") {
@@ -150,8 +138,10 @@ TEST_CASE("evidence: archives are reproducible and verify like the directory") {
 TEST_CASE("evidence: Ed25519 signatures of the manifest") {
   temp_dir keys;
   const auto priv = keys.path / "key.pem", pub = keys.path / "pub.pem";
-  REQUIRE(testing::run({"openssl", "genpkey", "-algorithm", "ed25519", "-out", priv.string()}).exit_code == 0);
-  REQUIRE(testing::run({"openssl", "pkey", "-in", priv.string(), "-pubout", "-out", pub.string()}).exit_code == 0);
+  REQUIRE(testing::run({"openssl", "genpkey", "-algorithm", "ed25519", "-out", priv.string()})
+              .exit_code == 0);
+  REQUIRE(testing::run({"openssl", "pkey", "-in", priv.string(), "-pubout", "-out", pub.string()})
+              .exit_code == 0);
   const std::string sig = evidence::sign_ed25519(priv, "manifest");
   CHECK(sig.size() == 64);
   CHECK(evidence::verify_ed25519(pub, "manifest", sig));
