@@ -43,7 +43,9 @@ void write_state(const std::string& dir, const std::string& container_id,
   const std::string tmp = final_path + ".tmp";
   io::unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd) throw_errno("cannot write " + tmp, errno);
-  const std::string text = state.dump(2) + "\n";
+  // Replace, never throw: the record must be written even if a name is not valid UTF-8.
+  const std::string text =
+      state.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t w = ::write(fd.get(), text.data() + done, text.size() - done);
