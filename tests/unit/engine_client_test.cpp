@@ -26,10 +26,18 @@ engine::client_options options_for(const fake_engine& fake, int read_ms = 2000) 
   return o;
 }
 
-// Answers /version, and `body_for(target)` for everything else with 200.
+// dockerd's answer to /_ping: the highest API version it speaks is a header.
+std::string pong(const std::string& api_version) {
+  return "HTTP/1.1 200 OK\r\nApi-Version: " + api_version +
+         "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nOK";
+}
+
+// Answers /_ping and /version as dockerd 20.10 does, and `body_for(target)` for everything else.
 fake_engine::handler versioned(std::function<std::string(const std::string&)> response_for) {
   return [response_for](const std::string& head, const auto& send) {
-    if (head.starts_with("GET /version ")) {
+    if (head.starts_with("GET /_ping ")) {
+      send(pong("1.41"));
+    } else if (head.starts_with("GET /version ")) {
       send(http_response(200, version_body));
     } else {
       send(response_for(head.substr(0, head.find(" HTTP/"))));
@@ -56,20 +64,44 @@ TEST_CASE("negotiates the API version and prefixes request paths") {
   CHECK(c.api_version() == "1.41");
   auto seen = fake.requests();
   REQUIRE(seen.size() == 2);
-  CHECK(seen[0] == "GET /version");
+  CHECK(seen[0] == "GET /_ping");
   CHECK(seen[1] == "GET /v1.41/containers/json?all=1");
 }
 
 TEST_CASE("a newer engine is spoken to at the newest version this library knows") {
   fake_engine fake([](const std::string& head, const auto& send) {
-    if (head.starts_with("GET /version ")) {
-      send(http_response(200, R"({"ApiVersion":"1.99","MinAPIVersion":"1.24"})"));
-    } else {
-      send(http_response(200, "{}"));
-    }
+    send(head.starts_with("GET /_ping ") ? pong("1.99") : http_response(200, "{}"));
   });
   engine::client c(options_for(fake));
   CHECK(c.api_version() == engine::client::max_api_version);
+}
+
+TEST_CASE("an engine that does not send Api-Version on /_ping is asked /version") {
+  fake_engine fake([](const std::string& head, const auto& send) {
+    if (head.starts_with("GET /version ")) {
+      send(http_response(200, R"({"ApiVersion":"1.40","MinAPIVersion":"1.12"})"));
+    } else {
+      send(http_response(200, "OK", "text/plain"));
+    }
+  });
+  engine::client c(options_for(fake));
+  CHECK(c.api_version() == "1.40");
+  auto seen = fake.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == "GET /_ping");
+  CHECK(seen[1] == "GET /version");
+}
+
+TEST_CASE("an engine older than this library needs is refused with its version named") {
+  fake_engine fake([](const std::string&, const auto& send) { send(pong("1.12")); });
+  engine::client c(options_for(fake));
+  try {
+    c.api_version();
+    FAIL("expected engine_error");
+  } catch (const error& e) {
+    CHECK(e.kind() == errc::engine_error);
+    CHECK(std::string(e.what()).find("1.12") != std::string::npos);
+  }
 }
 
 TEST_CASE("a pinned DOCKER_API_VERSION skips negotiation") {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "engine/inspect_filter.hpp"
 #include "forensic/engine/containers.hpp"
 
 using namespace forensic::engine;
@@ -38,7 +39,7 @@ TEST_CASE("container on the default bridge with compose labels and a published p
   CHECK(c.networks[0].ipv4_prefix == 16);
   CHECK(c.networks[0].mac.size() == 17);
   auto published = std::find_if(c.ports.begin(), c.ports.end(),
-                                 [](const port_binding& p) { return p.host_port == 8080; });
+                                [](const port_binding& p) { return p.host_port == 8080; });
   REQUIRE(published != c.ports.end());
   CHECK(published->container_port == 80);
   CHECK(published->protocol == "tcp");
@@ -118,4 +119,27 @@ TEST_CASE("the JSON form carries the documented field names") {
   }
   CHECK(doc["security"]["docker_socket_mounted"] == true);
   CHECK(doc["networks"][0].contains("ipv4"));
+}
+
+TEST_CASE("the inspect filter keeps everything the container model reads") {
+  for (const char* name :
+       {"inspect_fx-default.json", "inspect_fx-host.json", "inspect_fx-privileged.json",
+        "inspect_fx-stopped.json", "inspect_fx-two.json"}) {
+    CAPTURE(name);
+    const nlohmann::json full = fixture(name);
+    const auto filtered = nlohmann::json::parse(full.dump(), inspect_fields_filter());
+    CHECK(filtered.dump().size() < full.dump().size() * 3 / 4);  // it does drop most of it
+    CHECK(filtered.contains("Mounts"));
+    CHECK_FALSE(filtered.contains("GraphDriver"));
+    CHECK(to_json(parse_container_inspect(filtered)) == to_json(parse_container_inspect(full)));
+  }
+  // A list body passes whole, also after an inspect parsed by the same callback (one callback
+  // serves a batch that holds both; the inspect's last key is NetworkSettings).
+  const nlohmann::json list = fixture("containers_json.json");
+  CHECK(nlohmann::json::parse(list.dump(), inspect_fields_filter()) == list);
+  const auto shared = inspect_fields_filter();
+  const nlohmann::json inspect = fixture("inspect_fx-two.json");
+  const auto first = nlohmann::json::parse(inspect.dump(), shared);
+  CHECK(nlohmann::json::parse(list.dump(), shared) == list);
+  CHECK(nlohmann::json::parse(inspect.dump(), shared) == first);
 }

@@ -13,6 +13,7 @@
 #include "net/engine_view.hpp"
 #include "net/locate_detail.hpp"
 #include "net/proc_scan.hpp"
+#include "net/socket_census.hpp"
 
 using namespace forensic;
 using namespace forensic::net;
@@ -86,9 +87,9 @@ TEST_CASE("net sockets: IPv6 and IPv4-mapped rows, garbage skipped") {
   CHECK(rows[2].state == "SYN_SENT");
   CHECK(rows[2].tx_queue == 1);
   auto j = to_json(rows[2]);
-  for (const char* key : {"protocol", "local_address", "local_port", "remote_address",
-                          "remote_port", "state", "inode", "pid", "ns_pid", "comm", "cmdline",
-                          "exe"}) {
+  for (const char* key :
+       {"protocol", "local_address", "local_port", "remote_address", "remote_port", "state",
+        "inode", "pid", "ns_pid", "comm", "cmdline", "exe"}) {
     CHECK_MESSAGE(j.contains(key), key);
   }
   CHECK(parse_proc_net("", "tcp", AF_INET).empty());
@@ -122,9 +123,9 @@ TEST_CASE("net conntrack: proc file, NAT, UNREPLIED, IPv6, icmp, inbound DNAT") 
   CHECK(skipped == 0);
   CHECK(real.size() == 7);
   auto j = to_json(flows[1]);
-  for (const char* key : {"protocol", "state", "src", "dst", "sport", "dport", "reply_src",
-                          "reply_dst", "reply_sport", "reply_dport", "unreplied", "packets",
-                          "bytes"}) {
+  for (const char* key :
+       {"protocol", "state", "src", "dst", "sport", "dport", "reply_src", "reply_dst",
+        "reply_sport", "reply_dport", "unreplied", "packets", "bytes"}) {
     CHECK_MESSAGE(j.contains(key), key);
   }
 }
@@ -141,7 +142,8 @@ TEST_CASE("net locate: conntrack matching by address, port and NAT'd port") {
   auto nat = detail::matching_flows(flows, c2, o);
   REQUIRE(nat.size() == 1);
   CHECK(nat[0].inside_port == 40000);
-  CHECK(detail::describe_flow(nat[0]).find("seen outside as 192.0.2.10:61000") != std::string::npos);
+  CHECK(detail::describe_flow(nat[0]).find("seen outside as 192.0.2.10:61000") !=
+        std::string::npos);
   o.nat_port.reset();
   o.port = 53;
   CHECK(detail::matching_flows(flows, *parse_ip("198.51.100.21"), o).size() == 1);
@@ -225,4 +227,30 @@ TEST_CASE("net engine view: bridge names of networks and container ids of cgroup
   CHECK(detail::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
   CHECK(detail::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
   CHECK(detail::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
+}
+
+TEST_CASE("net socket census: sockstat counters of a namespace") {
+  const auto census = forensic::net::detail::parse_sockstat(fixture("sockstat-container.txt"),
+                                                            fixture("sockstat6-container.txt"));
+  REQUIRE(census);
+  CHECK(census->tcp == 1);  // the embedded DNS listener
+  CHECK(census->tcp_tw == 0);
+  CHECK(census->udp == 1);
+  CHECK(census->raw == 0);
+
+  const auto busy = forensic::net::detail::parse_sockstat(
+      "sockets: used 9\nTCP: inuse 3 orphan 0 tw 2 alloc 9 mem 1\nUDP: inuse 0 mem 0\n"
+      "UDPLITE: inuse 0\nRAW: inuse 1\nFRAG: inuse 0 memory 0\n",
+      "TCP6: inuse 4\nUDP6: inuse 2\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n");
+  REQUIRE(busy);
+  CHECK(busy->tcp == 7);
+  CHECK(busy->tcp_tw == 2);
+  CHECK(busy->udp == 2);
+  CHECK(busy->raw == 1);
+
+  // Anything odd: no census, so every table is read.
+  CHECK_FALSE(forensic::net::detail::parse_sockstat("TCP: inuse x\n", "TCP6: inuse 0\n"));
+  CHECK_FALSE(forensic::net::detail::parse_sockstat("", ""));
+  CHECK_FALSE(forensic::net::detail::parse_sockstat(
+      "TCP: inuse 1 orphan 0 tw 0\nUDP: inuse 0\nRAW: inuse 0\n", "TCP6: inuse -1\n"));
 }

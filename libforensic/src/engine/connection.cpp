@@ -3,9 +3,8 @@
 #include <openssl/ssl.h>
 
 #include <limits>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "forensic/evidence/hashing.hpp"
 
@@ -36,13 +35,11 @@ void throw_transport_error(const boost::system::error_code& ec, const endpoint& 
   }
   if (ec == asio::error::access_denied || ec == asio::error::no_permission) {
     throw error(errc::permission_denied,
-                "permission denied on " + at +
-                    " (run as root or as a member of the docker group)");
+                "permission denied on " + at + " (run as root or as a member of the docker group)");
   }
   if (ec == asio::error::connection_refused || ec == asio::error::not_found ||
-      ec == boost::system::errc::no_such_file_or_directory ||
-      ec == asio::error::host_not_found || ec == asio::error::host_unreachable ||
-      ec == asio::error::network_unreachable) {
+      ec == boost::system::errc::no_such_file_or_directory || ec == asio::error::host_not_found ||
+      ec == asio::error::host_unreachable || ec == asio::error::network_unreachable) {
     throw error(errc::engine_unreachable, "cannot reach the Docker engine at " + at + " (" +
                                               ec.message() + "); is dockerd running?");
   }
@@ -51,9 +48,8 @@ void throw_transport_error(const boost::system::error_code& ec, const endpoint& 
   }
   if (ec == http::error::partial_message || ec == asio::error::eof ||
       ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
-    throw error(errc::protocol,
-                "the engine at " + at + " closed the connection while " + phase + " (" +
-                    ec.message() + ")");
+    throw error(errc::protocol, "the engine at " + at + " closed the connection while " + phase +
+                                    " (" + ec.message() + ")");
   }
   if (ec.category() == asio::error::get_ssl_category() ||
       ec.category() == asio::ssl::error::get_stream_category()) {
@@ -72,14 +68,18 @@ void throw_status_error(unsigned status, const std::string& body, const std::str
   }
   if (message.empty()) message = body.substr(0, 200);
   while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
-  const std::string what = "engine: " + message + " (HTTP " + std::to_string(status) + " on " +
-                           target + ")";
+  const std::string what =
+      "engine: " + message + " (HTTP " + std::to_string(status) + " on " + target + ")";
   switch (status) {
-    case 404: throw error(errc::not_found, what);
-    case 409: throw error(errc::conflict, what);
+    case 404:
+      throw error(errc::not_found, what);
+    case 409:
+      throw error(errc::conflict, what);
     case 401:
-    case 403: throw error(errc::permission_denied, what);
-    default: throw error(errc::engine_error, what);
+    case 403:
+      throw error(errc::permission_denied, what);
+    default:
+      throw error(errc::engine_error, what);
   }
 }
 
@@ -161,6 +161,7 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
     got_header_ = true;
     info.status = parser.get().result_int();
     info.content_type = std::string(parser.get()[http::field::content_type]);
+    info.api_version = std::string(parser.get()["Api-Version"]);
 
     io::string_sink error_body(1 << 20);
     io::byte_sink& target = info.status >= 300 ? error_body : sink;
@@ -168,23 +169,25 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
     if (hash && info.status < 300) hasher.emplace(&sink);
     io::byte_sink& out = hasher ? static_cast<io::byte_sink&>(*hasher) : target;
 
-    std::vector<char> chunk(256 * 1024);
+    constexpr std::size_t chunk_size = 256 * 1024;
+    if (!body_chunk_) body_chunk_.reset(new char[chunk_size]);
+    char* const chunk = body_chunk_.get();
     while (!parser.is_done()) {
-      parser.get().body().data = chunk.data();
-      parser.get().body().size = chunk.size();
+      parser.get().body().data = chunk;
+      parser.get().body().size = chunk_size;
       timed_layer(s).expires_after(limits.read);
       boost::system::error_code ec;
-      co_await http::async_read(s, buffer_, parser,
-                                asio::redirect_error(use_awaitable, ec));
+      co_await http::async_read(s, buffer_, parser, asio::redirect_error(use_awaitable, ec));
       if (ec && ec != http::error::need_buffer) throw boost::system::system_error(ec);
-      const std::size_t got = chunk.size() - parser.get().body().size;
+      const std::size_t got = chunk_size - parser.get().body().size;
       if (got) {
-        out.write({reinterpret_cast<const std::byte*>(chunk.data()), got});
+        out.write({reinterpret_cast<const std::byte*>(chunk), got});
         info.bytes += got;
       }
     }
     if (!parser.keep_alive()) cancel();
-    if (info.status >= 300) throw_status_error(info.status, error_body.str(), std::string(req.target()));
+    if (info.status >= 300)
+      throw_status_error(info.status, error_body.str(), std::string(req.target()));
     if (hasher) {
       hasher->finish();  // finishes `sink` too
       info.sha256 = hasher->hex_digest();

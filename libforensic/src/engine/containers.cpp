@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "engine/inspect_filter.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
 
@@ -67,7 +68,7 @@ void enrich_with_inspects(client& engine, std::vector<container>& out,
   for (const auto& c : out) {
     if (!inspected.count(c.id)) missing.push_back(inspect_target(c.id));
   }
-  auto fetched = engine.get_json_batch(missing, 8);
+  auto fetched = engine.get_json_batch(missing, 8, inspect_fields_filter());
   for (std::size_t i = 0; i < missing.size(); ++i) {
     // A container removed between the list and its inspect keeps its summary.
     if (fetched[i].failure) continue;
@@ -138,8 +139,9 @@ std::vector<container> list_containers(client& engine, const list_options& optio
   if (options.inspect && options.filters.empty()) {
     for (auto& id : local_container_ids_hint(engine)) targets.push_back(inspect_target(id));
   }
-  // One batch: the list call and the prefetched inspects are answered concurrently.
-  auto results = engine.get_json_batch(targets, 8);
+  // One batch: the list call and the prefetched inspects are answered concurrently. (The
+  // inspect filter leaves the list whole: it only drops keys of a top-level object.)
+  auto results = engine.get_json_batch(targets, 8, inspect_fields_filter());
   if (results[0].failure) throw *results[0].failure;
   const nlohmann::json& list = results[0].body;
   if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
@@ -179,7 +181,8 @@ std::string resolve_container_id(client& engine, std::string_view reference) {
     throw error(errc::not_found, "no such container: '" + std::string(reference) + "'");
   }
   std::string names;
-  for (const auto* m : matches) names += (names.empty() ? "" : ", ") + m->short_id() + " (" + m->name() + ")";
+  for (const auto* m : matches)
+    names += (names.empty() ? "" : ", ") + m->short_id() + " (" + m->name() + ")";
   throw error(errc::ambiguous, "container reference '" + std::string(reference) +
                                    "' is ambiguous: it matches " + names);
 }

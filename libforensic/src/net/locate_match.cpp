@@ -1,26 +1,65 @@
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <future>
 #include <iterator>
+#include <span>
 
+#include "forensic/io/unique_fd.hpp"
 #include "net/locate_detail.hpp"
 #include "net/proc_scan.hpp"
+#include "net/socket_census.hpp"
 
 namespace forensic::net::detail {
 namespace {
 
+enum class kind { tcp, udp, raw };
 struct table {
   const char* file;
   const char* protocol;
   int family;
+  kind of;
 };
-constexpr table tables[] = {{"tcp", "tcp", AF_INET}, {"tcp6", "tcp", AF_INET6},
-                            {"udp", "udp", AF_INET}, {"udp6", "udp", AF_INET6},
-                            {"raw", "raw", AF_INET}, {"raw6", "raw", AF_INET6}};
+constexpr table tables[] = {
+    {"tcp", "tcp", AF_INET, kind::tcp}, {"tcp6", "tcp", AF_INET6, kind::tcp},
+    {"udp", "udp", AF_INET, kind::udp}, {"udp6", "udp", AF_INET6, kind::udp},
+    {"raw", "raw", AF_INET, kind::raw}, {"raw6", "raw", AF_INET6, kind::raw}};
+
+// Which kinds of table a namespace needs read (see socket_census.hpp): all of them unless its
+// counters prove a kind empty, or (TCP) made of listeners only.
+struct tables_needed {
+  bool tcp = true, udp = true, raw = true;
+  bool operator()(kind k) const { return k == kind::tcp ? tcp : k == kind::udp ? udp : raw; }
+};
 
 std::string endpoint(const std::string& address, std::uint16_t port) {
   return (address.find(':') != std::string::npos ? "[" + address + "]" : address) + ":" +
          std::to_string(port);
+}
+
+using namespace_entry = const std::pair<const std::uint64_t, namespace_info>*;
+
+std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
+  std::vector<io::unique_fd> fds;
+  std::vector<int> raw_fds;
+  for (const auto* entry : all) {
+    fds.emplace_back(
+        ::open(("/proc/" + std::to_string(entry->second.pids.front()) + "/ns/net").c_str(),
+               O_RDONLY | O_CLOEXEC));
+    raw_fds.push_back(fds.back().get());  // -1 when gone: setns fails, no count
+  }
+  // Listeners first, counters after: a connection made in between is in the counters, so the
+  // two disagree and the tables are read.
+  const auto listeners = count_tcp_listeners(raw_fds);
+  std::vector<tables_needed> plan(all.size());
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    const auto census = read_socket_census(all[k]->second.pids.front());
+    if (!census) continue;
+    plan[k].udp = census->udp > 0;
+    plan[k].raw = census->raw > 0;
+    plan[k].tcp = census->tcp_tw > 0 || !listeners[k] || census->tcp != *listeners[k];
+  }
+  return plan;
 }
 
 }  // namespace
@@ -33,12 +72,15 @@ bool socket_matches(const socket_entry& s, const ip_address& address,
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
     const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
     std::optional<std::uint16_t> port) {
-  std::vector<const std::pair<const std::uint64_t, namespace_info>*> all;
-  for (const auto& entry : spaces) all.push_back(&entry);
+  std::vector<namespace_entry> all;
+  for (const auto& entry : spaces) {
+    if (!entry.second.pids.empty()) all.push_back(&entry);
+  }
   // Reading the tables is the kernel walking its socket hash once per table and namespace:
   // two threads halve the wait on a host with many containers.
   auto scan = [&](std::size_t from, std::size_t to) {
     std::vector<std::pair<socket_entry, std::uint64_t>> out;
+    const auto plan = plan_tables(std::span(all).subspan(from, to - from));
     for (std::size_t k = from; k < to; ++k) {
       const auto& [inode, info] = *all[k];
       std::vector<socket_entry> found;
@@ -46,6 +88,10 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
       for (int pid : info.pids) {
         bool readable = false;
         for (const auto& t : tables) {
+          if (!plan[k - from](t.of)) {
+            readable = true;
+            continue;
+          }
           auto text = read_proc_table("/proc/" + std::to_string(pid) + "/net/" + t.file);
           if (!text) continue;
           readable = true;

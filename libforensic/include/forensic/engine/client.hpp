@@ -57,7 +57,8 @@ struct response_info {
   unsigned status = 0;
   std::string content_type;
   std::uint64_t bytes = 0;
-  std::string sha256;  // of the body; filled when hashing was asked or an observer is set
+  std::string sha256;       // of the body; filled when hashing was asked or an observer is set
+  std::string api_version;  // the engine's "Api-Version" header (dockerd sends it on every reply)
 };
 
 // One request/response pair, as recorded for a custody log.
@@ -118,9 +119,11 @@ class client {
 
   // GETs many JSON documents over up to `parallel` keep-alive connections at once (the engine
   // serves them concurrently). Per-item failures are returned, not thrown, because a
-  // container may vanish between a list and its inspect.
+  // container may vanish between a list and its inspect. `keep`, when set, is handed to the
+  // JSON parser (nlohmann's parser callback) to drop what the caller will not read.
   std::vector<batch_result> get_json_batch(std::span<const std::string> targets,
-                                           std::size_t parallel = 6);
+                                           std::size_t parallel = 6,
+                                           const nlohmann::json::parser_callback_t& keep = nullptr);
 
   // Every exchange is reported to the observer (custody logs). Setting one makes every
   // response body hashed.
