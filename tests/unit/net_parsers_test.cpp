@@ -11,6 +11,7 @@
 #include "forensic/net/iptables.hpp"
 #include "forensic/net/sockets.hpp"
 #include "net/engine_view.hpp"
+#include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
 #include "net/proc_scan.hpp"
 #include "net/socket_census.hpp"
@@ -253,4 +254,16 @@ TEST_CASE("net socket census: sockstat counters of a namespace") {
   CHECK_FALSE(forensic::net::detail::parse_sockstat("", ""));
   CHECK_FALSE(forensic::net::detail::parse_sockstat(
       "TCP: inuse 1 orphan 0 tw 0\nUDP: inuse 0\nRAW: inuse 0\n", "TCP6: inuse -1\n"));
+}
+
+TEST_CASE("net local addresses: fib_trie leaves and if_inet6 rows") {
+  using forensic::net::detail::parse_fib_trie_locals;
+  using forensic::net::detail::parse_if_inet6;
+  // Listed in both the Main and Local tables; loopback and broadcast leaves are not addresses.
+  CHECK(parse_fib_trie_locals(fixture("fib_trie-container.txt")) ==
+        std::vector<std::string>{"172.23.0.5"});
+  CHECK(parse_fib_trie_locals("").empty());
+  CHECK(parse_fib_trie_locals("|-- not-an-address\n   /32 host LOCAL\n").empty());
+  CHECK(parse_if_inet6(fixture("if_inet6-handmade.txt")) ==
+        std::vector<std::string>{"2001:db8::7"});
 }

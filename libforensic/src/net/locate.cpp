@@ -1,18 +1,26 @@
-// ir-locate's engine: one /proc pass, the socket tables of every namespace, the conntrack
-// table and the engine's container list, read concurrently and matched against one address.
+// ir-locate's engine: one /proc pass, then the addresses and socket tables of every namespace
+// and the conntrack table, read concurrently and matched against one address; the Docker
+// engine is asked only to name the containers found (its full list only when the kernel could
+// not attribute every namespace).
 #include "forensic/net/locate.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <map>
 #include <set>
 
+#include "engine/inspect_filter.hpp"
+#include "forensic/engine/client.hpp"
+#include "forensic/engine/containers.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
 #include "net/engine_view.hpp"
+#include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
 #include "net/netlink.hpp"
 #include "net/proc_scan.hpp"
@@ -39,8 +47,9 @@ std::map<std::string, address_owner> engine_addresses(const engine_snapshot& sna
   return out;
 }
 
-// Addresses of container namespaces straight from netlink: the engine-down fallback, and the
-// check for a namespace whose engine record is missing.
+// Addresses of container namespaces from the kernel: each namespace's /proc files, or netlink
+// from inside it where those cannot be read. A namespace that cannot be read either way leaves
+// a warning (and the caller then asks the engine for its whole list).
 void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
                       std::uint64_t host_netns, std::map<std::string, address_owner>& out,
                       std::vector<std::string>& warnings) {
@@ -49,9 +58,20 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
   std::vector<const namespace_info*> infos;
   for (const auto& [inode, info] : spaces) {
     if (inode == host_netns || info.container_id.empty()) continue;
+    if (auto addresses = detail::namespace_addresses(info.pids.front())) {
+      for (const auto& a : *addresses) {
+        auto& o = out[canonical(a)];
+        if (o.id.empty()) o.id = info.container_id;
+      }
+      continue;
+    }
     io::unique_fd fd(::open(("/proc/" + std::to_string(info.pids.front()) + "/ns/net").c_str(),
                             O_RDONLY | O_CLOEXEC));
-    if (!fd) continue;
+    if (!fd) {
+      warnings.push_back("namespace of pid " + std::to_string(info.pids.front()) +
+                         " not readable: " + std::strerror(errno));
+      continue;
+    }
     raw.push_back(fd.get());
     fds.push_back(std::move(fd));
     infos.push_back(&info);
@@ -79,6 +99,43 @@ std::string who(const locate_match& m) {
   return m.namespace_note.empty() ? "host" : m.namespace_note;
 }
 
+// The engine's record of just the containers the kernel implicated (one inspect each, in
+// parallel), instead of listing every container: the kernel already said which ones matter.
+engine_snapshot name_containers(engine::client* engine, const std::set<std::string>& ids) {
+  engine_snapshot snap;
+  if (!engine) {
+    snap.failure = "no engine was asked";
+    return snap;
+  }
+  try {
+    std::vector<std::string> targets;
+    for (const auto& id : ids) targets.push_back("/containers/" + id + "/json");
+    if (targets.empty()) {
+      engine->api_version();  // still say whether the engine answers
+    } else {
+      for (auto& r : engine->get_json_batch(targets, 4, engine::inspect_fields_filter())) {
+        if (!r.failure) snap.containers.push_back(engine::parse_container_inspect(r.body));
+      }
+    }
+    snap.available = true;
+  } catch (const forensic::error& e) {
+    snap.failure = e.what();
+  }
+  return snap;
+}
+
+// The engine network a container holds `address` on, when it reports one.
+std::string network_holding(const engine::container* c, const std::string& address) {
+  if (!c) return {};
+  for (const auto& n : c->networks) {
+    if ((!n.ipv4.empty() && canonical(n.ipv4) == address) ||
+        (!n.ipv6.empty() && canonical(n.ipv6) == address)) {
+      return n.name;
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 locate_result locate(engine::client* engine, const locate_options& options) {
@@ -89,8 +146,7 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   }
   locate_result r;
   r.address = *parsed;
-  auto pending = std::async(std::launch::async,
-                            [engine] { return detail::take_snapshot(engine, false, false); });
+  const std::string wanted = r.address.unmapped().to_string();
   auto conntrack = std::async(std::launch::async, [] { return dump_conntrack(); });
 
   // Cgroups are read only in other namespaces than the host's, until one names a container:
@@ -108,30 +164,77 @@ locate_result locate(engine::client* engine, const locate_options& options) {
       }
     }
   }
+  // Kernel first: every container namespace's addresses (netlink) while the socket tables are
+  // read; the engine is asked afterwards about the containers found, not for its whole list.
+  auto kernel = std::async(std::launch::async, [&] {
+    std::pair<std::map<std::string, address_owner>, std::vector<std::string>> out;
+    kernel_addresses(spaces, host_netns, out.first, out.second);
+    return out;
+  });
   auto sockets = detail::matching_sockets(spaces, r.address, options.port);
+  auto [owners, kernel_warnings] = kernel.get();
 
-  const engine_snapshot snap = pending.get();
+  // A namespace that is not the host's yet names no container (a cgroup layout we do not
+  // parse, a runtime of its own) or could not be entered: only the engine's full list can say
+  // whose addresses those are.
+  bool kernel_complete = kernel_warnings.empty();
+  for (const auto& [inode, info] : spaces) {
+    if (inode != host_netns && info.container_id.empty()) kernel_complete = false;
+  }
+
+  std::vector<detail::flow_match> flows;
+  try {
+    const auto table = conntrack.get();
+    r.conntrack_source = table.source;
+    r.warnings.insert(r.warnings.end(), table.warnings.begin(), table.warnings.end());
+    flows = detail::matching_flows(table.flows, r.address, options);
+  } catch (const forensic::error& e) {
+    r.warnings.push_back(std::string("conntrack not read: ") + e.what());
+  }
+
+  engine_snapshot snap;
+  if (kernel_complete) {
+    std::set<std::string> ids;
+    if (auto it = owners.find(wanted); it != owners.end()) ids.insert(it->second.id);
+    for (const auto& [s, inode] : sockets) {
+      ids.insert(!s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id);
+    }
+    for (const auto& f : flows) {
+      if (auto it = owners.find(canonical(f.inside_address)); it != owners.end()) {
+        ids.insert(it->second.id);
+      }
+      if (same_host(f.flow.src, r.address)) {
+        if (auto it = owners.find(wanted); it != owners.end()) ids.insert(it->second.id);
+      }
+    }
+    ids.erase(std::string());
+    snap = name_containers(engine, ids);
+  } else {
+    snap = detail::take_snapshot(engine, false, false);
+    // The engine's addresses are authoritative where it has them.
+    for (auto& [address, owner] : engine_addresses(snap)) owners[address] = owner;
+  }
+  r.warnings.insert(r.warnings.end(), kernel_warnings.begin(), kernel_warnings.end());
   r.engine_available = snap.available;
   if (!snap.available) {
     r.warnings.push_back("engine unavailable (" + snap.failure +
                          "): containers are named by their cgroup id; names are unknown");
   }
-  auto owners = engine_addresses(snap);
-  if (!snap.available || !owners.count(r.address.unmapped().to_string())) {
-    kernel_addresses(spaces, host_netns, owners, r.warnings);
-  }
   auto name_of = [&](const std::string& id) -> std::string {
     const auto* c = snap.find(id);
     return c ? c->name() : std::string();
   };
+  auto network_of = [&](const address_owner& o, const std::string& address) {
+    return !o.network.empty() ? o.network : network_holding(snap.find(o.id), address);
+  };
 
   // The container owns the address.
-  if (auto it = owners.find(r.address.unmapped().to_string()); it != owners.end()) {
+  if (auto it = owners.find(wanted); it != owners.end()) {
     locate_match m;
     m.kind = "owner";
     m.container_id = it->second.id;
     m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
-    m.network = it->second.network;
+    m.network = network_of(it->second, it->first);
     m.container_address = it->first;
     m.summary = who(m) + " has the address " + it->first +
                 (m.network.empty() ? "" : " on network " + m.network);
@@ -161,35 +264,28 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   }
 
   // Conntrack flows.
-  try {
-    const auto table = conntrack.get();
-    r.conntrack_source = table.source;
-    r.warnings.insert(r.warnings.end(), table.warnings.begin(), table.warnings.end());
-    for (const auto& f : detail::matching_flows(table.flows, r.address, options)) {
-      locate_match m;
-      m.kind = "conntrack";
-      m.flow = f.flow;
-      m.container_address = f.inside_address;
-      auto it = owners.find(canonical(f.inside_address));
-      // ADDR is itself a container's address and opened the flow (it is the original source):
-      // the flow is that container's, whatever its peer is.
-      if (it == owners.end() && same_host(f.flow.src, r.address)) {
-        it = owners.find(r.address.unmapped().to_string());
-        if (it != owners.end()) m.container_address = it->first;
-      }
-      if (it != owners.end()) {
-        m.container_id = it->second.id;
-        m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
-        m.network = it->second.network;
-      } else {
-        m.namespace_note = "not a container address";
-      }
-      m.socket = detail::socket_for_flow(sockets, f);
-      m.summary = who(m) + ": " + detail::describe_flow(f);
-      r.matches.push_back(std::move(m));
+  for (const auto& f : flows) {
+    locate_match m;
+    m.kind = "conntrack";
+    m.flow = f.flow;
+    m.container_address = f.inside_address;
+    auto it = owners.find(canonical(f.inside_address));
+    // ADDR is itself a container's address and opened the flow (it is the original source):
+    // the flow is that container's, whatever its peer is.
+    if (it == owners.end() && same_host(f.flow.src, r.address)) {
+      it = owners.find(wanted);
+      if (it != owners.end()) m.container_address = it->first;
     }
-  } catch (const forensic::error& e) {
-    r.warnings.push_back(std::string("conntrack not read: ") + e.what());
+    if (it != owners.end()) {
+      m.container_id = it->second.id;
+      m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
+      m.network = network_of(it->second, it->first);
+    } else {
+      m.namespace_note = "not a container address";
+    }
+    m.socket = detail::socket_for_flow(sockets, f);
+    m.summary = who(m) + ": " + detail::describe_flow(f);
+    r.matches.push_back(std::move(m));
   }
   r.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

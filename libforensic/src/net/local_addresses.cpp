@@ -1,0 +1,93 @@
+#include "net/local_addresses.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "net/proc_scan.hpp"
+
+namespace forensic::net::detail {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    f(text.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_fib_trie_locals(std::string_view fib_trie) {
+  std::vector<std::string> out;
+  std::string leaf;  // the address of the last "|-- A.B.C.D" line
+  for_each_line(fib_trie, [&](std::string_view raw) {
+    const auto line = trim(raw);
+    if (line.starts_with("|-- ")) {
+      leaf = std::string(trim(line.substr(4)));
+      return;
+    }
+    // "/32 host LOCAL" under a leaf: that address is the namespace's own. Both tables (Main and
+    // Local) list it, hence the duplicate check.
+    if (line == "/32 host LOCAL" && !leaf.empty()) {
+      in_addr a{};
+      if (inet_pton(AF_INET, leaf.c_str(), &a) != 1) return;
+      if ((ntohl(a.s_addr) >> 24) == 127) return;
+      for (const auto& seen : out) {
+        if (seen == leaf) return;
+      }
+      out.push_back(leaf);
+    }
+  });
+  return out;
+}
+
+std::vector<std::string> parse_if_inet6(std::string_view if_inet6) {
+  std::vector<std::string> out;
+  for_each_line(if_inet6, [&](std::string_view raw) {
+    const auto line = trim(raw);
+    if (line.size() < 32) return;
+    unsigned char bytes[16];
+    for (int k = 0; k < 16; ++k) {
+      const int hi = hex_digit(line[2 * k]), lo = hex_digit(line[2 * k + 1]);
+      if (hi < 0 || lo < 0) return;
+      bytes[k] = static_cast<unsigned char>(hi << 4 | lo);
+    }
+    if (line.size() > 32 && line[32] != ' ') return;
+    static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (std::memcmp(bytes, loopback, 16) == 0) return;
+    if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return;  // fe80::/10
+    char text[INET6_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET6, bytes, text, sizeof text)) out.emplace_back(text);
+  });
+  return out;
+}
+
+std::optional<std::vector<std::string>> namespace_addresses(int pid) {
+  const std::string base = "/proc/" + std::to_string(pid) + "/net/";
+  auto trie = read_file(base + "fib_trie", 4u << 20);
+  if (!trie) return std::nullopt;
+  auto out = parse_fib_trie_locals(*trie);
+  if (auto v6 = read_file(base + "if_inet6", 1u << 20)) {
+    for (auto& a : parse_if_inet6(*v6)) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace forensic::net::detail
