@@ -101,10 +101,15 @@ std::string who(const locate_match& m) {
 
 // The engine's record of just the containers the kernel implicated (one inspect each, in
 // parallel), instead of listing every container: the kernel already said which ones matter.
-engine_snapshot name_containers(engine::client* engine, const std::set<std::string>& ids) {
+engine_snapshot name_containers(engine::client* engine, const std::set<std::string>& ids,
+                                const std::string& earlier_failure) {
   engine_snapshot snap;
   if (!engine) {
     snap.failure = "no engine was asked";
+    return snap;
+  }
+  if (!earlier_failure.empty()) {  // a stalled engine is waited on once, not at every step
+    snap.failure = earlier_failure;
     return snap;
   }
   try {
@@ -148,6 +153,18 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   r.address = *parsed;
   const std::string wanted = r.address.unmapped().to_string();
   auto conntrack = std::async(std::launch::async, [] { return dump_conntrack(); });
+  // The engine's API version is negotiated while the kernel is read, so that naming the
+  // containers found costs only their inspects. (The client is used by one thread at a time:
+  // this future is waited for before its next call.)
+  auto negotiated = std::async(std::launch::async, [engine]() -> std::string {
+    if (!engine) return {};
+    try {
+      engine->api_version();
+      return {};
+    } catch (const forensic::error& e) {
+      return e.what();
+    }
+  });
 
   // Cgroups are read only in other namespaces than the host's, until one names a container:
   // most processes of a host live in its own namespace.
@@ -208,7 +225,9 @@ locate_result locate(engine::client* engine, const locate_options& options) {
       }
     }
     ids.erase(std::string());
-    snap = name_containers(engine, ids);
+    snap = name_containers(engine, ids, negotiated.get());
+  } else if (const auto failure = negotiated.get(); !failure.empty()) {
+    snap.failure = failure;
   } else {
     snap = detail::take_snapshot(engine, false, false);
     // The engine's addresses are authoritative where it has them.
