@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "net/proc_scan.hpp"
@@ -79,15 +80,16 @@ std::vector<std::string> parse_if_inet6(std::string_view if_inet6) {
   return out;
 }
 
-std::optional<std::vector<std::string>> namespace_addresses(int pid) {
+std::optional<std::vector<std::string>> namespace_addresses(int pid, int family) {
   const std::string base = "/proc/" + std::to_string(pid) + "/net/";
+  if (family == AF_INET6) {
+    if (auto v6 = read_file(base + "if_inet6", 1u << 20)) return parse_if_inet6(*v6);
+    if (errno == ENOENT) return std::vector<std::string>{};
+    return std::nullopt;
+  }
   auto trie = read_file(base + "fib_trie", 4u << 20);
   if (!trie) return std::nullopt;
-  auto out = parse_fib_trie_locals(*trie);
-  if (auto v6 = read_file(base + "if_inet6", 1u << 20)) {
-    for (auto& a : parse_if_inet6(*v6)) out.push_back(std::move(a));
-  }
-  return out;
+  return parse_fib_trie_locals(*trie);
 }
 
 }  // namespace forensic::net::detail

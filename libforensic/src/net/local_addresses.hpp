@@ -18,8 +18,10 @@ std::vector<std::string> parse_fib_trie_locals(std::string_view fib_trie);
 // IPv6 addresses (canonical text) of /proc/net/if_inet6, without loopback and link-local ones.
 std::vector<std::string> parse_if_inet6(std::string_view if_inet6);
 
-// Both, for the namespace of `pid`; nullopt when fib_trie cannot be read (the caller then asks
-// netlink). A kernel without IPv6 has no if_inet6: IPv4 only.
-std::optional<std::vector<std::string>> namespace_addresses(int pid);
+// The addresses of one family (AF_INET or AF_INET6) of the namespace of `pid`: an IPv4 lookup
+// and the flows it matches never need the IPv6 ones, nor the reverse. nullopt when the file
+// cannot be read (the caller then asks netlink); a kernel without IPv6 has no if_inet6 and no
+// IPv6 address.
+std::optional<std::vector<std::string>> namespace_addresses(int pid, int family);
 
 }  // namespace forensic::net::detail

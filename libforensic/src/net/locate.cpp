@@ -51,14 +51,15 @@ std::map<std::string, address_owner> engine_addresses(const engine_snapshot& sna
 // from inside it where those cannot be read. A namespace that cannot be read either way leaves
 // a warning (and the caller then asks the engine for its whole list).
 void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
-                      std::uint64_t host_netns, std::map<std::string, address_owner>& out,
+                      std::uint64_t host_netns, int family,
+                      std::map<std::string, address_owner>& out,
                       std::vector<std::string>& warnings) {
   std::vector<io::unique_fd> fds;
   std::vector<int> raw;
   std::vector<const namespace_info*> infos;
   for (const auto& [inode, info] : spaces) {
     if (inode == host_netns || info.container_id.empty()) continue;
-    if (auto addresses = detail::namespace_addresses(info.pids.front())) {
+    if (auto addresses = detail::namespace_addresses(info.pids.front(), family)) {
       for (const auto& a : *addresses) {
         auto& o = out[canonical(a)];
         if (o.id.empty()) o.id = info.container_id;
@@ -181,11 +182,12 @@ locate_result locate(engine::client* engine, const locate_options& options) {
       }
     }
   }
-  // Kernel first: every container namespace's addresses (netlink) while the socket tables are
-  // read; the engine is asked afterwards about the containers found, not for its whole list.
-  auto kernel = std::async(std::launch::async, [&] {
+  // Kernel first: every container namespace's addresses of ADDR's family while the socket tables
+  // are read; the engine is asked afterwards about the containers found, not for its whole list.
+  const int family = r.address.unmapped().family;
+  auto kernel = std::async(std::launch::async, [&spaces, host_netns, family] {
     std::pair<std::map<std::string, address_owner>, std::vector<std::string>> out;
-    kernel_addresses(spaces, host_netns, out.first, out.second);
+    kernel_addresses(spaces, host_netns, family, out.first, out.second);
     return out;
   });
   auto sockets = detail::matching_sockets(spaces, r.address, options.port);
