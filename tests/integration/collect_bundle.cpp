@@ -21,18 +21,6 @@ using namespace forensic::testing;
 
 namespace {
 
-std::string state_of(const testbed& bed, const std::string& name) {
-  return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
-}
-
-void wait_for(const std::function<bool()>& ready, const char* what) {
-  for (int i = 0; i < 200; ++i) {
-    if (ready()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  FAIL("timed out waiting for " << what);
-}
-
 // The container tampers with itself from its own command line: a dropped file, an added
 // passwd user, both log streams, an implant that deletes its own binary, links to host paths.
 const std::vector<std::string> tamper_cmd{
@@ -51,11 +39,7 @@ TEST_CASE(
   if (!engine_available()) return;
   testbed bed;
   const auto name = bed.container("tampered", {"--network", "none"}, tamper_cmd);
-  wait_for(
-      [&] {
-        return bed.docker({"diff", name}).find("/tmp/ready") != std::string::npos;
-      },
-      "the tampering");
+  wait_for_marker(bed, name, "/tmp/ready", "the tampering");
   temp_dir out;
   auto r = run_tool("ir-collect", {name, "--out", out.path.string(), "--case", "IT-1", "--operator",
                                    "ci", "--archive", "tar", "--json"});
@@ -139,11 +123,7 @@ TEST_CASE("collect: Ctrl-C during a large export unpauses and leaves nothing ver
       {"sh", "-c",
        "yes 'not zeros, so the export must really be written' | head -c 600000000 > /big && "
        "touch /ready && exec sleep 3600"});
-  wait_for(
-      [&] {
-        return bed.docker({"diff", name}).find("/ready") != std::string::npos;
-      },
-      "the large file");
+  wait_for_marker(bed, name, "/ready", "the large file");
   temp_dir out;
   const pid_t child = ::fork();
   if (child == 0) {

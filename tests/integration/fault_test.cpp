@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <thread>
 
@@ -46,18 +45,6 @@ struct tmpfs_mount {
   }
   ~tmpfs_mount() { ::umount2(dir.path.c_str(), MNT_DETACH); }
 };
-
-std::string state_of(const testbed& bed, const std::string& name) {
-  return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
-}
-
-void wait_for(const std::function<bool()>& ready, const char* what, int seconds = 10) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (ready()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  FAIL("timed out waiting for " << what);
-}
 
 // stderr is exactly one line of printable text (no progress bar: stderr is not a terminal).
 void check_one_clear_line(const std::string& err) {
@@ -236,11 +223,7 @@ TEST_CASE("fault: --out on a full tmpfs is exit 6, container unpaused, nothing v
   const auto name = bed.container(
       "full", {"--network", "none"},
       {"sh", "-c", "head -c 33554432 /dev/urandom > /big && touch /ready && exec sleep 3600"});
-  wait_for(
-      [&] {
-        return bed.docker({"diff", name}).find("/ready") != std::string::npos;
-      },
-      "the 32 MiB file", 60);
+  wait_for_marker(bed, name, "/ready", "the 32 MiB file", 60);
   tmpfs_mount small("size=8m,mode=0700");
   auto r = run_tool("ir-collect",
                     {name, "--out", small.dir.path.string(), "--case", "FULL", "--remove-image"});
@@ -280,11 +263,7 @@ TEST_CASE("fault: the container removed during a large export gives an honest re
   const auto name = bed.container(
       "removed", {"--network", "none"},
       {"sh", "-c", "head -c 1000000000 /dev/zero > /big && touch /ready && exec sleep 3600"});
-  wait_for(
-      [&] {
-        return bed.docker({"diff", name}).find("/ready") != std::string::npos;
-      },
-      "the large file", 60);
+  wait_for_marker(bed, name, "/ready", "the large file", 60);
   temp_dir out;
   const fs::path out_file = out.path / "stdout", err_file = out.path / "stderr";
   const fs::path bundles = out.path / "bundles";
@@ -345,11 +324,7 @@ TEST_CASE("fault: a container writing 1 GiB of logs is collected in bounded memo
       {"--network", "none", "--log-driver", "local", "--log-opt", "max-size=2g", "--log-opt",
        "max-file=1", "--log-opt", "compress=false"},
       {"sh", "-c", "yes " + line + " | head -c 1073741824; touch /ready; exec sleep 3600"});
-  wait_for(
-      [&] {
-        return bed.docker({"diff", name}).find("/ready") != std::string::npos;
-      },
-      "1 GiB of logs", 300);
+  wait_for_marker(bed, name, "/ready", "1 GiB of logs", 300);
   temp_dir out;
   const fs::path bundles = out.path / "bundles";
   fs::create_directory(bundles);

@@ -52,10 +52,6 @@ void check_clean_output(const command_result& r, const char* what) {
   check_no_control_bytes(r.err, what);
 }
 
-std::string state_of(const testbed& bed, const std::string& name) {
-  return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
-}
-
 // Waits for the container's own "READY" line (cheap, unlike docker diff on 100k files).
 void wait_ready(const testbed& bed, const std::string& name, int seconds) {
   for (int i = 0; i < seconds * 4; ++i) {

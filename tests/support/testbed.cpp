@@ -1,9 +1,12 @@
 #include "support/testbed.hpp"
 
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 namespace forensic::testing {
 namespace {
@@ -70,6 +73,27 @@ std::string testbed::inspect(const std::string& object) const {
 
 bool engine_available() {
   return run({"docker", "version", "--format", "{{.Server.Version}}"}).exit_code == 0;
+}
+
+std::string state_of(const testbed& bed, const std::string& name) {
+  return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
+}
+
+void wait_for(const std::function<bool()>& ready, const char* what, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (ready()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("timed out waiting for " << what);
+}
+
+void wait_for_marker(const testbed& bed, const std::string& name, const std::string& marker,
+                     const char* what, int seconds) {
+  wait_for(
+      [&] {
+        return bed.docker({"diff", name}).find(marker) != std::string::npos;
+      },
+      what, seconds);
 }
 
 }  // namespace forensic::testing

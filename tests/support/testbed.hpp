@@ -2,6 +2,7 @@
 // A scenario on the real engine, owned by one test: every network and container it creates
 // carries a unique label and name prefix, and the destructor removes them all, even when the
 // test failed. Containers run the offline test image built by tests/testbed/setup.sh.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,5 +43,16 @@ class testbed {
 
 // True when an engine answers on the default socket (integration tests need one).
 bool engine_available();
+
+// "true false\n": running, not paused (docker inspect's {{.State.Running}} {{.State.Paused}}).
+std::string state_of(const testbed& bed, const std::string& name);
+
+// Polls `ready` every 50 ms for up to `seconds`; fails the test when it never holds.
+void wait_for(const std::function<bool()>& ready, const char* what, int seconds = 10);
+
+// Waits until `docker diff` of the container lists `marker` (the file its command touches once
+// its payload is written).
+void wait_for_marker(const testbed& bed, const std::string& name, const std::string& marker,
+                     const char* what, int seconds = 10);
 
 }  // namespace forensic::testing
