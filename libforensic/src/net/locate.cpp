@@ -116,12 +116,8 @@ engine_snapshot name_containers(engine::client* engine, const std::set<std::stri
   try {
     std::vector<std::string> targets;
     for (const auto& id : ids) targets.push_back("/containers/" + id + "/json");
-    if (targets.empty()) {
-      engine->api_version();  // still say whether the engine answers
-    } else {
-      for (auto& r : engine->get_json_batch(targets, 4, engine::inspect_fields_filter())) {
-        if (!r.failure) snap.containers.push_back(engine::parse_container_inspect(r.body));
-      }
+    for (auto& r : engine->get_json_batch(targets, 4, engine::inspect_fields_filter())) {
+      if (!r.failure) snap.containers.push_back(engine::parse_container_inspect(r.body));
     }
     snap.available = true;
   } catch (const forensic::error& e) {
@@ -191,7 +187,9 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     return out;
   });
   auto sockets = detail::matching_sockets(spaces, r.address, options.port);
-  auto [owners, kernel_warnings] = kernel.get();
+  auto kernel_found = kernel.get();
+  auto& owners = kernel_found.first;
+  const auto& kernel_warnings = kernel_found.second;
 
   // A namespace that is not the host's yet names no container (a cgroup layout we do not
   // parse, a runtime of its own) or could not be entered: only the engine's full list can say
@@ -211,20 +209,25 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     r.warnings.push_back(std::string("conntrack not read: ") + e.what());
   }
 
+  // Whose socket: the cgroup of the process holding it, else its namespace's container.
+  auto socket_container = [&](const socket_entry& s, std::uint64_t inode) {
+    return !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
+  };
+  // Whose flow: the container with its inside address or, when ADDR is itself a container's
+  // address and opened the flow (it is the original source), that container whatever its peer.
+  auto flow_owner = [&](const detail::flow_match& f) {
+    auto it = owners.find(canonical(f.inside_address));
+    if (it == owners.end() && same_host(f.flow.src, r.address)) it = owners.find(wanted);
+    return it;
+  };
+
   engine_snapshot snap;
   if (kernel_complete) {
     std::set<std::string> ids;
     if (auto it = owners.find(wanted); it != owners.end()) ids.insert(it->second.id);
-    for (const auto& [s, inode] : sockets) {
-      ids.insert(!s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id);
-    }
+    for (const auto& [s, inode] : sockets) ids.insert(socket_container(s, inode));
     for (const auto& f : flows) {
-      if (auto it = owners.find(canonical(f.inside_address)); it != owners.end()) {
-        ids.insert(it->second.id);
-      }
-      if (same_host(f.flow.src, r.address)) {
-        if (auto it = owners.find(wanted); it != owners.end()) ids.insert(it->second.id);
-      }
+      if (auto it = flow_owner(f); it != owners.end()) ids.insert(it->second.id);
     }
     ids.erase(std::string());
     snap = name_containers(engine, ids, negotiated.get());
@@ -267,8 +270,7 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     locate_match m;
     m.kind = "socket";
     m.socket = s;
-    m.container_id =
-        !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
+    m.container_id = socket_container(s, inode);
     m.container_name = name_of(m.container_id);
     if (m.container_id.empty()) {
       m.namespace_note = inode == host_netns
@@ -290,14 +292,10 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     m.kind = "conntrack";
     m.flow = f.flow;
     m.container_address = f.inside_address;
-    auto it = owners.find(canonical(f.inside_address));
-    // ADDR is itself a container's address and opened the flow (it is the original source):
-    // the flow is that container's, whatever its peer is.
-    if (it == owners.end() && same_host(f.flow.src, r.address)) {
-      it = owners.find(wanted);
-      if (it != owners.end()) m.container_address = it->first;
-    }
+    const auto it = flow_owner(f);
     if (it != owners.end()) {
+      // Owned through ADDR (see flow_owner): the container's side is ADDR itself.
+      if (it->first != canonical(f.inside_address)) m.container_address = it->first;
       m.container_id = it->second.id;
       m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
       m.network = network_of(it->second, it->first);

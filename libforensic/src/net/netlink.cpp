@@ -1,6 +1,7 @@
 #include "net/netlink.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -8,7 +9,6 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -215,12 +215,10 @@ int rtnl_socket::nsid_of(int netns_fd) {
   return state.nsid;
 }
 
-std::vector<std::unique_ptr<rtnl_socket>> open_in_namespaces(std::span<const int> netns_fds,
-                                                             std::vector<std::string>& errors) {
-  std::vector<std::unique_ptr<rtnl_socket>> out(netns_fds.size());
+void in_each_namespace(std::span<const int> netns_fds,
+                       const std::function<void(std::size_t)>& inside,
+                       std::vector<std::string>* errors) {
   std::vector<std::string> thread_errors;
-  // setns(CLONE_NEWNET) only moves the calling thread; a dedicated thread keeps the caller's
-  // own threads (and the engine client's) in the host namespace whatever happens.
   std::thread worker([&] {
     io::unique_fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     if (!home) {
@@ -233,20 +231,33 @@ std::vector<std::unique_ptr<rtnl_socket>> open_in_namespaces(std::span<const int
         thread_errors.push_back(std::string("setns: ") + std::strerror(errno));
         continue;
       }
-      mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-      if (s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == 0) {
-        out[k] = std::make_unique<rtnl_socket>(s);
-      } else {
-        thread_errors.push_back(std::string("netlink socket in namespace: ") +
-                                std::strerror(errno));
-        if (s) mnl_socket_close(s);
-      }
+      inside(k);
     }
     // Back home before the thread ends (harmless either way, but leaves nothing surprising).
     ::setns(home.get(), CLONE_NEWNET);
   });
   worker.join();
-  errors.insert(errors.end(), thread_errors.begin(), thread_errors.end());
+  if (errors) errors->insert(errors->end(), thread_errors.begin(), thread_errors.end());
+}
+
+std::vector<std::unique_ptr<rtnl_socket>> open_in_namespaces(std::span<const int> netns_fds,
+                                                             std::vector<std::string>& errors) {
+  std::vector<std::unique_ptr<rtnl_socket>> out(netns_fds.size());
+  std::vector<std::string> socket_errors;
+  in_each_namespace(
+      netns_fds,
+      [&](std::size_t k) {
+        mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == 0) {
+          out[k] = std::make_unique<rtnl_socket>(s);
+        } else {
+          socket_errors.push_back(std::string("netlink socket in namespace: ") +
+                                  std::strerror(errno));
+          if (s) mnl_socket_close(s);
+        }
+      },
+      &errors);
+  errors.insert(errors.end(), socket_errors.begin(), socket_errors.end());
   return out;
 }
 

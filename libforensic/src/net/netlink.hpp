@@ -3,6 +3,7 @@
 // another namespace, and sockets opened inside other namespaces without entering them for
 // longer than a socket() call.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,15 @@ class rtnl_socket {
   unsigned port_id_ = 0;
   unsigned seq_ = 0;
 };
+
+// Runs `inside(k)` on one short-lived thread while that thread is in the namespace netns_fds[k]
+// (fds of /proc/<pid>/ns/net), and brings it home before it ends: setns(CLONE_NEWNET) only
+// moves the calling thread, so the caller's own threads (and the engine client's) stay in the
+// host namespace whatever happens. A namespace that cannot be entered is skipped, with a
+// message in `errors` when given.
+void in_each_namespace(std::span<const int> netns_fds,
+                       const std::function<void(std::size_t)>& inside,
+                       std::vector<std::string>* errors);
 
 // Opens one rtnetlink socket inside each namespace (fds of /proc/<pid>/ns/net), from one
 // short-lived thread that setns()es in and back: a socket keeps the namespace it was created

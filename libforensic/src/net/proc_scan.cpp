@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -29,44 +30,38 @@ bool parse_int(std::string_view text, int& out) {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
-}  // namespace
-
-std::optional<std::string> read_file(const std::string& path, std::size_t cap) {
+// Reads `path` in reads of up to `chunk` bytes until end of file, until `cap` bytes are in, or,
+// for a /proc/<pid>/net table (`table`), after a read well short of a page (see the header).
+std::optional<std::string> read_in_chunks(const std::string& path, std::size_t chunk,
+                                          std::size_t cap, bool table) {
+  constexpr std::size_t page = 4096, longest_row = 256;  // tcp6 rows are about 180 bytes
   io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
   std::string out;
-  char buf[16384];
+  char buf[65536];
+  chunk = std::min(chunk, sizeof buf);
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
+    if (table && static_cast<std::size_t>(n) + longest_row < page) break;
     if (out.size() >= cap) break;
   }
   return out;
 }
 
+}  // namespace
+
+std::optional<std::string> read_file(const std::string& path, std::size_t cap) {
+  return read_in_chunks(path, 16384, cap, false);
+}
+
 std::optional<std::string> read_proc_table(const std::string& path) {
-  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  constexpr std::size_t page = 4096, longest_row = 256;  // tcp6 rows are about 180 bytes
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (static_cast<std::size_t>(n) + longest_row < page) break;  // see the header
-    if (out.size() >= (64u << 20)) break;
-  }
-  return out;
+  return read_in_chunks(path, 65536, 64u << 20, true);
 }
 
 std::uint64_t netns_inode(int pid) noexcept {

@@ -1,19 +1,15 @@
 #include "net/socket_census.hpp"
 
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <charconv>
-#include <thread>
 
-#include "forensic/io/unique_fd.hpp"
+#include "net/netlink.hpp"
 #include "net/proc_scan.hpp"
 
 namespace forensic::net::detail {
@@ -101,28 +97,22 @@ std::optional<socket_census> read_socket_census(int pid) {
 
 std::vector<std::optional<long>> count_tcp_listeners(std::span<const int> netns_fds) {
   std::vector<std::optional<long>> out(netns_fds.size());
-  if (netns_fds.empty()) return out;
-  // setns(CLONE_NEWNET) only moves the calling thread: a dedicated one keeps the caller's
-  // threads in the host namespace whatever happens, and goes home before it ends.
-  std::thread worker([&] {
-    io::unique_fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-    if (!home) return;
-    unsigned seq = 1;
-    for (std::size_t k = 0; k < netns_fds.size(); ++k) {
-      if (netns_fds[k] < 0 || ::setns(netns_fds[k], CLONE_NEWNET) != 0) continue;
-      mnl_socket* nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-      if (!nl) continue;
-      if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-        const unsigned port_id = mnl_socket_get_portid(nl);
-        const long v4 = count_listeners(nl, port_id, seq++, AF_INET);
-        const long v6 = v4 < 0 ? -1 : count_listeners(nl, port_id, seq++, AF_INET6);
-        if (v4 >= 0 && v6 >= 0) out[k] = v4 + v6;
-      }
-      mnl_socket_close(nl);
-    }
-    ::setns(home.get(), CLONE_NEWNET);
-  });
-  worker.join();
+  unsigned seq = 1;
+  // No errors kept: a namespace not counted is simply read whole.
+  in_each_namespace(
+      netns_fds,
+      [&](std::size_t k) {
+        mnl_socket* nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+        if (!nl) return;
+        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
+          const unsigned port_id = mnl_socket_get_portid(nl);
+          const long v4 = count_listeners(nl, port_id, seq++, AF_INET);
+          const long v6 = v4 < 0 ? -1 : count_listeners(nl, port_id, seq++, AF_INET6);
+          if (v4 >= 0 && v6 >= 0) out[k] = v4 + v6;
+        }
+        mnl_socket_close(nl);
+      },
+      nullptr);
   return out;
 }
 
