@@ -239,7 +239,7 @@ TEST_CASE("ir-capture refuses clearly: unknown targets, bad filter, existing fil
   r = run_tool("ir-capture", {"--interface", "lo", "--filter", "host and", "--write",
                               dir / "x.pcapng"});
   CHECK(r.exit_code == 2);
-  r = run_tool("ir-capture", {"--interface", "lo", "--peer", "1.2.3.4 or port 22"});
+  r = run_tool("ir-capture", {"--interface", "lo", "--peer", "198.51.100.4 or port 22"});
   CHECK(r.exit_code == 2);
   run({"touch", dir / "old.pcapng"});
   r = run_tool("ir-capture", {"--interface", "lo", "--count", "1", "--write", dir / "old.pcapng"});

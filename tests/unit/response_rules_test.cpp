@@ -211,5 +211,5 @@ TEST_CASE("address families, with and without prefixes") {
   CHECK(address_family("2001:db8::/32") == 6);
   CHECK(address_family("203.0.113.0/33") == 0);
   CHECK(address_family("example.com") == 0);
-  CHECK(address_family("1.2.3.4/") == 0);
+  CHECK(address_family("203.0.113.4/") == 0);
 }
