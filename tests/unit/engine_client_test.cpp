@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/evidence/hashing.hpp"
 #include "support/fake_engine.hpp"
 
 using namespace forensic;
@@ -157,6 +158,62 @@ TEST_CASE("a chunked body streams into the sink whole, whatever the chunk sizes"
   CHECK(sink.str() == expected);
   CHECK(info.bytes == expected.size());
   CHECK(info.sha256.size() == 64);
+}
+
+TEST_CASE("a chunked body arriving in pieces that split chunk headers streams whole") {
+  std::string expected;
+  for (int i = 0; i < 300; ++i) expected += "row " + std::to_string(i) + ";";
+  fake_engine slow([&](const std::string&, const auto& send) {
+    std::string r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t pos = 0; pos < expected.size(); pos += 97)
+      r += chunk(expected.substr(pos, 97));
+    r += "0\r\n\r\n";
+    // Five bytes at a time, each its own read on our side: chunk sizes, their CRLFs and the
+    // last chunk all arrive split.
+    for (std::size_t pos = 0; pos < r.size(); pos += 5) {
+      send(r.substr(pos, 5));
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  auto o = options_for(slow);
+  o.where.api_version = "1.41";
+  engine::client c(o);
+  io::string_sink sink;
+  auto info = c.call(engine::request::get("/containers/x/logs"), sink, true);
+  CHECK(sink.str() == expected);
+  CHECK(info.bytes == expected.size());
+  CHECK(info.sha256 == evidence::sha256::of(expected));
+}
+
+TEST_CASE("a body that runs to the end of the connection is whole, not cut short") {
+  const std::string expected(300000, 'z');
+  fake_engine fake([&](const std::string&, const auto& send) {
+    send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + expected);
+    send("");  // the end of the body is the end of the connection
+  });
+  auto o = options_for(fake);
+  o.where.api_version = "1.41";
+  engine::client c(o);
+  io::string_sink sink;
+  auto info = c.call(engine::request::get("/containers/x/export"), sink, true);
+  CHECK(sink.str() == expected);
+  CHECK(info.sha256 == evidence::sha256::of(expected));
+}
+
+TEST_CASE("a sink that hashes what it is given supplies the body's digest to the observer") {
+  const std::string body(1 << 20, 'q');
+  fake_engine fake(versioned([&](const std::string&) { return http_response(200, body); }));
+  engine::client c(options_for(fake));
+  std::vector<engine::exchange_record> seen;
+  c.set_observer([&](const engine::exchange_record& r) { seen.push_back(r); });
+  io::counting_sink counted;
+  evidence::hashing_sink hashed(&counted);
+  auto info = c.call(engine::request::get("/containers/x/export"), hashed);
+  CHECK(counted.count() == body.size());
+  CHECK(hashed.hex_digest() == evidence::sha256::of(body));
+  CHECK(info.sha256 == hashed.hex_digest());
+  REQUIRE(!seen.empty());
+  CHECK(seen.back().sha256 == hashed.hex_digest());
 }
 
 TEST_CASE("a body cut short is an error, not a short success") {

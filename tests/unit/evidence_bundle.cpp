@@ -38,7 +38,7 @@ fs::path make_bundle(const fs::path& out, const std::string& name = "case-web-20
   };
   add("engine/container-inspect.json", "{\"Id\": \"abc\"}\n");
   add("logs/stdout.log", "2026-11-23T09:00:00Z out\n");
-  add("filesystem/export.tar", std::string(3 << 20, 'x'));  // several background blocks
+  add("filesystem/export.tar", std::string(3 << 20, 'x'));  // several megabytes
   b.write_file("manifest.json", evidence::to_json(m).dump(2));
   return b.commit();
 }

@@ -50,6 +50,10 @@ class connection {
   template <class Stream>
   asio::awaitable<response_info> exchange_on(Stream& stream, http::request<http::string_body>& req,
                                              io::byte_sink& sink, timeouts limits, bool hash);
+  // Reads what the socket holds (up to 1 MiB) into buffer_; at the end of the stream, tells
+  // `parser` so, which completes a body that runs to the connection's end.
+  template <class Stream, class Parser>
+  asio::awaitable<void> read_more(Stream& stream, Parser& parser, timeouts limits);
 
   asio::io_context& ioc_;
   const endpoint& where_;

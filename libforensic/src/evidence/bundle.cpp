@@ -6,11 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
-#include "evidence/background_sink.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/io/unique_fd.hpp"
@@ -73,7 +72,6 @@ std::string compact_utc_now() { return format_utc("%Y%m%dT%H%M%S", false); }
 struct evidence_file::impl {
   file_sink file;
   hashing_sink hasher{&file};
-  detail::background_sink worker{hasher};
   explicit impl(const fs::path& p) : file(p, 0600) {}
 };
 
@@ -90,10 +88,10 @@ evidence_file::~evidence_file() {
   ::unlink(full.c_str());
 }
 
-void evidence_file::write(std::span<const std::byte> bytes) { impl_->worker.write(bytes); }
+void evidence_file::write(std::span<const std::byte> bytes) { impl_->hasher.write(bytes); }
 
 void evidence_file::finish() {
-  impl_->worker.finish();
+  impl_->hasher.finish();
   record_.size = impl_->hasher.bytes();
   record_.sha256 = impl_->hasher.hex_digest();
   bundle_.add(record_);

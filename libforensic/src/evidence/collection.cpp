@@ -21,6 +21,9 @@ class progress_sink final : public io::byte_sink {
     }
   }
   void finish() override { next_.finish(); }
+  const std::string* digest_after_finish() const noexcept override {
+    return next_.digest_after_finish();
+  }
 
  private:
   std::string step_;

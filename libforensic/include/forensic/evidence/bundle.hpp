@@ -25,8 +25,11 @@ struct file_record {
 
 class partial_bundle;
 
-// One file of the bundle being written. Bytes are hashed and written on a worker thread so
-// that a large body's transfer, hashing and writing overlap; finish() waits for the disk
+// One file of the bundle being written. Bytes are hashed and written as they arrive, on the
+// caller's thread: while a piece is hashed, the engine goes on filling the socket buffer, so
+// hashing overlaps the transfer. (A worker thread for hashing and writing was measured slower
+// on a 2-core host: the engine needs a core of its own to produce an export, and a third busy
+// thread and the copy into its queue cost more than they overlapped.) finish() waits for the disk
 // (fsync) and records the file in its bundle. Destroyed unfinished (its step failed), the
 // file is removed: a bundle holds no file that SHA256SUMS does not list.
 class evidence_file final : public io::byte_sink {
@@ -34,6 +37,7 @@ class evidence_file final : public io::byte_sink {
   ~evidence_file() override;
   void write(std::span<const std::byte> bytes) override;
   void finish() override;
+  const std::string* digest_after_finish() const noexcept override { return &record_.sha256; }
   const file_record& record() const noexcept { return record_; }
 
  private:

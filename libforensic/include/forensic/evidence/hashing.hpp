@@ -42,6 +42,7 @@ class hashing_sink final : public io::byte_sink {
   void finish() override;
   // Valid after finish().
   const std::string& hex_digest() const noexcept { return digest_; }
+  const std::string* digest_after_finish() const noexcept override { return &digest_; }
   std::uint64_t bytes() const noexcept { return bytes_; }
 
  private:
