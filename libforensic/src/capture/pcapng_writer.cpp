@@ -51,6 +51,17 @@ void packet_writer::put(const void* data, std::size_t size) {
   }
 }
 
+std::byte* packet_writer::reserve(std::size_t size) {
+  if (buffer_.size() - used_ < size) {
+    flush();
+    if (buffer_.size() < size) buffer_.resize(size);
+  }
+  std::byte* at = buffer_.data() + used_;
+  used_ += size;
+  bytes_ += size;
+  return at;
+}
+
 void packet_writer::put_padding(std::size_t size) {
   static constexpr std::byte zeros[4]{};
   put(zeros, size);
@@ -124,18 +135,22 @@ std::size_t pcapng_writer::record_size(std::size_t captured) const { return 32 +
 void pcapng_writer::write_packet(std::uint32_t interface_id, std::chrono::nanoseconds timestamp,
                                  std::span<const std::byte> data,
                                  std::uint32_t original_length) {
-  const auto size = static_cast<std::uint32_t>(record_size(data.size()));
+  const std::size_t size = record_size(data.size());
   const auto ts = static_cast<std::uint64_t>(timestamp.count());
-  put_u32(epb_type);
-  put_u32(size);
-  put_u32(interface_id);
-  put_u32(static_cast<std::uint32_t>(ts >> 32));
-  put_u32(static_cast<std::uint32_t>(ts & 0xffffffffu));
-  put_u32(static_cast<std::uint32_t>(data.size()));
-  put_u32(original_length);
-  put(data.data(), data.size());
-  put_padding(pad4(data.size()) - data.size());
-  put_u32(size);
+  // Enhanced packet block: 28 bytes of header, the data padded to 32 bits, the size again.
+  const std::uint32_t head[7] = {epb_type,
+                                 static_cast<std::uint32_t>(size),
+                                 interface_id,
+                                 static_cast<std::uint32_t>(ts >> 32),
+                                 static_cast<std::uint32_t>(ts & 0xffffffffu),
+                                 static_cast<std::uint32_t>(data.size()),
+                                 original_length};
+  const auto trail = static_cast<std::uint32_t>(size);
+  std::byte* out = reserve(size);
+  std::memcpy(out, head, sizeof head);
+  std::memcpy(out + sizeof head, data.data(), data.size());
+  std::memset(out + sizeof head + data.size(), 0, pad4(data.size()) - data.size());
+  std::memcpy(out + size - sizeof trail, &trail, sizeof trail);
 }
 
 void pcapng_writer::write_statistics(std::uint32_t interface_id,
@@ -192,11 +207,12 @@ std::size_t pcap_writer::record_size(std::size_t captured) const { return 16 + c
 void pcap_writer::write_packet(std::uint32_t, std::chrono::nanoseconds timestamp,
                                std::span<const std::byte> data, std::uint32_t original_length) {
   const auto ns = timestamp.count();
-  put_u32(static_cast<std::uint32_t>(ns / 1'000'000'000));
-  put_u32(static_cast<std::uint32_t>(ns % 1'000'000'000));
-  put_u32(static_cast<std::uint32_t>(data.size()));
-  put_u32(original_length);
-  put(data.data(), data.size());
+  const std::uint32_t head[4] = {static_cast<std::uint32_t>(ns / 1'000'000'000),
+                                 static_cast<std::uint32_t>(ns % 1'000'000'000),
+                                 static_cast<std::uint32_t>(data.size()), original_length};
+  std::byte* out = reserve(sizeof head + data.size());
+  std::memcpy(out, head, sizeof head);
+  std::memcpy(out + sizeof head, data.data(), data.size());
 }
 
 }  // namespace forensic::capture

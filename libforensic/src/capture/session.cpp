@@ -151,8 +151,9 @@ void capture_session::impl::on_packet(const detail::raw_packet& p) {
     }
   }
   ++stats[current_interface].captured;
-  packets.fetch_add(1);
-  bytes.fetch_add(p.data.size());
+  // Only this thread writes the counters: plain stores, not locked read-modify-writes.
+  packets.store(packets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  bytes.store(bytes.load(std::memory_order_relaxed) + p.data.size(), std::memory_order_relaxed);
   if (options.on_packet) {
     packet_view v;
     v.interface_index = current_interface;

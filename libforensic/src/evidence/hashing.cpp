@@ -150,7 +150,17 @@ void file_sink::write(std::span<const std::byte> bytes) {
   write_all(run, run_size);
   constexpr std::uint64_t writeback_step = 8u << 20;
   if (written_ - flushed_ >= writeback_step) {
-    // Only a hint (errors surface in fsync): start writeback of the new range now.
+    // Only hints (errors surface in fsync). Wait for the range handed to the disk one step
+    // ago (done by now unless the disk is slower than the stream), then start writeback of
+    // the new one: at most two steps are ever in flight, so the final fsync waits for
+    // milliseconds, not for the hundreds of megabytes a fast transfer leaves dirty. (Direct
+    // I/O from a writer thread was tried instead and measured no faster on a 512 MiB export.)
+    if (flushed_ > waited_) {
+      ::sync_file_range(
+          fd_, static_cast<off_t>(waited_), static_cast<off_t>(flushed_ - waited_),
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+      waited_ = flushed_;
+    }
     ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
                       SYNC_FILE_RANGE_WRITE);
     flushed_ = written_;

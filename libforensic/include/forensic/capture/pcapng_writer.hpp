@@ -67,6 +67,10 @@ class packet_writer {
 
  protected:
   void put(const void* data, std::size_t size);
+  // `size` bytes of room in the buffer, counted as written: a packet record is laid out with
+  // a few fixed-size copies instead of one put() call per field (which cost a library memcpy
+  // call each: a quarter of the capture's CPU per packet).
+  std::byte* reserve(std::size_t size);
   void put_u16(std::uint16_t v) { put(&v, 2); }
   void put_u32(std::uint32_t v) { put(&v, 4); }
   void put_padding(std::size_t size);

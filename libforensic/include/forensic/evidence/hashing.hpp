@@ -54,10 +54,11 @@ class hashing_sink final : public io::byte_sink {
 
 // Writes to a new file (O_EXCL, mode 0600 by default); finish() fsyncs and closes it so that a
 // successful finish means the bytes are on disk. Writeback of every 8 MiB written is started
-// at once (sync_file_range), so the final fsync of a multi-GiB export does not stall for
-// seconds: the disk works while the body is still streaming. Whole 4 KiB blocks of zeros are
-// skipped as holes (the file reads back byte for byte the same, so its digest is unchanged):
-// a container's sparse 10 GiB file exported as a tar costs seconds of hashing, not 10 GiB.
+// at once (sync_file_range) and waited for a step later, so the final fsync of a multi-GiB
+// export does not stall for seconds: the disk works while the body is still streaming. Whole 4 KiB
+// blocks of zeros are skipped as holes (the file reads back byte for byte the same, so its digest
+// is unchanged): a container's sparse 10 GiB file exported as a tar costs seconds of hashing, not
+// 10 GiB.
 class file_sink final : public io::byte_sink {
  public:
   explicit file_sink(const std::filesystem::path& path, unsigned mode = 0600);
@@ -73,6 +74,7 @@ class file_sink final : public io::byte_sink {
   int fd_ = -1;
   std::uint64_t written_ = 0;
   std::uint64_t flushed_ = 0;  // start of the range whose writeback is not yet requested
+  std::uint64_t waited_ = 0;   // end of the range known to be on disk
   bool ends_in_hole_ = false;  // the last bytes were skipped: finish() sets the size
   void write_all(const std::byte* p, std::size_t size);
 };
