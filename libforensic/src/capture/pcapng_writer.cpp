@@ -148,7 +148,7 @@ void pcapng_writer::write_packet(std::uint32_t interface_id, std::chrono::nanose
   const auto trail = static_cast<std::uint32_t>(size);
   std::byte* out = reserve(size);
   std::memcpy(out, head, sizeof head);
-  std::memcpy(out + sizeof head, data.data(), data.size());
+  if (!data.empty()) std::memcpy(out + sizeof head, data.data(), data.size());  // null if empty
   std::memset(out + sizeof head + data.size(), 0, pad4(data.size()) - data.size());
   std::memcpy(out + size - sizeof trail, &trail, sizeof trail);
 }
@@ -212,7 +212,7 @@ void pcap_writer::write_packet(std::uint32_t, std::chrono::nanoseconds timestamp
                                  static_cast<std::uint32_t>(data.size()), original_length};
   std::byte* out = reserve(sizeof head + data.size());
   std::memcpy(out, head, sizeof head);
-  std::memcpy(out + sizeof head, data.data(), data.size());
+  if (!data.empty()) std::memcpy(out + sizeof head, data.data(), data.size());  // null if empty
 }
 
 }  // namespace forensic::capture

@@ -174,7 +174,10 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
     parser.eager(true);  // each put() fills the chunk across as many HTTP chunks as it holds
     bool need_input = buffer_.size() == 0;
     while (!parser.is_done()) {
-      if (need_input) co_await read_more(s, parser, limits);
+      if (need_input) {
+        co_await read_more(s, parser, limits);
+        if (parser.is_done()) break;  // the end of the stream ended the body
+      }
       parser.get().body().data = chunk;
       parser.get().body().size = chunk_size;
       boost::system::error_code ec;
