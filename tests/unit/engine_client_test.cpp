@@ -27,6 +27,13 @@ engine::client_options options_for(const fake_engine& fake, int read_ms = 2000) 
   return o;
 }
 
+// Options that skip negotiation (as DOCKER_API_VERSION does): for fakes that answer only the
+// request under test.
+engine::client_options pinned(engine::client_options o) {
+  o.where.api_version = "1.41";
+  return o;
+}
+
 // dockerd's answer to /_ping: the highest API version it speaks is a header.
 std::string pong(const std::string& api_version) {
   return "HTTP/1.1 200 OK\r\nApi-Version: " + api_version +
@@ -175,9 +182,7 @@ TEST_CASE("a chunked body arriving in pieces that split chunk headers streams wh
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
-  auto o = options_for(slow);
-  o.where.api_version = "1.41";
-  engine::client c(o);
+  engine::client c(pinned(options_for(slow)));
   io::string_sink sink;
   auto info = c.call(engine::request::get("/containers/x/logs"), sink, true);
   CHECK(sink.str() == expected);
@@ -191,9 +196,7 @@ TEST_CASE("a body that runs to the end of the connection is whole, not cut short
     send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + expected);
     send("");  // the end of the body is the end of the connection
   });
-  auto o = options_for(fake);
-  o.where.api_version = "1.41";
-  engine::client c(o);
+  engine::client c(pinned(options_for(fake)));
   io::string_sink sink;
   auto info = c.call(engine::request::get("/containers/x/export"), sink, true);
   CHECK(sink.str() == expected);
@@ -222,18 +225,14 @@ TEST_CASE("a body cut short is an error, not a short success") {
          chunk("partial data"));
     send("");  // hang up without the last chunk
   });
-  auto o = options_for(fake);
-  o.where.api_version = "1.41";
-  engine::client c(o);
+  engine::client c(pinned(options_for(fake)));
   io::string_sink sink;
   CHECK(error_kind_of([&] { c.call(engine::request::get("/x"), sink); }) == errc::protocol);
 }
 
 TEST_CASE("a stalled engine times out with one clear message") {
   fake_engine fake([](const std::string&, const auto&) { /* never answers */ });
-  auto o = options_for(fake, 300);
-  o.where.api_version = "1.41";
-  engine::client c(o);
+  engine::client c(pinned(options_for(fake, 300)));
   auto started = std::chrono::steady_clock::now();
   try {
     c.get_json("/containers/json");
@@ -247,9 +246,7 @@ TEST_CASE("a stalled engine times out with one clear message") {
 
 TEST_CASE("the cancel flag aborts a waiting call") {
   fake_engine fake([](const std::string&, const auto&) {});
-  auto o = options_for(fake, 30000);
-  o.where.api_version = "1.41";
-  engine::client c(o);
+  engine::client c(pinned(options_for(fake, 30000)));
   std::atomic<bool> cancel{false};
   c.set_cancel_flag(&cancel);
   std::thread trigger([&] {

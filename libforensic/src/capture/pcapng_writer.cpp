@@ -62,6 +62,15 @@ std::byte* packet_writer::reserve(std::size_t size) {
   return at;
 }
 
+std::byte* packet_writer::put_record(std::span<const std::byte> head,
+                                     std::span<const std::byte> data, std::size_t size) {
+  std::byte* out = reserve(size);
+  std::memcpy(out, head.data(), head.size());
+  out += head.size();
+  if (!data.empty()) std::memcpy(out, data.data(), data.size());  // data() is null when empty
+  return out + data.size();
+}
+
 void packet_writer::put_padding(std::size_t size) {
   static constexpr std::byte zeros[4]{};
   put(zeros, size);
@@ -146,11 +155,10 @@ void pcapng_writer::write_packet(std::uint32_t interface_id, std::chrono::nanose
                                  static_cast<std::uint32_t>(data.size()),
                                  original_length};
   const auto trail = static_cast<std::uint32_t>(size);
-  std::byte* out = reserve(size);
-  std::memcpy(out, head, sizeof head);
-  if (!data.empty()) std::memcpy(out + sizeof head, data.data(), data.size());  // null if empty
-  std::memset(out + sizeof head + data.size(), 0, pad4(data.size()) - data.size());
-  std::memcpy(out + size - sizeof trail, &trail, sizeof trail);
+  std::byte* end = put_record(std::as_bytes(std::span(head)), data, size);
+  const std::size_t padding = pad4(data.size()) - data.size();
+  std::memset(end, 0, padding);
+  std::memcpy(end + padding, &trail, sizeof trail);
 }
 
 void pcapng_writer::write_statistics(std::uint32_t interface_id,
@@ -210,9 +218,7 @@ void pcap_writer::write_packet(std::uint32_t, std::chrono::nanoseconds timestamp
   const std::uint32_t head[4] = {static_cast<std::uint32_t>(ns / 1'000'000'000),
                                  static_cast<std::uint32_t>(ns % 1'000'000'000),
                                  static_cast<std::uint32_t>(data.size()), original_length};
-  std::byte* out = reserve(sizeof head + data.size());
-  std::memcpy(out, head, sizeof head);
-  if (!data.empty()) std::memcpy(out + sizeof head, data.data(), data.size());  // null if empty
+  put_record(std::as_bytes(std::span(head)), data, record_size(data.size()));
 }
 
 }  // namespace forensic::capture

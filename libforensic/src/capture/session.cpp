@@ -24,6 +24,7 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 // 32 MiB) while a slow stream costs a few wake-ups a second.
 constexpr auto min_pause = std::chrono::milliseconds(1);
 constexpr auto max_pause = std::chrono::milliseconds(50);
+// Below this kernel buffer, no sleeping between drains (see loop()).
 constexpr int sleep_min_buffer = 8 << 20;
 // Ring space of one packet besides its bytes (tpacket3_hdr, sockaddr_ll, alignment).
 constexpr std::uint64_t ring_overhead = 96;
@@ -268,7 +269,7 @@ void capture_session::impl::loop() {
     if (busy) {
       const std::uint64_t used =
           bytes.load() - before_bytes + (packets.load() - before) * ring_overhead;
-      const auto buffer = static_cast<std::uint64_t>(std::max(options.buffer_bytes, 1 << 20));
+      const auto buffer = static_cast<std::uint64_t>(options.buffer_bytes);  // >= 8 MiB here
       if (used < buffer / 16) pause = std::min(pause * 2, max_pause);
       if (used > buffer / 4) pause = std::max(pause / 2, min_pause);
     }

@@ -71,6 +71,10 @@ class packet_writer {
   // a few fixed-size copies instead of one put() call per field (which cost a library memcpy
   // call each: a quarter of the capture's CPU per packet).
   std::byte* reserve(std::size_t size);
+  // Reserves a record of `size` bytes and lays `head`, then `data`, at its start; returns
+  // where the data ends (the format's padding and trailer go there).
+  std::byte* put_record(std::span<const std::byte> head, std::span<const std::byte> data,
+                        std::size_t size);
   void put_u16(std::uint16_t v) { put(&v, 2); }
   void put_u32(std::uint32_t v) { put(&v, 4); }
   void put_padding(std::size_t size);
