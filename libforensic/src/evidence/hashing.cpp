@@ -100,8 +100,6 @@ file_sink::~file_sink() {
 
 namespace {
 
-constexpr std::size_t hole_block = 4096;
-
 bool all_zero(const std::byte* p, std::size_t size) {
   return size > 0 && p[0] == std::byte{0} && std::memcmp(p, p + 1, size - 1) == 0;
 }
@@ -121,54 +119,81 @@ void file_sink::write_all(const std::byte* p, std::size_t size) {
   }
 }
 
+// Writes whole blocks (the file offset is block-aligned here): runs of data in one write, runs of
+// zero blocks seeked over.
+void file_sink::write_blocks(const std::byte* p, std::size_t size) {
+  const std::byte* run = p;
+  std::size_t run_size = 0;
+  for (; size >= block_size; p += block_size, size -= block_size) {
+    if (!all_zero(p, block_size)) {
+      run_size += block_size;
+      ends_in_hole_ = false;
+      continue;
+    }
+    write_all(run, run_size);
+    run_size = 0;
+    if (::lseek(fd_, static_cast<off_t>(block_size), SEEK_CUR) < 0) {
+      throw_errno("cannot seek in " + path_.string(), errno);
+    }
+    written_ += block_size;
+    ends_in_hole_ = true;
+    run = p + block_size;
+  }
+  write_all(run, run_size);
+}
+
 void file_sink::write(std::span<const std::byte> bytes) {
   const std::byte* p = bytes.data();
   std::size_t left = bytes.size();
-  // Runs of data are written, runs of whole zero blocks (aligned in the file) are seeked over.
-  const std::byte* run = p;
-  std::size_t run_size = 0;
-  while (left > 0) {
-    const std::size_t to_boundary = hole_block - static_cast<std::size_t>(
-                                                     (written_ + run_size) % hole_block);
-    const std::size_t piece = std::min(left, to_boundary);
-    if (piece == hole_block && all_zero(p, piece)) {
-      write_all(run, run_size);
-      run_size = 0;
-      if (::lseek(fd_, static_cast<off_t>(piece), SEEK_CUR) < 0) {
-        throw_errno("cannot seek in " + path_.string(), errno);
-      }
-      written_ += piece;
-      ends_in_hole_ = true;
-      run = p + piece;
-    } else {
-      run_size += piece;
-      ends_in_hole_ = false;
-    }
-    p += piece;
-    left -= piece;
+  if (partial_size_ > 0) {
+    const std::size_t take = std::min(left, block_size - partial_size_);
+    std::memcpy(partial_.data() + partial_size_, p, take);
+    partial_size_ += take;
+    p += take;
+    left -= take;
+    if (partial_size_ < block_size) return;
+    write_blocks(partial_.data(), block_size);
+    partial_size_ = 0;
   }
-  write_all(run, run_size);
+  const std::size_t whole = left - left % block_size;
+  write_blocks(p, whole);
+  partial_size_ = left - whole;
+  if (partial_size_ > 0) std::memcpy(partial_.data(), p + whole, partial_size_);
+  start_writeback();
+}
+
+void file_sink::start_writeback() {
   constexpr std::uint64_t writeback_step = 8u << 20;
-  if (written_ - flushed_ >= writeback_step) {
-    // Only hints (errors surface in fsync). Wait for the range handed to the disk one step
-    // ago (done by now unless the disk is slower than the stream), then start writeback of
-    // the new one: at most two steps are ever in flight, so the final fsync waits for
-    // milliseconds, not for the hundreds of megabytes a fast transfer leaves dirty. (Direct
-    // I/O from a writer thread was tried instead and measured no faster on a 512 MiB export.)
-    if (flushed_ > waited_) {
-      ::sync_file_range(
-          fd_, static_cast<off_t>(waited_), static_cast<off_t>(flushed_ - waited_),
-          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-      waited_ = flushed_;
-    }
-    ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
-                      SYNC_FILE_RANGE_WRITE);
-    flushed_ = written_;
+  if (written_ - flushed_ < writeback_step) return;
+  // Only hints (errors surface in fsync). Wait for the range handed to the disk one step ago
+  // (done by now unless the disk is slower than the stream), then start writeback of the new
+  // one: at most two steps are ever in flight, so the final fsync waits for milliseconds, not for
+  // the hundreds of megabytes a fast transfer leaves dirty. (Direct I/O from a writer thread was
+  // tried instead and measured no faster on a 512 MiB export.)
+  if (flushed_ > waited_) {
+    ::sync_file_range(
+        fd_, static_cast<off_t>(waited_), static_cast<off_t>(flushed_ - waited_),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    waited_ = flushed_;
   }
+  ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
+                    SYNC_FILE_RANGE_WRITE);
+  flushed_ = written_;
 }
 
 void file_sink::finish() {
   if (fd_ < 0) return;
+  if (partial_size_ > 0) {
+    // The short last block: data is written; zeros only move the end, which ftruncate sets.
+    if (all_zero(partial_.data(), partial_size_)) {
+      written_ += partial_size_;
+      ends_in_hole_ = true;
+    } else {
+      write_all(partial_.data(), partial_size_);
+      ends_in_hole_ = false;
+    }
+    partial_size_ = 0;
+  }
   if (ends_in_hole_ && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0) {
     throw_errno("cannot size " + path_.string(), errno);
   }

@@ -58,7 +58,8 @@ class hashing_sink final : public io::byte_sink {
 // export does not stall for seconds: the disk works while the body is still streaming. Whole 4 KiB
 // blocks of zeros are skipped as holes (the file reads back byte for byte the same, so its digest
 // is unchanged): a container's sparse 10 GiB file exported as a tar costs seconds of hashing, not
-// 10 GiB.
+// 10 GiB. Pieces arrive at whatever sizes the socket gives, so a block split across two writes is
+// held back until it is whole; otherwise every split block would be written as data.
 class file_sink final : public io::byte_sink {
  public:
   explicit file_sink(const std::filesystem::path& path, unsigned mode = 0600);
@@ -76,7 +77,12 @@ class file_sink final : public io::byte_sink {
   std::uint64_t flushed_ = 0;  // start of the range whose writeback is not yet requested
   std::uint64_t waited_ = 0;   // end of the range known to be on disk
   bool ends_in_hole_ = false;  // the last bytes were skipped: finish() sets the size
+  static constexpr std::size_t block_size = 4096;
+  std::array<std::byte, block_size> partial_{};  // the start of a block not yet whole
+  std::size_t partial_size_ = 0;
+  void write_blocks(const std::byte* p, std::size_t size);
   void write_all(const std::byte* p, std::size_t size);
+  void start_writeback();
 };
 
 // Hashes a whole file by streaming it in fixed-size blocks.
