@@ -63,8 +63,10 @@ timed() {
 variants=(raw raw_sync manual tool)
 for v in "${variants[@]}"; do "$v"; done  # warm-up
 rm -f "$work/rss.all"
+# The order turns every round, so each variant follows each other one: what a run leaves behind
+# (blocks freed by the previous rm, writeback still queued) does not always fall on the same one.
 for ((i = 0; i < runs; i++)); do
-  for v in "${variants[@]}"; do timed "$v"; done
+  for ((k = 0; k < ${#variants[@]}; k++)); do timed "${variants[(i + k) % ${#variants[@]}]}"; done
 done
 
 best_median() {  # best and median of $work/t.NAME, in seconds

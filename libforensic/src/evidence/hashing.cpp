@@ -95,6 +95,7 @@ file_sink::file_sink(const std::filesystem::path& path, unsigned mode) : path_(p
 }
 
 file_sink::~file_sink() {
+  if (syncer_.joinable()) syncer_.join();  // it uses fd_
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -179,10 +180,27 @@ void file_sink::start_writeback() {
   ::sync_file_range(fd_, static_cast<off_t>(flushed_), static_cast<off_t>(written_ - flushed_),
                     SYNC_FILE_RANGE_WRITE);
   flushed_ = written_;
+  start_background_sync();
+}
+
+void file_sink::start_background_sync() {
+  constexpr std::uint64_t sync_step = 64u << 20;
+  // Never waits: while the last one still runs, this step is skipped.
+  if (written_ - synced_ < sync_step || sync_running_.load()) return;
+  if (syncer_.joinable()) syncer_.join();  // finished: returns at once
+  synced_ = written_;
+  sync_running_ = true;
+  syncer_ = std::thread([this, fd = fd_] {
+    // An error is consumed by the call that sees it (errseq): keep it for finish().
+    if (::fdatasync(fd) != 0 && errno != EINVAL) sync_error_ = errno;
+    sync_running_ = false;
+  });
 }
 
 void file_sink::finish() {
   if (fd_ < 0) return;
+  if (syncer_.joinable()) syncer_.join();
+  if (const int e = sync_error_.load()) throw_errno("cannot sync " + path_.string(), e);
   if (partial_size_ > 0) {
     // The short last block: data is written; zeros only move the end, which ftruncate sets.
     if (all_zero(partial_.data(), partial_size_)) {

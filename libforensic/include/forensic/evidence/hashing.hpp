@@ -2,6 +2,7 @@
 // SHA-256 over OpenSSL 3's EVP interface, as a value type and as a pass-through sink, so that
 // evidence is hashed while it streams to disk instead of being read back afterwards.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "forensic/io/byte_sink.hpp"
 
@@ -60,6 +62,8 @@ class hashing_sink final : public io::byte_sink {
 // is unchanged): a container's sparse 10 GiB file exported as a tar costs seconds of hashing, not
 // 10 GiB. Pieces arrive at whatever sizes the socket gives, so a block split across two writes is
 // held back until it is whole; otherwise every split block would be written as data.
+// Every 64 MiB an fdatasync runs on a helper thread, so the device flush (on a VM, the host
+// writing its own cache out) also overlaps the stream instead of all waiting for finish().
 class file_sink final : public io::byte_sink {
  public:
   explicit file_sink(const std::filesystem::path& path, unsigned mode = 0600);
@@ -83,6 +87,11 @@ class file_sink final : public io::byte_sink {
   void write_blocks(const std::byte* p, std::size_t size);
   void write_all(const std::byte* p, std::size_t size);
   void start_writeback();
+  void start_background_sync();
+  std::uint64_t synced_ = 0;  // where the last background fdatasync was started
+  std::thread syncer_;
+  std::atomic<bool> sync_running_{false};
+  std::atomic<int> sync_error_{0};  // an error it saw, reported by finish()
 };
 
 // Hashes a whole file by streaming it in fixed-size blocks.
