@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <vector>
 
 #include "forensic/error.hpp"
@@ -190,11 +191,15 @@ void file_sink::start_background_sync() {
   if (syncer_.joinable()) syncer_.join();  // finished: returns at once
   synced_ = written_;
   sync_running_ = true;
-  syncer_ = std::thread([this, fd = fd_] {
-    // An error is consumed by the call that sees it (errseq): keep it for finish().
-    if (::fdatasync(fd) != 0 && errno != EINVAL) sync_error_ = errno;
-    sync_running_ = false;
-  });
+  try {
+    syncer_ = std::thread([this, fd = fd_] {
+      // An error is consumed by the call that sees it (errseq): keep it for finish().
+      if (::fdatasync(fd) != 0 && errno != EINVAL) sync_error_ = errno;
+      sync_running_ = false;
+    });
+  } catch (const std::system_error&) {
+    sync_running_ = false;  // no thread to spare: finish() flushes it all, as it always can
+  }
 }
 
 void file_sink::finish() {
