@@ -79,7 +79,7 @@ class file_sink final : public io::byte_sink {
   int fd_ = -1;
   std::uint64_t written_ = 0;
   std::uint64_t flushed_ = 0;  // start of the range whose writeback is not yet requested
-  std::uint64_t waited_ = 0;   // end of the range known to be on disk
+  std::uint64_t waited_ = 0;   // end of the range written to the device (its cache: see syncer_)
   bool ends_in_hole_ = false;  // the last bytes were skipped: finish() sets the size
   static constexpr std::size_t block_size = 4096;
   std::array<std::byte, block_size> partial_{};  // the start of a block not yet whole
