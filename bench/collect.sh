@@ -76,6 +76,7 @@ read -r raw_b raw_m < <(best_median raw)
 read -r sync_b sync_m < <(best_median raw_sync)
 read -r man_b man_m < <(best_median manual)
 read -r tool_b tool_m < <(best_median tool)
+all_runs() { sort -n "$work/t.$1" | awk '{printf("%s%.2f", (NR > 1 ? " " : ""), $1 / 1000)}'; }
 rss=$(sort -n "$work/rss.all" | tail -1)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -94,3 +95,5 @@ echo "ratio ir-collect / durable raw export:  $(ratio "$tool_b" "$sync_b")x best
 echo "ratio manual / ir-collect:              $(ratio "$man_b" "$tool_b")x best," \
   "$(ratio "$man_m" "$tool_m")x median"
 echo "peak RSS: $((rss / 1024)) MiB (goal < 64 MiB)"
+# Every run, sorted: on a shared VM the spread says how far to trust one ratio.
+for v in "${variants[@]}"; do printf '  runs %-9s %s\n' "$v" "$(all_runs "$v")"; done
