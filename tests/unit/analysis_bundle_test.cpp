@@ -296,3 +296,39 @@ TEST_CASE("an empty or partial bundle: every file is optional") {
   CHECK(r2.warnings.size() >= 2);
   CHECK_THROWS(analyze_bundle(b.root / "no-such-dir"));
 }
+
+TEST_CASE("a field of an unexpected type reads as absent; the rest of its part is analysed") {
+  temp_bundle b;
+  b.write("manifest.json",
+          json({{"container", {{"id", 42}, {"name", json::array()}}}, {"container_name", "web"}})
+              .dump());
+  b.write("engine/diff.json", json::array({{{"Path", "/tmp/odd"}, {"Kind", "added"}},
+                                           {{"Path", "/tmp/x.sh"}, {"Kind", 1}}})
+                                  .dump());
+  // The first process's flag is a string: it must not cost the second its finding.
+  b.write("processes/processes.json",
+          json({{"processes", json::array({{{"pid", 7}, {"comm", "a"}, {"exe_deleted", "yes"}},
+                                           {{"pid", 8},
+                                            {"comm", "implant"},
+                                            {"exe", "/usr/bin/implant (deleted)"},
+                                            {"exe_deleted", true}}})}})
+              .dump());
+  b.write("network/network.json", json({{"sockets", json::array()},
+                                        {"conntrack", json::array({{{"protocol", "tcp"},
+                                                                    {"src", "172.18.0.2"},
+                                                                    {"dst", "172.18.0.9"},
+                                                                    {"unreplied", 1}},
+                                                                   {{"protocol", "tcp"},
+                                                                    {"src", "172.18.0.2"},
+                                                                    {"dst", "172.18.0.10"},
+                                                                    {"unreplied", true}}})}})
+                                      .dump());
+  auto r = analyze_bundle(b.root);
+  for (const auto& w : r.warnings) CHECK(w.find("unexpected JSON structure") == std::string::npos);
+  CHECK(r.container_id == "42");
+  CHECK(r.container_name == "web");
+  CHECK(has(r, "deleted_executable", "implant (pid 8)"));
+  CHECK_FALSE(has(r, "deleted_executable", "a (pid 7)"));
+  CHECK(has(r, "unreplied_flow", "172.18.0.10"));
+  CHECK_FALSE(has(r, "unreplied_flow", "172.18.0.9"));
+}

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/context.hpp"
+#include "analysis/json_fields.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
 
@@ -161,6 +162,8 @@ bundle_verification verify_bundle(const fs::path& bundle) {
 
 namespace {
 
+using detail::text;
+
 int category_rank(const std::string& c) {
   static const char* order[] = {"integrity", "ioc", "filesystem", "process", "network"};
   for (int i = 0; i < 5; ++i) {
@@ -173,24 +176,24 @@ void read_identity(detail::context& c) {
   if (auto m = c.json_file("manifest.json"); m && m->is_object()) {
     const json container = m->value("container", json::object());
     if (container.is_object()) {
-      c.report.container_id = container.value("id", "");
-      c.report.container_name = container.value("name", "");
-      c.report.image = container.value("image", "");
+      c.report.container_id = text(container, "id");
+      c.report.container_name = text(container, "name");
+      c.report.image = text(container, "image");
     }
-    if (c.report.container_id.empty()) c.report.container_id = m->value("container_id", "");
-    if (c.report.container_name.empty()) c.report.container_name = m->value("container_name", "");
+    if (c.report.container_id.empty()) c.report.container_id = text(*m, "container_id");
+    if (c.report.container_name.empty()) c.report.container_name = text(*m, "container_name");
     const json cs = m->value("case", json());
     c.report.case_id = cs.is_string()   ? cs.get<std::string>()
-                       : cs.is_object() ? cs.value("id", "")
+                       : cs.is_object() ? text(cs, "id")
                                         : "";
   }
   if (auto i = c.json_file("engine/container-inspect.json"); i && i->is_object()) {
-    if (c.report.container_id.empty()) c.report.container_id = i->value("Id", "");
-    std::string name = i->value("Name", "");
+    if (c.report.container_id.empty()) c.report.container_id = text(*i, "Id");
+    std::string name = text(*i, "Name");
     if (!name.empty() && name.front() == '/') name.erase(0, 1);
     if (c.report.container_name.empty()) c.report.container_name = name;
     const json cfg = i->value("Config", json::object());
-    if (c.report.image.empty() && cfg.is_object()) c.report.image = cfg.value("Image", "");
+    if (c.report.image.empty() && cfg.is_object()) c.report.image = text(cfg, "Image");
   }
 }
 
@@ -223,8 +226,9 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
            "",
            {}});
   }
-  // Bundle JSON is read as its holder left it: a field of an unexpected type (a string where a
-  // boolean belongs) stops that part with a warning instead of the whole analysis.
+  // Bundle JSON is read as its holder left it. A field of an unexpected type reads as absent
+  // (json_fields.hpp); anything else nlohmann refuses stops that part with a warning instead of
+  // the whole analysis.
   const auto part = [&](const char* name, void (*fn)(detail::context&)) {
     try {
       fn(c);

@@ -8,6 +8,7 @@
 
 #include "analysis/capture_reader.hpp"
 #include "analysis/context.hpp"
+#include "analysis/json_fields.hpp"
 #include "analysis/path_rules.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/text/terminal.hpp"
@@ -46,7 +47,9 @@ std::map<std::string, int> read_diff(context& c) {
   if (!doc || !doc->is_array()) return out;
   for (const auto& item : *doc) {
     if (!item.is_object() || !item.contains("Path") || !item["Path"].is_string()) continue;
-    out[normal_path(item["Path"].get<std::string>())] = item.value("Kind", 0);
+    // A Kind that is not a number reads as 0, "changed": the path is in the diff, so something
+    // changed, and nothing says whether it was added or deleted.
+    out[normal_path(item["Path"].get<std::string>())] = static_cast<int>(integer(item, "Kind", 0));
   }
   for (auto it = out.begin(); it != out.end();) {
     auto next = std::next(it);

@@ -5,6 +5,7 @@
 
 #include "analysis/addresses.hpp"
 #include "analysis/context.hpp"
+#include "analysis/json_fields.hpp"
 
 namespace forensic::analysis::detail {
 namespace {
@@ -13,16 +14,6 @@ using nlohmann::json;
 
 constexpr const char* processes_file = "processes/processes.json";
 constexpr const char* network_file = "network/network.json";
-
-// A field as text whether the collector wrote it as a string or a number.
-std::string text(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return {};
-  const auto& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_integer()) return std::to_string(v.get<long long>());
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return {};
-}
 
 std::string joined(const json& arr) {
   std::string s;
@@ -93,7 +84,7 @@ void analyze_processes(context& c) {
                        {"exe", exe},
                        {"cmdline", cmd}};
     if (!start.empty()) c.event(start, "process_start", who + ": " + cmd, processes_file);
-    if (p.value("exe_deleted", false) || exe.ends_with(" (deleted)")) {
+    if (flag(p, "exe_deleted") || exe.ends_with(" (deleted)")) {
       c.add({"process", "deleted_executable", severity::high,
              who + " runs an executable deleted from disk: " + exe, processes_file, start, base});
     }
@@ -171,7 +162,7 @@ void analyze_network_json(context& c) {
     const std::string src = text(f, "src"), dst = text(f, "dst");
     const std::string line = text(f, "protocol") + " " + src + ":" + text(f, "sport") + " -> " +
                              dst + ":" + text(f, "dport") + " " + text(f, "state");
-    const bool unreplied = f.value("unreplied", false);
+    const bool unreplied = flag(f, "unreplied");
     if (external(dst) || unreplied) {
       c.add({"network", unreplied ? "unreplied_flow" : "conntrack_flow",
              unreplied ? severity::medium : severity::low,
