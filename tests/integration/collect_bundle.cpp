@@ -55,6 +55,8 @@ TEST_CASE(
   CHECK(sh("cd '" + bundle.string() + "' && sha256sum -c --quiet SHA256SUMS").exit_code == 0);
   auto listing = run({"tar", "-tf", (bundle / "filesystem/export.tar").string()});
   CHECK(listing.out.find("tmp/dropped") != std::string::npos);
+  // Nothing too deep for the engine here: no supplement to its export.
+  CHECK_FALSE(fs::exists(bundle / "filesystem/deep-paths.tar"));
   auto load = run({"docker", "load", "-i", (bundle / "image/commit.tar").string()});
   CHECK(load.exit_code == 0);
   CHECK(load.out.find("forensic/it-1-" + name) != std::string::npos);

