@@ -188,6 +188,11 @@ void collect_deep_paths(collection& c) {
                : std::string();
   };
   const std::string upper = field("UpperDir"), merged = field("MergedDir");
+  // The layer is a path on the engine's host: read here only when that is this host.
+  if (c.engine.where().kind != engine::endpoint::transport::unix_socket) {
+    c.custody->note("deep paths not checked: the engine is not on this host's socket");
+    return;
+  }
   if (upper.empty()) {
     c.custody->note("deep paths not checked: the storage driver names no writable layer");
     return;

@@ -59,6 +59,7 @@ std::vector<child> list(int dir_fd, const std::string& where) {
       is_dir = ::fstatat(dir_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
     }
     out.push_back({name, is_dir});
+    errno = 0;  // fstatat may have set it: only readdir's own failure counts below
   }
   if (errno != 0) throw_errno("cannot read directory " + where, errno);
   return out;
