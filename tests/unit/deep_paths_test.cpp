@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
 
+#include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
 
 namespace fs = std::filesystem;
@@ -140,4 +142,12 @@ TEST_CASE("a tree with nothing too deep writes nothing") {
   CHECK_FALSE(opened);
   CHECK(summary.entries == 0);
   CHECK_THROWS(forensic::evidence::archive_deep_paths(t.root / "missing", 0, nullptr));
+  // Ctrl-C: the walk stops with errc::cancelled (the collector ends the collection on it).
+  std::atomic<bool> interrupted{true};
+  try {
+    forensic::evidence::archive_deep_paths(t.root, 0, nullptr, &interrupted);
+    FAIL("not cancelled");
+  } catch (const forensic::error& e) {
+    CHECK(e.kind() == forensic::errc::cancelled);
+  }
 }

@@ -201,12 +201,15 @@ void collect_deep_paths(collection& c) {
   std::unique_ptr<evidence_file> file;
   deep_paths_summary found;
   try {
-    found = archive_deep_paths(upper, merged.size(), [&]() -> io::byte_sink& {
-      file = c.bundle->create("filesystem/deep-paths.tar");
-      return *file;
-    });
+    found = archive_deep_paths(
+        upper, merged.size(),
+        [&]() -> io::byte_sink& {
+          file = c.bundle->create("filesystem/deep-paths.tar");
+          return *file;
+        },
+        c.options.cancel_flag);
   } catch (const error& e) {
-    if (e.kind() == errc::no_space) throw;
+    if (e.kind() == errc::no_space || e.kind() == errc::cancelled) throw;
     // Not io: that would end the whole collection for one unreadable corner of the layer.
     throw error(errc::archive, std::string("paths too long for the engine: ") + e.what());
   }

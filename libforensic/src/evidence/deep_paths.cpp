@@ -65,9 +65,15 @@ std::vector<child> list(int dir_fd, const std::string& where) {
   return out;
 }
 
+void check_cancel(const std::atomic<bool>* cancel) {
+  if (cancel && cancel->load())
+    throw error(errc::cancelled, "interrupted while reading deep paths");
+}
+
 class tar_writer {
  public:
-  explicit tar_writer(io::byte_sink& sink) : a_(archive_write_new()) {
+  tar_writer(io::byte_sink& sink, const std::atomic<bool>* cancel)
+      : a_(archive_write_new()), cancel_(cancel) {
     if (!a_) throw error(errc::archive, "cannot create a tar writer");
     check(archive_write_set_format_pax_restricted(a_.get()), "tar format");
     check(archive_write_set_bytes_in_last_block(a_.get(), 1), "tar block");
@@ -117,6 +123,7 @@ class tar_writer {
     std::uint64_t left = static_cast<std::uint64_t>(st.st_size), done = 0;
     std::vector<char> block(1 << 20);
     while (left > 0) {
+      check_cancel(cancel_);
       const ssize_t n = ::read(fd.get(), block.data(), std::min<std::uint64_t>(left, block.size()));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw_errno("cannot read " + path, errno);
@@ -148,6 +155,7 @@ class tar_writer {
     if (rc < ARCHIVE_WARN) fail(what);
   }
   std::unique_ptr<archive, archive_free> a_;
+  const std::atomic<bool>* cancel_;
 };
 
 // One directory being walked: its names, where we are in them, and who it is (to check the
@@ -169,7 +177,8 @@ frame enter(int fd, std::size_t path_length, const std::string& where) {
 }  // namespace
 
 deep_paths_summary archive_deep_paths(const fs::path& layer_dir, std::size_t engine_prefix_length,
-                                      const std::function<io::byte_sink&()>& open_sink) {
+                                      const std::function<io::byte_sink&()>& open_sink,
+                                      const std::atomic<bool>* cancel) {
   deep_paths_summary summary;
   std::unique_ptr<tar_writer> tar;
   io::unique_fd fd(::open(layer_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -195,10 +204,11 @@ deep_paths_summary archive_deep_paths(const fs::path& layer_dir, std::size_t eng
       path.resize(stack.back().path_length);
       continue;
     }
+    check_cancel(cancel);
     const child& c = top.children[top.next++];
     const std::string child_path = path + "/" + c.name;
     if (engine_prefix_length + child_path.size() >= PATH_MAX) {
-      if (!tar) tar = std::make_unique<tar_writer>(open_sink());
+      if (!tar) tar = std::make_unique<tar_writer>(open_sink(), cancel);
       std::string why;
       summary.bytes += tar->add(fd.get(), c.name, child_path.substr(1), why);
       if (why.empty()) {

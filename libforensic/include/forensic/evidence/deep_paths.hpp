@@ -5,6 +5,7 @@
 // is silently left out of `docker export` (and makes `docker diff` fail). Here the container's
 // writable layer is read from the host by directory file descriptors, one name at a time, which
 // has no such limit, and every entry too long for the engine is archived on its own.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -31,9 +32,11 @@ struct deep_paths_summary {
 // or longer, to a pax tar (names exact, owners, modes and times kept, paths relative like
 // `docker export`'s). `open_sink` is called once, at the first such entry: with none, nothing
 // is written. The tar is finished (sink.finish() not called: the caller owns the sink).
-// Directories deeper than 100,000 levels are not descended into (listed in `skipped`).
+// Directories deeper than 100,000 levels are not descended into (listed in `skipped`). When
+// `cancel` becomes true (Ctrl-C), throws errc::cancelled within a megabyte of reading.
 deep_paths_summary archive_deep_paths(const std::filesystem::path& layer_dir,
                                       std::size_t engine_prefix_length,
-                                      const std::function<io::byte_sink&()>& open_sink);
+                                      const std::function<io::byte_sink&()>& open_sink,
+                                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace forensic::evidence
