@@ -1,5 +1,6 @@
 // The artifacts of a collection, one function each (orchestration: collector.cpp).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -195,6 +196,13 @@ void collect_deep_paths(collection& c) {
   }
   if (upper.empty()) {
     c.custody->note("deep paths not checked: the storage driver names no writable layer");
+    return;
+  }
+  struct stat layer {};
+  if (::lstat(upper.c_str(), &layer) != 0 && errno == ENOENT) {
+    // Removed with the container (dockerd kept it only until its export was done): nothing is
+    // left to read.
+    c.custody->note("deep paths not checked: the writable layer is gone (container removed)");
     return;
   }
   const std::string started = rfc3339_now();
