@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/io/unique_fd.hpp"
@@ -19,38 +20,19 @@ namespace forensic::evidence {
 namespace fs = std::filesystem;
 namespace {
 
-template <auto Fn>
-struct c_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
+using detail::archive_writer;
+using detail::check;
+using detail::entry_ptr;
+using detail::write_file_data;
+using detail::write_to_sink;
+
+struct archive_read_deleter {
+  void operator()(archive* a) const noexcept { archive_read_free(a); }
 };
-using archive_writer = std::unique_ptr<archive, c_deleter<&archive_write_free>>;
-using archive_reader = std::unique_ptr<archive, c_deleter<&archive_read_free>>;
-using entry_ptr = std::unique_ptr<archive_entry, c_deleter<&archive_entry_free>>;
+using archive_reader = std::unique_ptr<archive, archive_read_deleter>;
 
-[[noreturn]] void fail(archive* a, const std::string& what) {
-  const char* msg = a ? archive_error_string(a) : nullptr;
-  throw error(errc::archive, what + ": " + (msg ? msg : "libarchive error"));
-}
-
-void check(archive* a, int rc, const std::string& what) {
-  if (rc < ARCHIVE_WARN) fail(a, what);
-}
-
-// libarchive's output goes through the hashing sink into the file, so the archive digest is
-// known the moment the last byte is written.
-la_ssize_t write_callback(archive*, void* sink, const void* data, size_t size) {
-  try {
-    static_cast<io::byte_sink*>(sink)->write({static_cast<const std::byte*>(data), size});
-    return static_cast<la_ssize_t>(size);
-  } catch (...) {
-    return -1;
-  }
-}
-
-void add_entry(archive* a, const fs::path& full, const std::string& name) {
+void add_entry(archive* a, const fs::path& full, const std::string& name,
+               std::vector<char>& block) {
   struct stat st {};
   if (::lstat(full.c_str(), &st) != 0) throw_errno("cannot stat " + full.string(), errno);
   if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -68,16 +50,7 @@ void add_entry(archive* a, const fs::path& full, const std::string& name) {
   if (!S_ISREG(st.st_mode)) return;
   io::unique_fd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) throw_errno("cannot open " + full.string(), errno);
-  std::vector<char> block(1 << 20);
-  for (;;) {
-    ssize_t n = ::read(fd.get(), block.data(), block.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno("cannot read " + full.string(), errno);
-    if (n == 0) break;
-    if (archive_write_data(a, block.data(), static_cast<size_t>(n)) != n) {
-      fail(a, "cannot write " + name);
-    }
-  }
+  write_file_data(a, fd.get(), UINT64_MAX, block, name);
 }
 
 }  // namespace
@@ -121,10 +94,11 @@ packed_archive pack_bundle(const fs::path& bundle_dir, archive_format format) {
       // Padding the last block with zeros would append garbage after the zstd frame.
       check(a.get(), archive_write_set_bytes_in_last_block(a.get(), 1), "last block");
     }
-    check(a.get(), archive_write_open(a.get(), &hasher, nullptr, write_callback, nullptr),
+    check(a.get(), archive_write_open(a.get(), &hasher, nullptr, write_to_sink, nullptr),
           "cannot open " + partial.string());
-    add_entry(a.get(), dir, top + "/");
-    for (const auto& n : names) add_entry(a.get(), dir / n, top + "/" + n);
+    std::vector<char> block(1 << 20);  // one read buffer for every file
+    add_entry(a.get(), dir, top + "/", block);
+    for (const auto& n : names) add_entry(a.get(), dir / n, top + "/" + n, block);
     check(a.get(), archive_write_close(a.get()), "cannot finish " + partial.string());
     hasher.finish();
     out.sha256 = hasher.hex_digest();

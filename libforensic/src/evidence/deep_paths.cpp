@@ -1,19 +1,17 @@
 #include "forensic/evidence/deep_paths.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <vector>
 
+#include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
 
@@ -21,12 +19,12 @@ namespace forensic::evidence {
 namespace fs = std::filesystem;
 namespace {
 
-struct archive_free {
-  void operator()(archive* a) const noexcept { archive_write_free(a); }
-};
-struct entry_free {
-  void operator()(archive_entry* e) const noexcept { archive_entry_free(e); }
-};
+using detail::archive_writer;
+using detail::check;
+using detail::entry_ptr;
+using detail::write_file_data;
+using detail::write_to_sink;
+
 struct dir_close {
   void operator()(DIR* d) const noexcept { ::closedir(d); }
 };
@@ -66,8 +64,9 @@ std::vector<child> list(int dir_fd, const std::string& where) {
 }
 
 void check_cancel(const std::atomic<bool>* cancel) {
-  if (cancel && cancel->load())
+  if (cancel && cancel->load()) {
     throw error(errc::cancelled, "interrupted while reading deep paths");
+  }
 }
 
 class tar_writer {
@@ -75,12 +74,13 @@ class tar_writer {
   tar_writer(io::byte_sink& sink, const std::atomic<bool>* cancel)
       : a_(archive_write_new()), cancel_(cancel) {
     if (!a_) throw error(errc::archive, "cannot create a tar writer");
-    check(archive_write_set_format_pax_restricted(a_.get()), "tar format");
-    check(archive_write_set_bytes_in_last_block(a_.get(), 1), "tar block");
-    check(archive_write_open(a_.get(), &sink, nullptr, &tar_writer::write, nullptr), "tar open");
+    check(a_.get(), archive_write_set_format_pax_restricted(a_.get()), "tar format");
+    check(a_.get(), archive_write_set_bytes_in_last_block(a_.get(), 1), "tar block");
+    check(a_.get(), archive_write_open(a_.get(), &sink, nullptr, write_to_sink, nullptr),
+          "tar open");
   }
-  // Adds `name` (in directory `dir_fd`) as `path`; returns the content bytes written, or a
-  // reason it was not archived.
+  // Adds `name` (in directory `dir_fd`) as `path`; returns the content bytes written, or sets
+  // the reason it was not archived.
   std::uint64_t add(int dir_fd, const std::string& name, const std::string& path,
                     std::string& not_archived) {
     struct stat st {};
@@ -92,7 +92,7 @@ class tar_writer {
       not_archived = "a socket (tar cannot hold one)";
       return 0;
     }
-    std::unique_ptr<archive_entry, entry_free> e(archive_entry_new());
+    entry_ptr e(archive_entry_new());
     archive_entry_copy_pathname(e.get(), path.c_str());
     archive_entry_copy_stat(e.get(), &st);
     archive_entry_set_nlink(e.get(), 1);  // each entry stands alone: no hard-link records
@@ -116,46 +116,19 @@ class tar_writer {
         return 0;
       }
     }
-    check(archive_write_header(a_.get(), e.get()), "cannot add " + path);
+    check(a_.get(), archive_write_header(a_.get(), e.get()), "cannot add " + path);
     if (!fd) return 0;
     // Exactly st_size bytes: a file that grew is cut there, one that shrank is padded by
     // libarchive with zeros (the header is already written).
-    std::uint64_t left = static_cast<std::uint64_t>(st.st_size), done = 0;
-    std::vector<char> block(1 << 20);
-    while (left > 0) {
-      check_cancel(cancel_);
-      const ssize_t n = ::read(fd.get(), block.data(), std::min<std::uint64_t>(left, block.size()));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno("cannot read " + path, errno);
-      if (n == 0) break;
-      if (archive_write_data(a_.get(), block.data(), static_cast<size_t>(n)) != n) {
-        fail("cannot write " + path);
-      }
-      left -= static_cast<std::uint64_t>(n);
-      done += static_cast<std::uint64_t>(n);
-    }
-    return done;
+    return write_file_data(a_.get(), fd.get(), static_cast<std::uint64_t>(st.st_size), block_, path,
+                           cancel_);
   }
-  void close() { check(archive_write_close(a_.get()), "cannot finish the tar"); }
+  void close() { check(a_.get(), archive_write_close(a_.get()), "cannot finish the tar"); }
 
  private:
-  static la_ssize_t write(archive*, void* sink, const void* data, size_t size) {
-    try {
-      static_cast<io::byte_sink*>(sink)->write({static_cast<const std::byte*>(data), size});
-      return static_cast<la_ssize_t>(size);
-    } catch (...) {
-      return -1;
-    }
-  }
-  [[noreturn]] void fail(const std::string& what) {
-    const char* msg = archive_error_string(a_.get());
-    throw error(errc::archive, what + ": " + (msg ? msg : "libarchive error"));
-  }
-  void check(int rc, const std::string& what) {
-    if (rc < ARCHIVE_WARN) fail(what);
-  }
-  std::unique_ptr<archive, archive_free> a_;
+  archive_writer a_;
   const std::atomic<bool>* cancel_;
+  std::vector<char> block_ = std::vector<char>(1 << 20);  // one read buffer for every file
 };
 
 // One directory being walked: its names, where we are in them, and who it is (to check the
