@@ -1,5 +1,10 @@
 # Every dependency comes from a Debian 12 package; see tests/testbed/install-deps.sh.
-find_package(Boost 1.74 REQUIRED COMPONENTS program_options filesystem)
+# Boost: Beast/Asio (header-only) for the library, program_options for the tools only.
+if(FORENSIC_BUILD_TOOLS)
+  find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+else()
+  find_package(Boost 1.74 REQUIRED)
+endif()
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(Threads REQUIRED)

@@ -9,7 +9,7 @@ packages=(
   libmnl-dev libnetfilter-conntrack-dev
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
   curl jq zstd ca-certificates procps
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 missing=()
 for p in "${packages[@]}"; do
