@@ -9,7 +9,8 @@
 # report is. The quarantine is left in place: release it with `ir-isolate <container> --release`
 # once the case allows.
 #
-# Tools are taken from $FORENSIC_TOOLS_DIR when set, else from $PATH.
+# Tools are taken from $FORENSIC_TOOLS_DIR when set, else from $PATH, else from a build made by
+# the README's commands (build/*/tools).
 # Exit status: 0 every located container was isolated, collected and analysed; 1 nothing was
 # located (or a bundle failed verification); 2 usage; 3 a step failed (the output says which).
 set -euo pipefail
@@ -39,14 +40,27 @@ done
 case_id=${case_id:-IR-$(date -u +%Y%m%dT%H%M%SZ)}
 [[ $case_id =~ ^[A-Za-z0-9._-]{1,64}$ ]] || { echo "isolate-collect-analyze: case id must be [A-Za-z0-9._-]" >&2; exit 2; }
 
-tool() {
-  local name=$1
+# Each tool is resolved once, here in the main shell (an `exit` inside a command substitution
+# would leave only the substitution): $FORENSIC_TOOLS_DIR, else $PATH, else a build made by the
+# README's commands (build/*/tools/ir-*/ next to this playbook).
+here=$(cd "$(dirname "$0")" && pwd)
+declare -A tools=()
+for name in ir-locate ir-isolate ir-collect ir-analyze; do
+  found=""
   if [[ -n ${FORENSIC_TOOLS_DIR:-} ]]; then
-    echo "$FORENSIC_TOOLS_DIR/$name"
+    [[ -x $FORENSIC_TOOLS_DIR/$name ]] && found=$FORENSIC_TOOLS_DIR/$name
   else
-    command -v "$name" || { echo "isolate-collect-analyze: $name not found (set FORENSIC_TOOLS_DIR)" >&2; exit 3; }
+    found=$(command -v "$name" || true)
+    if [[ -z $found ]]; then
+      for candidate in "$here"/../build/*/tools/"$name"/"$name"; do
+        [[ -x $candidate ]] && { found=$candidate; break; }
+      done
+    fi
   fi
-}
+  [[ -n $found ]] || { echo "isolate-collect-analyze: $name not found (set FORENSIC_TOOLS_DIR or put it on PATH)" >&2; exit 3; }
+  tools[$name]=$found
+done
+tool() { echo "${tools[$1]}"; }
 say() { printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2; }
 step_failed() { say "FAILED: $*"; exit 3; }
 
