@@ -3,6 +3,9 @@
 # container holding 512 MiB of random data, against the raw engine export written to a file by
 # `curl --unix-socket`, and against the manual `docker export > f && sha256sum f`.
 # Goal: ir-collect at most 1.2x the raw export, with peak memory (max RSS) under 64 MiB.
+# Also timed: the whole default collection (every artifact but the capture, paused as it would
+# be), goal at most 2.5x the raw export with peak RSS under 64 MiB; the bundle's size is printed
+# against the container's.
 #
 # ir-collect makes its files durable (fsync before the bundle is renamed complete); curl and
 # `docker export` leave theirs in the page cache. So the raw export is also timed followed by
@@ -50,6 +53,14 @@ tool() {
   rm -rf "$work"/bench-*
 }
 
+full() {
+  /usr/bin/time -f '%M' -o "$work/rss.full" "$collect" "$name" --out "$work" --case bench \
+    >/dev/null || true  # a step that could not be taken is exit 1: timed all the same
+  cat "$work/rss.full" >>"$work/rss.full.all"
+  du -sb "$work"/bench-* | awk '{print $1}' | tail -1 >"$work/bundle.size"
+  rm -rf "$work"/bench-*
+}
+
 # timed NAME: runs variant NAME once, appends its wall time (s) to $work/t.NAME.
 timed() {
   sync -f "$work"  # start from a clean disk queue (writeback of earlier runs done)
@@ -60,9 +71,9 @@ timed() {
   echo "$(((t1 - t0) / 1000000))" >>"$work/t.$1"
 }
 
-variants=(raw raw_sync manual tool)
+variants=(raw raw_sync manual tool full)
 for v in "${variants[@]}"; do "$v"; done  # warm-up
-rm -f "$work/rss.all"
+rm -f "$work/rss.all" "$work/rss.full.all"
 # The order turns every round, so each variant follows each other one: what a run leaves behind
 # (blocks freed by the previous rm, writeback still queued) does not always fall on the same one.
 for ((i = 0; i < runs; i++)); do
@@ -76,8 +87,12 @@ read -r raw_b raw_m < <(best_median raw)
 read -r sync_b sync_m < <(best_median raw_sync)
 read -r man_b man_m < <(best_median manual)
 read -r tool_b tool_m < <(best_median tool)
+read -r full_b full_m < <(best_median full)
 all_runs() { sort -n "$work/t.$1" | awk '{printf("%s%.2f", (NR > 1 ? " " : ""), $1 / 1000)}'; }
 rss=$(sort -n "$work/rss.all" | tail -1)
+rss_full=$(sort -n "$work/rss.full.all" | tail -1)
+container_bytes=$(docker inspect -s -f '{{.SizeRootFs}}' "$name")
+bundle_bytes=$(cat "$work/bundle.size")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 printf 'export of a container with 512 MiB of data to %s (%s): best / median of %s runs (s)\n' \
@@ -95,5 +110,12 @@ echo "ratio ir-collect / durable raw export:  $(ratio "$tool_b" "$sync_b")x best
 echo "ratio manual / ir-collect:              $(ratio "$man_b" "$tool_b")x best," \
   "$(ratio "$man_m" "$tool_m")x median"
 echo "peak RSS: $((rss / 1024)) MiB (goal < 64 MiB)"
+printf '  %-46s %6s / %6s   peak RSS %d KiB\n' "ir-collect (default artifacts, no capture)" \
+  "$full_b" "$full_m" "$rss_full"
+echo "ratio default collection / raw export:  $(ratio "$full_b" "$raw_b")x best," \
+  "$(ratio "$full_m" "$raw_m")x median (goal <= 2.5x, peak RSS $((rss_full / 1024)) MiB," \
+  "goal < 64 MiB)"
+echo "bundle size / container size:           $(ratio "$bundle_bytes" "$container_bytes")x" \
+  "($bundle_bytes / $container_bytes bytes)"
 # Every run, sorted: on a shared VM the spread says how far to trust one ratio.
 for v in "${variants[@]}"; do printf '  runs %-9s %s\n' "$v" "$(all_runs "$v")"; done

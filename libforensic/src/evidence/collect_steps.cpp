@@ -6,8 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "evidence/collection.hpp"
+#include "evidence/saved_image.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
@@ -249,42 +252,115 @@ void collect_export(collection& c) {
   collect_deep_paths(c);
 }
 
-void collect_commit(collection& c) {
-  const auto& o = c.options;
-  const std::string repo = "forensic/" + file_name_safe(o.case_id) + "-" +
+namespace {
+
+// The repository and tag both ways of saving the image give it: `docker load` restores them.
+std::string image_reference(const collection& c) {
+  const std::string repo = "forensic/" + file_name_safe(c.options.case_id) + "-" +
                            file_name_safe(c.target.name());
   std::string reference;
   for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::string tag = compact_utc_now();
-  // The commit's config is merged with the container's: labels given here replace its labels,
-  // so they are carried over and ours added.
+  return reference + ":" + compact_utc_now();
+}
+
+// The image's labels: the container's, carried over, and the case's.
+nlohmann::json image_labels(const collection& c) {
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& [k, v] : c.target.labels) labels[k] = v;
-  labels["forensic.case"] = o.case_id;
+  labels["forensic.case"] = c.options.case_id;
   labels["forensic.collected_at"] = c.record.started;
   labels["forensic.container_id"] = c.target.id;
   labels["forensic.operator"] = c.record.operator_name;
+  return labels;
+}
+
+// The engine's way, when there is no export in the bundle to build the image from: commit the
+// container into the engine's storage, save the image, remove it unless asked to keep it.
+void commit_through_engine(collection& c, const std::string& reference) {
+  const auto& o = c.options;
+  const std::string repo = reference.substr(0, reference.rfind(':'));
+  const std::string tag = reference.substr(reference.rfind(':') + 1);
   const std::string comment = "forensic evidence, case " + o.case_id;
   engine::request commit = engine::request::post(
-      "/commit?container=" + c.target.id + "&repo=" + engine::url_encode(reference) +
-          "&tag=" + tag + "&pause=false&comment=" + engine::url_encode(comment),
-      nlohmann::json{{"Labels", labels}}.dump());
+      "/commit?container=" + c.target.id + "&repo=" + engine::url_encode(repo) + "&tag=" + tag +
+          "&pause=false&comment=" + engine::url_encode(comment),
+      nlohmann::json{{"Labels", image_labels(c)}}.dump());
   commit.read_timeout = std::chrono::minutes(30);  // a large container commits slowly
   io::string_sink answer(1 << 20);
   c.engine.call(commit, answer);
   auto doc = nlohmann::json::parse(answer.str(), nullptr, false);
   const std::string image_id = doc.is_object() ? doc.value("Id", "") : "";
   if (image_id.empty()) throw error(errc::protocol, "commit answered without an image id");
-  c.custody->note("committed image " + image_id + " as " + reference + ":" + tag);
+  c.custody->note("committed image " + image_id + " as " + reference);
   // Saved by name so that `docker load -i` restores the tag as well as the layers.
   c.stream_to_file("commit", "image/commit.tar",
-                   engine::request::get("/images/get?names=" +
-                                        engine::url_encode(reference + ":" + tag)));
+                   engine::request::get("/images/get?names=" + engine::url_encode(reference)));
   if (o.remove_commit_image) {
     io::string_sink ignored(1 << 20);
     c.engine.call(engine::request::with("DELETE", "/images/" + image_id), ignored);
     c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
   }
+}
+
+// Architecture and OS of the container's image, from the image inspect the bundle holds, else
+// from the engine.
+std::pair<std::string, std::string> image_platform(collection& c) {
+  const auto& files = c.bundle->files();
+  if (files.count("engine/image-inspect.json")) {
+    try {
+      const auto doc = nlohmann::json::parse(
+          read_small((c.bundle->directory() / "engine/image-inspect.json").string()), nullptr,
+          false);
+      if (doc.is_object() && doc.value("Architecture", nlohmann::json()).is_string() &&
+          doc.value("Os", nlohmann::json()).is_string()) {
+        return {doc["Architecture"].get<std::string>(), doc["Os"].get<std::string>()};
+      }
+    } catch (const error&) {
+      // fall through to the engine's own platform
+    }
+  }
+  const auto& v = c.engine.version();
+  return {v.arch.empty() ? "amd64" : v.arch, v.os.empty() ? "linux" : v.os};
+}
+
+}  // namespace
+
+void collect_commit(collection& c) {
+  const std::string reference = image_reference(c);
+  const auto exported = c.bundle->files().find("filesystem/export.tar");
+  if (exported == c.bundle->files().end()) {
+    commit_through_engine(c, reference);
+    return;
+  }
+  // The export is the container's whole filesystem at the moment it was taken (paused): as the
+  // single layer of an image it is what a commit would hold, without writing it into the engine.
+  const std::string started = rfc3339_now();
+  const auto doc = nlohmann::json::parse(c.raw_inspect, nullptr, false);
+  nlohmann::json config = doc.is_object() ? doc.value("Config", nlohmann::json::object())
+                                          : nlohmann::json::object();
+  if (!config.is_object()) config = nlohmann::json::object();
+  config["Labels"] = image_labels(c);
+  saved_image image;
+  image.reference = reference;
+  image.config = std::move(config);
+  std::tie(image.architecture, image.os) = image_platform(c);
+  image.created = rfc3339_now();
+  image.created_by = "ir-collect: filesystem/export.tar of container " + c.target.id;
+  image.comment = "forensic evidence, case " + c.options.case_id;
+  const auto& layer = exported->second;
+  const std::string layer_path = (c.bundle->directory() / layer.path).string();
+  io::unique_fd fd(::open(layer_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_errno("cannot open " + layer_path, errno);
+  auto file = c.bundle->create("image/commit.tar");
+  auto sink = c.with_progress("commit", *file);
+  const std::string image_id = write_saved_image(fd.get(), layer.size, layer.sha256, image, *sink,
+                                                 c.options.cancel_flag);
+  sink->finish();
+  c.add_artifact("commit", file->record(), started,
+                 "filesystem/export.tar as the layer of image " + image_id + " (" + reference +
+                     "), docker save format");
+  c.custody->note("image " + image_id + " written as " + reference +
+                  " from the export; nothing was committed into the engine");
 }
 
 std::string file_name_safe(std::string_view text) {
