@@ -52,7 +52,7 @@ for name in ir-locate ir-isolate ir-collect ir-analyze; do
   else
     found=$(command -v "$name" || true)
     if [[ -z $found ]]; then
-      for candidate in "$here"/../build/*/tools/"$name"/"$name"; do
+      for candidate in "$here"/../build/*/tools/"$name"; do
         [[ -x $candidate ]] && { found=$candidate; break; }
       done
     fi
