@@ -40,8 +40,8 @@ std::map<std::string, address_owner> engine_addresses(const engine_snapshot& sna
   std::map<std::string, address_owner> out;
   for (const auto& c : snap.containers) {
     for (const auto& a : c.networks) {
-      if (!a.ipv4.empty()) out[canonical(a.ipv4)] = {c.id, c.name(), a.name};
-      if (!a.ipv6.empty()) out[canonical(a.ipv6)] = {c.id, c.name(), a.name};
+      if (!a.ipv4.empty()) out[io::canonical(a.ipv4)] = {c.id, c.name(), a.name};
+      if (!a.ipv6.empty()) out[io::canonical(a.ipv6)] = {c.id, c.name(), a.name};
     }
   }
   return out;
@@ -61,7 +61,7 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
     if (inode == host_netns || info.container_id.empty()) continue;
     if (auto addresses = detail::namespace_addresses(info.pids.front(), family)) {
       for (const auto& a : *addresses) {
-        auto& o = out[canonical(a)];
+        auto& o = out[io::canonical(a)];
         if (o.id.empty()) o.id = info.container_id;
       }
       continue;
@@ -83,7 +83,7 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
     try {
       for (const auto& link : sockets[k]->interfaces()) {
         for (const auto& a : link.addresses) {
-          auto& o = out[canonical(a.address)];
+          auto& o = out[io::canonical(a.address)];
           if (o.id.empty()) o.id = infos[k]->container_id;
         }
       }
@@ -130,8 +130,8 @@ engine_snapshot name_containers(engine::client* engine, const std::set<std::stri
 std::string network_holding(const engine::container* c, const std::string& address) {
   if (!c) return {};
   for (const auto& n : c->networks) {
-    if ((!n.ipv4.empty() && canonical(n.ipv4) == address) ||
-        (!n.ipv6.empty() && canonical(n.ipv6) == address)) {
+    if ((!n.ipv4.empty() && io::canonical(n.ipv4) == address) ||
+        (!n.ipv6.empty() && io::canonical(n.ipv6) == address)) {
       return n.name;
     }
   }
@@ -142,7 +142,7 @@ std::string network_holding(const engine::container* c, const std::string& addre
 
 locate_result locate(engine::client* engine, const locate_options& options) {
   const auto started = std::chrono::steady_clock::now();
-  auto parsed = parse_ip(options.address);
+  auto parsed = io::parse_ip(options.address);
   if (!parsed) {
     throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
   }
@@ -216,8 +216,8 @@ locate_result locate(engine::client* engine, const locate_options& options) {
   // Whose flow: the container with its inside address or, when ADDR is itself a container's
   // address and opened the flow (it is the original source), that container whatever its peer.
   auto flow_owner = [&](const detail::flow_match& f) {
-    auto it = owners.find(canonical(f.inside_address));
-    if (it == owners.end() && same_host(f.flow.src, r.address)) it = owners.find(wanted);
+    auto it = owners.find(io::canonical(f.inside_address));
+    if (it == owners.end() && io::same_host(f.flow.src, r.address)) it = owners.find(wanted);
     return it;
   };
 
@@ -295,7 +295,7 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     const auto it = flow_owner(f);
     if (it != owners.end()) {
       // Owned through ADDR (see flow_owner): the container's side is ADDR itself.
-      if (it->first != canonical(f.inside_address)) m.container_address = it->first;
+      if (it->first != io::canonical(f.inside_address)) m.container_address = it->first;
       m.container_id = it->second.id;
       m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
       m.network = network_of(it->second, it->first);

@@ -64,13 +64,13 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
 
 }  // namespace
 
-bool socket_matches(const socket_entry& s, const ip_address& address,
+bool socket_matches(const socket_entry& s, const io::ip_address& address,
                     std::optional<std::uint16_t> port) noexcept {
-  return same_host(s.remote_address, address) && (!port || s.remote_port == *port);
+  return io::same_host(s.remote_address, address) && (!port || s.remote_port == *port);
 }
 
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
-    const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
+    const std::map<std::uint64_t, namespace_info>& spaces, const io::ip_address& address,
     std::optional<std::uint16_t> port) {
   std::vector<namespace_entry> all;
   for (const auto& entry : spaces) {
@@ -122,18 +122,18 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
 }
 
 std::vector<flow_match> matching_flows(const std::vector<conntrack_flow>& flows,
-                                       const ip_address& address, const locate_options& o) {
+                                       const io::ip_address& address, const locate_options& o) {
   std::vector<flow_match> out;
   for (const auto& f : flows) {
     flow_match m;
     m.flow = f;
-    if (same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
+    if (io::same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
       m.outbound = true;
       m.inside_address = f.src;
       m.inside_port = f.sport;
       if (o.port && f.dport != *o.port) continue;
       if (o.nat_port && f.reply_dport != *o.nat_port) continue;
-    } else if (same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
+    } else if (io::same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
       m.outbound = false;
       m.inside_address = f.reply_src;
       m.inside_port = f.reply_sport;

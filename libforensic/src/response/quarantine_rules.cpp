@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include "forensic/error.hpp"
+#include "forensic/io/address.hpp"
 
 namespace forensic::response::detail {
 namespace {
@@ -76,26 +76,10 @@ std::string quarantine_tag(std::string_view container_id, std::string_view case_
 }
 
 int address_family(std::string_view text) {
-  auto slash = text.find('/');
-  std::string addr(text.substr(0, slash));
-  unsigned char buf[16];
-  int family = 0, max_prefix = 0;
-  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    family = 4, max_prefix = 32;
-  } else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
-    family = 6, max_prefix = 128;
-  } else {
-    return 0;
-  }
-  if (slash != std::string_view::npos) {
-    auto p = text.substr(slash + 1);
-    int prefix = -1;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-    if (ec != std::errc{} || end != p.data() + p.size() || prefix < 0 || prefix > max_prefix) {
-      return 0;
-    }
-  }
-  return family;
+  // Literal forms only: the text goes into iptables' -d as typed.
+  const auto subnet = io::parse_subnet(text, io::address_syntax::literal);
+  if (!subnet) return 0;
+  return subnet->network.family == AF_INET ? 4 : 6;
 }
 
 chain_facts read_chain_facts(std::string_view filter_save) {
