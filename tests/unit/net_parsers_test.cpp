@@ -13,8 +13,8 @@
 #include "net/engine_view.hpp"
 #include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
-#include "net/proc_scan.hpp"
 #include "net/socket_census.hpp"
+#include "proc/proc_files.hpp"
 
 using namespace forensic;
 using namespace forensic::net;
@@ -241,9 +241,9 @@ TEST_CASE("net engine view: bridge names of networks and container ids of cgroup
   CHECK(networks[2].internal);
   CHECK(networks[3].bridge.empty());
   const std::string id(64, 'a');
-  CHECK(detail::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
-  CHECK(detail::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
-  CHECK(detail::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
+  CHECK(proc::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
+  CHECK(proc::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
+  CHECK(proc::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
 }
 
 TEST_CASE("net socket census: sockstat counters of a namespace") {

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "forensic/io/address.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net::detail {
 namespace {
@@ -83,11 +83,11 @@ std::vector<std::string> parse_if_inet6(std::string_view if_inet6) {
 std::optional<std::vector<std::string>> namespace_addresses(int pid, int family) {
   const std::string base = "/proc/" + std::to_string(pid) + "/net/";
   if (family == AF_INET6) {
-    if (auto v6 = read_file(base + "if_inet6", 1u << 20)) return parse_if_inet6(*v6);
+    if (auto v6 = proc::read_file(base + "if_inet6", 1u << 20)) return parse_if_inet6(*v6);
     if (errno == ENOENT) return std::vector<std::string>{};
     return std::nullopt;
   }
-  auto trie = read_file(base + "fib_trie", 4u << 20);
+  auto trie = proc::read_file(base + "fib_trie", 4u << 20);
   if (!trie) return std::nullopt;
   return parse_fib_trie_locals(*trie);
 }

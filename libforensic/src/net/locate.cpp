@@ -23,7 +23,7 @@
 #include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
 #include "net/netlink.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -66,8 +66,7 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
       }
       continue;
     }
-    io::unique_fd fd(::open(("/proc/" + std::to_string(info.pids.front()) + "/ns/net").c_str(),
-                            O_RDONLY | O_CLOEXEC));
+    io::unique_fd fd = proc::open_netns(info.pids.front());
     if (!fd) {
       warnings.push_back("namespace of pid " + std::to_string(info.pids.front()) +
                          " not readable: " + std::strerror(errno));
@@ -165,16 +164,16 @@ locate_result locate(engine::client* engine, const locate_options& options) {
 
   // Cgroups are read only in other namespaces than the host's, until one names a container:
   // most processes of a host live in its own namespace.
-  const auto procs = detail::scan_processes(false);
-  const std::uint64_t host_netns = detail::own_netns_inode();
+  const auto procs = proc::scan_processes(false);
+  const std::uint64_t host_netns = proc::own_netns_inode();
   std::map<std::uint64_t, namespace_info> spaces;
   for (const auto& p : procs) {
     if (p.netns == 0) continue;
     auto& info = spaces[p.netns];
     info.pids.push_back(p.pid);
     if (info.container_id.empty() && p.netns != host_netns) {
-      if (auto text = detail::read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
-        info.container_id = detail::container_id_from_cgroup(*text);
+      if (auto text = proc::read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
+        info.container_id = proc::container_id_from_cgroup(*text);
       }
     }
   }
