@@ -218,4 +218,20 @@ verify_report verify_bundle(const fs::path& bundle, const verify_options& option
   return r;
 }
 
+nlohmann::json to_json(const verify_report& r) {
+  return {{"schema", "forensic.verify/1"},
+          {"bundle", r.bundle},
+          {"ok", r.ok()},
+          {"files_checked", r.files_checked},
+          {"missing", r.missing},
+          {"extra", r.extra},
+          {"modified", r.modified},
+          {"problems", r.problems},
+          {"not_collected", r.not_collected},
+          {"signature",
+           {{"present", r.signature_present},
+            {"checked", r.signature_checked},
+            {"valid", r.signature_valid}}}};
+}
+
 }  // namespace forensic::evidence
