@@ -37,14 +37,34 @@ struct temp_bundle {
     fs::create_directories((root / rel).parent_path());
     std::ofstream(root / rel, std::ios::binary) << content;
   }
-  void seal() {  // SHA256SUMS over every file, as the collector writes it
-    std::string sums;
+  // As the collector seals a bundle: manifest.json (forensic.bundle/1, whatever identity the
+  // test wrote there kept) records every artifact, then SHA256SUMS lists every file.
+  void seal() {
     std::vector<std::string> files;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
       auto rel = e.path().lexically_relative(root).generic_string();
-      if (e.is_regular_file() && rel != "SHA256SUMS") files.push_back(rel);
+      if (e.is_regular_file() && rel != "SHA256SUMS" && rel != "manifest.json") {
+        files.push_back(rel);
+      }
     }
     std::sort(files.begin(), files.end());
+    json manifest = json::object();
+    if (std::ifstream in(root / "manifest.json"); in) {
+      manifest = json::parse(in, nullptr, false);
+      if (!manifest.is_object()) manifest = json::object();
+    }
+    manifest["schema"] = "forensic.bundle/1";
+    manifest["artifacts"] = json::array();
+    for (const auto& f : files) {
+      manifest["artifacts"].push_back({{"artifact", f},
+                                       {"path", f},
+                                       {"size", fs::file_size(root / f)},
+                                       {"sha256", forensic::evidence::sha256_file(root / f)}});
+    }
+    write("manifest.json", manifest.dump());
+    files.push_back("manifest.json");
+    std::sort(files.begin(), files.end());
+    std::string sums;
     for (const auto& f : files) sums += forensic::evidence::sha256_file(root / f) + "  " + f + "\n";
     write("SHA256SUMS", sums);
   }

@@ -9,10 +9,10 @@
 #include <map>
 #include <sstream>
 
-#include "capture/bridge_naming.hpp"
 #include "capture/output.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
+#include "net/bridge_naming.hpp"
 
 using namespace forensic;
 using namespace forensic::capture;
@@ -192,7 +192,7 @@ TEST_CASE("bridge names follow the engine's rule (recorded /networks of a real e
   REQUIRE(in);
   const auto list = nlohmann::json::parse(in);
   std::map<std::string, std::string> by_name;
-  for (const auto& n : list) by_name[n["Name"]] = detail::bridge_name_of(n);
+  for (const auto& n : list) by_name[n["Name"]] = net::detail::bridge_name_of(n);
   CHECK(by_name.at("bridge") == "docker0");
   CHECK(by_name.at("ircapfix-custom") == "ircapfix-br");
   const auto plain = by_name.at("ircapfix-plain");

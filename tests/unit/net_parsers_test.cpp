@@ -6,15 +6,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "forensic/net/address.hpp"
+#include "forensic/io/address.hpp"
 #include "forensic/net/conntrack.hpp"
 #include "forensic/net/iptables.hpp"
 #include "forensic/net/sockets.hpp"
 #include "net/engine_view.hpp"
 #include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
-#include "net/proc_scan.hpp"
 #include "net/socket_census.hpp"
+#include "proc/proc_files.hpp"
 
 using namespace forensic;
 using namespace forensic::net;
@@ -31,23 +31,39 @@ std::string fixture(const std::string& name) {
 
 }  // namespace
 
+TEST_CASE("io address: a zone is kept, literal syntax refuses what filters cannot take") {
+  const auto scoped = io::parse_ip("fe80::1%eth0");
+  REQUIRE(scoped);
+  CHECK(scoped->zone == "eth0");
+  CHECK(scoped->to_string() == "fe80::1");
+  CHECK(io::same_host(*scoped, *io::parse_ip("fe80::1")));
+  CHECK(io::parse_ip("[fe80::1%br-1a2b3c4d5e6f]")->zone == "br-1a2b3c4d5e6f");
+  CHECK(io::parse_ip("198.51.100.7")->zone.empty());
+  CHECK_FALSE(io::parse_ip("fe80::1%" + std::string(16, 'x')));  // longer than any ifname
+  CHECK_FALSE(io::parse_ip("fe80::1%eth0", io::address_syntax::literal));
+  CHECK_FALSE(io::parse_ip("[2001:db8::7]", io::address_syntax::literal));
+  CHECK(io::parse_subnet("2001:db8::/32", io::address_syntax::literal)->prefix == 32);
+  CHECK_FALSE(io::parse_subnet("[2001:db8::]/32", io::address_syntax::literal));
+  CHECK(io::parse_subnet("fe80::%eth0/64")->network.zone == "eth0");
+}
+
 TEST_CASE("net address: parse, canonical form, mapped IPv4, subnets") {
-  CHECK(parse_ip("198.51.100.7")->to_string() == "198.51.100.7");
-  CHECK(parse_ip("[2001:DB8::7]")->to_string() == "2001:db8::7");
-  CHECK(parse_ip("fe80::1%eth0")->to_string() == "fe80::1");
-  CHECK_FALSE(parse_ip("example.com"));
-  CHECK_FALSE(parse_ip("198.51.100.0/24"));
-  CHECK_FALSE(parse_ip(""));
-  CHECK(same_host("::ffff:198.51.100.7", *parse_ip("198.51.100.7")));
-  CHECK_FALSE(same_host("198.51.100.8", *parse_ip("198.51.100.7")));
-  CHECK(canonical("2001:0db8:0000:0000:0000:0000:0000:0007") == "2001:db8::7");
-  auto s = parse_subnet("172.18.0.0/16");
+  CHECK(io::parse_ip("198.51.100.7")->to_string() == "198.51.100.7");
+  CHECK(io::parse_ip("[2001:DB8::7]")->to_string() == "2001:db8::7");
+  CHECK(io::parse_ip("fe80::1%eth0")->to_string() == "fe80::1");
+  CHECK_FALSE(io::parse_ip("example.com"));
+  CHECK_FALSE(io::parse_ip("198.51.100.0/24"));
+  CHECK_FALSE(io::parse_ip(""));
+  CHECK(io::same_host("::ffff:198.51.100.7", *io::parse_ip("198.51.100.7")));
+  CHECK_FALSE(io::same_host("198.51.100.8", *io::parse_ip("198.51.100.7")));
+  CHECK(io::canonical("2001:0db8:0000:0000:0000:0000:0000:0007") == "2001:db8::7");
+  auto s = io::parse_subnet("172.18.0.0/16");
   REQUIRE(s);
-  CHECK(s->contains(*parse_ip("172.18.200.1")));
-  CHECK(s->contains(*parse_ip("::ffff:172.18.0.2")));
-  CHECK_FALSE(s->contains(*parse_ip("172.19.0.1")));
-  CHECK(parse_subnet("fd00:db8:1::/64")->contains(*parse_ip("fd00:db8:1::2")));
-  CHECK_FALSE(parse_subnet("10.0.0.0/33"));
+  CHECK(s->contains(*io::parse_ip("172.18.200.1")));
+  CHECK(s->contains(*io::parse_ip("::ffff:172.18.0.2")));
+  CHECK_FALSE(s->contains(*io::parse_ip("172.19.0.1")));
+  CHECK(io::parse_subnet("fd00:db8:1::/64")->contains(*io::parse_ip("fd00:db8:1::2")));
+  CHECK_FALSE(io::parse_subnet("10.0.0.0/33"));
 }
 
 TEST_CASE("net sockets: /proc/net/tcp of a container (recorded)") {
@@ -80,8 +96,8 @@ TEST_CASE("net sockets: IPv6 and IPv4-mapped rows, garbage skipped") {
   CHECK(rows[1].remote_address == "::ffff:198.51.100.20");
   CHECK(rows[1].remote_port == 443);
   CHECK(rows[1].uid == 1000);
-  CHECK(detail::socket_matches(rows[1], *parse_ip("198.51.100.20"), 443));
-  CHECK_FALSE(detail::socket_matches(rows[1], *parse_ip("198.51.100.20"), 80));
+  CHECK(detail::socket_matches(rows[1], *io::parse_ip("198.51.100.20"), 443));
+  CHECK_FALSE(detail::socket_matches(rows[1], *io::parse_ip("198.51.100.20"), 80));
   CHECK(rows[2].local_address == "2001:db8::2");
   CHECK(rows[2].local_port == 40000);
   CHECK(rows[2].remote_address == "2001:db8::7");
@@ -134,7 +150,7 @@ TEST_CASE("net conntrack: proc file, NAT, UNREPLIED, IPv6, icmp, inbound DNAT") 
 TEST_CASE("net locate: conntrack matching by address, port and NAT'd port") {
   auto flows = parse_nf_conntrack(fixture("nf_conntrack-handmade.txt"));
   locate_options o;
-  auto c2 = *parse_ip("198.51.100.20");
+  auto c2 = *io::parse_ip("198.51.100.20");
   auto all = detail::matching_flows(flows, c2, o);
   REQUIRE(all.size() == 2);  // tcp and icmp
   CHECK(all[0].inside_address == "172.18.0.2");
@@ -147,9 +163,9 @@ TEST_CASE("net locate: conntrack matching by address, port and NAT'd port") {
         std::string::npos);
   o.nat_port.reset();
   o.port = 53;
-  CHECK(detail::matching_flows(flows, *parse_ip("198.51.100.21"), o).size() == 1);
-  CHECK(detail::matching_flows(flows, *parse_ip("2001:db8::7"), {}).size() == 1);
-  auto inbound = detail::matching_flows(flows, *parse_ip("203.0.113.9"), {});
+  CHECK(detail::matching_flows(flows, *io::parse_ip("198.51.100.21"), o).size() == 1);
+  CHECK(detail::matching_flows(flows, *io::parse_ip("2001:db8::7"), {}).size() == 1);
+  auto inbound = detail::matching_flows(flows, *io::parse_ip("203.0.113.9"), {});
   REQUIRE(inbound.size() == 1);
   CHECK_FALSE(inbound[0].outbound);
   CHECK(inbound[0].inside_address == "172.17.0.2");
@@ -225,9 +241,9 @@ TEST_CASE("net engine view: bridge names of networks and container ids of cgroup
   CHECK(networks[2].internal);
   CHECK(networks[3].bridge.empty());
   const std::string id(64, 'a');
-  CHECK(detail::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
-  CHECK(detail::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
-  CHECK(detail::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
+  CHECK(proc::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
+  CHECK(proc::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
+  CHECK(proc::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
 }
 
 TEST_CASE("net socket census: sockstat counters of a namespace") {

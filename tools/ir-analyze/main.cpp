@@ -15,9 +15,9 @@ using namespace forensic;
 
 const cli::tool_info info{
     "ir-analyze", "ir-analyze <bundle> [--ioc FILE] [--json | --markdown] [--out FILE]",
-    "  Verifies an evidence bundle written by ir-collect (every file re-hashed against its\n"
-    "  SHA256SUMS; a bundle that fails is still analysed, reported as FAILED, and the exit\n"
-    "  status is 1), then reports:\n"
+    "  Verifies an evidence bundle written by ir-collect as ir-verify does (every file re-hashed\n"
+    "  against SHA256SUMS and manifest.json; a bundle that fails is still analysed, reported as\n"
+    "  FAILED, and the exit status is 1), then reports:\n"
     "    filesystem  from engine/diff.json and filesystem/export.tar (read as data, never\n"
     "                extracted): new executables, files under /tmp, /var/tmp, /dev/shm, hidden\n"
     "                files, persistence (cron, crontabs, shell profiles, rc files,\n"

@@ -10,7 +10,7 @@
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
 #include "forensic/capture/session.hpp"
-#include "forensic/capture/targets.hpp"
+#include "forensic/net/capture_targets.hpp"
 #include "forensic/text/terminal.hpp"
 
 namespace {
@@ -70,16 +70,16 @@ std::vector<capture::capture_interface> choose_interfaces(const cli::po::variabl
                                                           engine::client& engine) {
   std::vector<capture::capture_interface> out;
   for (const auto& c : many<std::string>(vm, "container")) {
-    for (auto& i : capture::container_interfaces(engine, c)) out.push_back(std::move(i));
+    for (auto& i : net::container_interfaces(engine, c)) out.push_back(std::move(i));
   }
   for (const auto& n : many<std::string>(vm, "network")) {
-    out.push_back(capture::network_interface(engine, n));
+    out.push_back(net::network_interface(engine, n));
   }
   if (vm.count("all-bridges")) {
-    for (auto& i : capture::all_bridge_interfaces(&engine)) out.push_back(std::move(i));
+    for (auto& i : net::all_bridge_interfaces(&engine)) out.push_back(std::move(i));
   }
   for (const auto& n : many<std::string>(vm, "interface")) {
-    out.push_back(capture::named_interface(&engine, n));
+    out.push_back(net::named_interface(&engine, n));
   }
   if (out.empty()) {
     throw error(errc::invalid_argument,

@@ -60,27 +60,6 @@ void print_progress(const evidence::collect_progress& p) {
   std::fflush(stderr);
 }
 
-nlohmann::json to_json(const evidence::collect_result& r) {
-  nlohmann::json artifacts = nlohmann::json::array(), failures = nlohmann::json::array();
-  for (const auto& a : r.artifacts) {
-    artifacts.push_back({{"artifact", a.artifact}, {"path", a.path}, {"size", a.size}, {"sha256", a.sha256}});
-  }
-  for (const auto& f : r.failures) {
-    failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
-  }
-  nlohmann::json j = {{"schema", "forensic.collect/1"},
-                      {"bundle", r.bundle.string()},
-                      {"container", {{"id", r.container_id}, {"name", r.container_name}}},
-                      {"pause", r.pause_note},
-                      {"artifacts", artifacts},
-                      {"failures", failures},
-                      {"complete", r.complete()}};
-  if (r.archive) {
-    j["archive"] = {{"path", r.archive->path.string()}, {"sha256", r.archive->sha256}};
-  }
-  return j;
-}
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -141,7 +120,9 @@ int run(int argc, char** argv) {
               << "\n";
   }
   if (vm.count("json")) {
-    std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << evidence::to_json(result).dump(2, ' ', false,
+                                                nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     std::cout << text::escape_for_terminal(result.bundle.string()) << "\n";
     if (result.archive) std::cout << text::escape_for_terminal(result.archive->path.string()) << "\n";

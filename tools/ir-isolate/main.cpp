@@ -143,10 +143,9 @@ int run(int argc, char** argv) {
   if (vm.count("list")) {
     auto records = isolator.list();
     if (json) {
-      nlohmann::json doc = {{"schema", "forensic.isolate/1"},
-                            {"quarantined", nlohmann::json::array()}};
-      for (const auto& r : records) doc["quarantined"].push_back(response::to_json(r));
-      std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      std::cout << response::to_document(records).dump(2, ' ', false,
+                                                       nlohmann::json::error_handler_t::replace)
+                << "\n";
     } else {
       print_list(records);
     }
@@ -169,8 +168,9 @@ int run(int argc, char** argv) {
     result = isolator.isolate(target, o);
   }
   if (json) {
-    nlohmann::json doc = {{"schema", "forensic.isolate/1"}, {"result", response::to_json(result)}};
-    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << response::to_document(result).dump(2, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     print_result(result, release);
   }

@@ -82,7 +82,7 @@ int run(int argc, char** argv) {
   o.address = vm["ip"].as<std::string>();
   if (vm.count("port")) o.port = port_option(vm, "port");
   if (vm.count("nat-port")) o.nat_port = port_option(vm, "nat-port");
-  if (!net::parse_ip(o.address)) {
+  if (!io::parse_ip(o.address)) {
     throw error(errc::invalid_argument, "'" + o.address + "' is not an IPv4 or IPv6 address");
   }
   const auto* stop = cli::install_interrupt_flag();

@@ -85,10 +85,7 @@ int run(int argc, char** argv) {
   auto containers = engine::list_containers(engine, list);
 
   if (vm.count("json")) {
-    nlohmann::json doc = {{"schema", "forensic.ps/1"},
-                          {"engine", engine.where().to_string()},
-                          {"containers", nlohmann::json::array()}};
-    for (const auto& c : containers) doc["containers"].push_back(engine::to_json(c));
+    const auto doc = engine::to_json(containers, engine.where().to_string());
     std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     print_table(containers);

@@ -26,17 +26,6 @@ const cli::tool_info info{
     "  ir-verify /srv/evidence/IR-2041-web-20261123T090000Z\n"
     "  ir-verify IR-2041-web-20261123T090000Z.tar.zst --pubkey ed25519.pub.pem\n"};
 
-nlohmann::json to_json(const evidence::verify_report& r) {
-  return {{"schema", "forensic.verify/1"}, {"bundle", r.bundle},
-          {"ok", r.ok()},                  {"files_checked", r.files_checked},
-          {"missing", r.missing},          {"extra", r.extra},
-          {"modified", r.modified},        {"problems", r.problems},
-          {"not_collected", r.not_collected},
-          {"signature", {{"present", r.signature_present},
-                         {"checked", r.signature_checked},
-                         {"valid", r.signature_valid}}}};
-}
-
 void print(const evidence::verify_report& r) {
   auto list = [](const char* label, const std::vector<std::string>& items) {
     for (const auto& i : items) std::cout << label << " " << text::escape_for_terminal(i) << "\n";
@@ -74,7 +63,9 @@ int run(int argc, char** argv) {
   if (vm.count("pubkey")) o.public_key = vm["pubkey"].as<std::string>();
   const auto report = evidence::verify_bundle(vm["bundle"].as<std::string>(), o);
   if (vm.count("json")) {
-    std::cout << to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << evidence::to_json(report).dump(2, ' ', false,
+                                                nlohmann::json::error_handler_t::replace)
+              << "\n";
   } else {
     print(report);
   }

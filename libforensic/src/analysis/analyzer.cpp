@@ -4,13 +4,11 @@
 #include <cctype>
 #include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
 
 #include "analysis/context.hpp"
 #include "analysis/json_fields.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/evidence/verify.hpp"
 
 namespace forensic::analysis {
 namespace fs = std::filesystem;
@@ -113,52 +111,32 @@ void context::ioc_scan_text(std::string_view text, const std::string& where,
 
 }  // namespace detail
 
-bundle_verification verify_bundle(const fs::path& bundle) {
+namespace {
+
+// The bundle checked exactly as ir-verify checks it (evidence::verify_bundle: SHA256SUMS,
+// manifest.json, .partial), each thing it finds wrong as one line. Without SHA256SUMS nothing
+// can be shown either way: "unverified" rather than "failed".
+bundle_verification verification_of(const fs::path& bundle) {
+  const auto report = evidence::verify_bundle(bundle);
   bundle_verification v;
+  v.files_checked = report.files_checked;
+  const auto list = [&](const std::vector<std::string>& items, const char* what) {
+    for (const auto& i : items) v.problems.push_back(i + what);
+  };
+  list(report.missing, ": listed but missing (or not a regular file)");
+  list(report.modified, ": sha256 mismatch");
+  list(report.extra, ": present but not in SHA256SUMS");
+  v.problems.insert(v.problems.end(), report.problems.begin(), report.problems.end());
   std::error_code ec;
-  const fs::path sums = bundle / "SHA256SUMS";
-  if (!fs::is_regular_file(fs::symlink_status(sums, ec))) {
+  if (!fs::is_regular_file(fs::symlink_status(bundle / "SHA256SUMS", ec))) {
     v.status = "unverified";
-    v.problems.push_back("SHA256SUMS is missing: nothing can be verified");
-    return v;
+  } else {
+    v.status = report.ok() ? "verified" : "failed";
   }
-  std::ifstream in(sums, std::ios::binary);
-  std::string line;
-  std::set<std::string> listed;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
-      v.problems.push_back("SHA256SUMS: unreadable line '" + line.substr(0, 80) + "'");
-      continue;
-    }
-    const std::string digest = line.substr(0, 64), rel = line.substr(66);
-    const fs::path p = fs::path(rel).lexically_normal();
-    if (p.is_absolute() || p.empty() || *p.begin() == ".." || rel.find('\\') != std::string::npos) {
-      v.problems.push_back(rel + ": path leaves the bundle; not opened");
-      continue;
-    }
-    listed.insert(p.generic_string());
-    const fs::path full = bundle / p;
-    if (!fs::is_regular_file(fs::symlink_status(full, ec))) {
-      v.problems.push_back(rel + ": listed but missing (or not a regular file)");
-      continue;
-    }
-    ++v.files_checked;
-    try {
-      if (evidence::sha256_file(full) != digest) v.problems.push_back(rel + ": sha256 mismatch");
-    } catch (const std::exception& e) {
-      v.problems.push_back(rel + ": " + e.what());
-    }
-  }
-  for (auto it = fs::recursive_directory_iterator(bundle, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    const auto rel = it->path().lexically_relative(bundle).generic_string();
-    if (rel == "SHA256SUMS" || it->is_directory(ec)) continue;
-    if (!listed.count(rel)) v.problems.push_back(rel + ": present but not in SHA256SUMS");
-  }
-  v.status = v.problems.empty() ? "verified" : "failed";
   return v;
 }
+
+}  // namespace
 
 namespace {
 
@@ -208,7 +186,7 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   r.bundle = bundle.string();
   r.ioc_count = options.iocs.entries().size();
   for (const auto& e : options.iocs.errors()) r.warnings.push_back("IOC file: " + e);
-  r.verification = verify_bundle(bundle);
+  r.verification = verification_of(bundle);
   detail::context c{bundle, options, r};
   if (r.verification.status == "failed") {
     json d = {{"problems", r.verification.problems}};

@@ -173,7 +173,7 @@ std::string to_markdown(const analysis_report& r) {
   if (!r.case_id.empty()) o << "- Case: " << md(r.case_id) << "\n";
   o << "- Bundle: `" << md(r.bundle) << "`\n";
   o << "- Integrity: **" << r.verification.status << "** (" << r.verification.files_checked
-    << " files re-hashed against SHA256SUMS)\n";
+    << " files re-hashed against SHA256SUMS and manifest.json)\n";
   for (const auto& p : r.verification.problems) o << "  - " << md(p) << "\n";
   o << "- Findings: " << counts[severity::high] << " high, " << counts[severity::medium]
     << " medium, " << counts[severity::low] << " low, " << counts[severity::info] << " info\n";

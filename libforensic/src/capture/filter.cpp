@@ -1,5 +1,4 @@
 // The capture filter helpers, the stop reasons' names and the JSON form of a result.
-#include <arpa/inet.h>
 #include <pcap/pcap.h>
 
 #include <charconv>
@@ -7,31 +6,17 @@
 
 #include "forensic/capture/session.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/address.hpp"
 
 namespace forensic::capture {
 namespace {
 
-bool is_address(const std::string& text) {
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
-         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
 // "ADDR" -> "host ADDR"; "ADDR/LEN" -> "net ADDR/LEN"; anything else is refused, so that
-// --peer can't carry filter syntax.
+// --peer can't carry filter syntax. The text goes into the filter as typed, so only the
+// literal spellings libpcap reads back are accepted (no brackets, no zone).
 std::string peer_primitive(const std::string& peer) {
-  const auto slash = peer.find('/');
-  if (slash == std::string::npos) {
-    if (is_address(peer)) return "host " + peer;
-  } else {
-    const std::string addr = peer.substr(0, slash), len = peer.substr(slash + 1);
-    int bits = -1;
-    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), bits);
-    const int max = addr.find(':') == std::string::npos ? 32 : 128;
-    if (is_address(addr) && ec == std::errc() && end == len.data() + len.size() && bits >= 0 &&
-        bits <= max) {
-      return "net " + peer;
-    }
+  if (io::parse_subnet(peer, io::address_syntax::literal)) {
+    return (peer.find('/') == std::string::npos ? "host " : "net ") + peer;
   }
   throw error(errc::invalid_argument,
               "peer '" + peer + "' is not an IP address or network (e.g. 172.18.0.3, fd00::3, "

@@ -24,7 +24,7 @@ constexpr auto tick_interval = std::chrono::milliseconds(100);
 // 32 MiB) while a slow stream costs a few wake-ups a second.
 constexpr auto min_pause = std::chrono::milliseconds(1);
 constexpr auto max_pause = std::chrono::milliseconds(50);
-// Below this kernel buffer, no sleeping between drains (see loop()).
+// Below this kernel buffer, no sleeping between drains (see drain_and_adapt()).
 constexpr int sleep_min_buffer = 8 << 20;
 // Ring space of one packet besides its bytes (tpacket3_hdr, sockaddr_ll, alignment).
 constexpr std::uint64_t ring_overhead = 96;
@@ -67,8 +67,22 @@ struct capture_session::impl {
   std::size_t current_interface = 0;
   std::chrono::nanoseconds started_ns{0};
 
+  // The capture thread's clocks and pacing between two drains.
+  struct pacing {
+    clock::time_point last_tick, last_counters_at, last_drain;
+    std::optional<clock::time_point> deadline;
+    std::vector<pollfd> fds;
+    bool busy = false;  // the last drain found packets: sleep, do not poll
+    std::chrono::milliseconds pause{10};
+  };
+
   void open_all();
   void loop();
+  bool stop_due(clock::time_point now, const pacing& p);
+  void wait_for_packets(pacing& p, clock::time_point now);
+  void drain_and_adapt(pacing& p);
+  void periodic_work(pacing& p);
+  void finish_pending();
   void drain(bool all);
   void on_packet(const detail::raw_packet& p);
   void interface_failed(std::size_t i);
@@ -214,97 +228,117 @@ void capture_session::impl::drain(bool all) {
 
 void capture_session::impl::loop() {
   const auto start = clock::now();
-  std::optional<clock::time_point> deadline;
-  if (options.duration) deadline = start + *options.duration;
-  auto last_tick = start;
-  auto last_counters_at = start;
-  std::vector<pollfd> fds(live.size());
-  bool busy = false;
-  auto last_drain = start;
-  std::chrono::milliseconds pause{10};
+  pacing p;
+  p.last_tick = p.last_counters_at = p.last_drain = start;
+  if (options.duration) p.deadline = start + *options.duration;
+  p.fds.resize(live.size());
   while (!reason) {
-    if (stop_requested.load() || (options.stop_flag && options.stop_flag->load())) {
-      stop_with(stop_reason::interrupted, "interrupted");
-      break;
-    }
-    auto now = clock::now();
-    if (deadline && now >= *deadline) {
-      char text[64];
-      std::snprintf(text, sizeof text, "duration of %g s elapsed",
-                    static_cast<double>(options.duration->count()) / 1000.0);
-      stop_with(stop_reason::duration, text);
-      break;
-    }
-    auto wait = tick_interval;
-    if (deadline) {
-      wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                *deadline - now + std::chrono::milliseconds(1)));
-    }
-    // Batching: under load the kernel retires ring blocks faster than it is worth waking up
-    // for, and every wake-up is a context switch (the main cost of a capture here). So while
-    // packets flow, sleep a few milliseconds between drains (well inside what the kernel
-    // buffer holds) and skip poll; block in poll only when the last drain found nothing.
-    // (bench/capture.sh: 0.3-0.7 us of CPU per packet, against 1.4-3.1 us when woken by poll
-    // for every retired block.)
-    if (busy) {
-      std::this_thread::sleep_until(std::min(last_drain + pause, now + wait));
-    } else {
-      for (std::size_t i = 0; i < live.size(); ++i) {
-        fds[i] = {live[i].open() ? live[i].selectable_fd() : -1, POLLIN, 0};
-      }
-      const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
-      if (ready < 0 && errno != EINTR) throw_errno("poll on the capture handles", errno);
-    }
-    // Dispatch everything after any wake-up: with TPACKET_V3 a retired block may be ready
-    // without the socket having been reported readable to this poll.
-    last_drain = clock::now();
-    const std::uint64_t before = packets.load(), before_bytes = bytes.load();
-    drain(false);
-    // A small kernel buffer (tcpdump's 2 MiB) cannot ride out a sleep that the scheduler
-    // stretches on a loaded host: it is drained on every wake-up from poll, as tcpdump does.
-    // (bench/capture.sh: sleeping between drains of a 2 MiB buffer dropped 3-13% of a
-    // saturated stream that tcpdump took whole.)
-    busy =
-        !options.immediate && options.buffer_bytes >= sleep_min_buffer && packets.load() != before;
-    if (busy) {
-      const std::uint64_t used =
-          bytes.load() - before_bytes + (packets.load() - before) * ring_overhead;
-      const auto buffer = static_cast<std::uint64_t>(options.buffer_bytes);  // >= 8 MiB here
-      if (used < buffer / 16) pause = std::min(pause * 2, max_pause);
-      if (used > buffer / 4) pause = std::max(pause / 2, min_pause);
-    }
-    now = clock::now();
-    if (now - last_tick >= tick_interval) {
-      last_tick = now;
-      if (output && !reason) {
-        if (auto stop = output->tick()) stop_with(stop->reason, stop->message);
-      }
-    }
-    if (now - last_counters_at >= std::chrono::seconds(1)) {
-      last_counters_at = now;
-      refresh_counters();
+    const auto now = clock::now();
+    if (stop_due(now, p)) break;
+    wait_for_packets(p, now);
+    drain_and_adapt(p);
+    periodic_work(p);
+  }
+  finish_pending();
+}
+
+// A stop asked for (request, signal flag) or the duration elapsed: recorded as the reason.
+bool capture_session::impl::stop_due(clock::time_point now, const pacing& p) {
+  if (stop_requested.load() || (options.stop_flag && options.stop_flag->load())) {
+    stop_with(stop_reason::interrupted, "interrupted");
+    return true;
+  }
+  if (p.deadline && now >= *p.deadline) {
+    char text[64];
+    std::snprintf(text, sizeof text, "duration of %g s elapsed",
+                  static_cast<double>(options.duration->count()) / 1000.0);
+    stop_with(stop_reason::duration, text);
+    return true;
+  }
+  return false;
+}
+
+// Batching: under load the kernel retires ring blocks faster than it is worth waking up
+// for, and every wake-up is a context switch (the main cost of a capture here). So while
+// packets flow, sleep a few milliseconds between drains (well inside what the kernel
+// buffer holds) and skip poll; block in poll only when the last drain found nothing.
+// (bench/capture.sh: 0.3-0.7 us of CPU per packet, against 1.4-3.1 us when woken by poll
+// for every retired block.)
+void capture_session::impl::wait_for_packets(pacing& p, clock::time_point now) {
+  auto wait = tick_interval;
+  if (p.deadline) {
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                              *p.deadline - now + std::chrono::milliseconds(1)));
+  }
+  if (p.busy) {
+    std::this_thread::sleep_until(std::min(p.last_drain + p.pause, now + wait));
+    return;
+  }
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    p.fds[i] = {live[i].open() ? live[i].selectable_fd() : -1, POLLIN, 0};
+  }
+  const int ready = ::poll(p.fds.data(), p.fds.size(), static_cast<int>(wait.count()));
+  if (ready < 0 && errno != EINTR) throw_errno("poll on the capture handles", errno);
+}
+
+// Dispatch everything after any wake-up: with TPACKET_V3 a retired block may be ready
+// without the socket having been reported readable to this poll. Then the next pause: longer
+// while a drain takes little of the kernel buffer, shorter when it takes much.
+void capture_session::impl::drain_and_adapt(pacing& p) {
+  p.last_drain = clock::now();
+  const std::uint64_t before = packets.load(), before_bytes = bytes.load();
+  drain(false);
+  // A small kernel buffer (tcpdump's 2 MiB) cannot ride out a sleep that the scheduler
+  // stretches on a loaded host: it is drained on every wake-up from poll, as tcpdump does.
+  // (bench/capture.sh: sleeping between drains of a 2 MiB buffer dropped 3-13% of a
+  // saturated stream that tcpdump took whole.)
+  p.busy =
+      !options.immediate && options.buffer_bytes >= sleep_min_buffer && packets.load() != before;
+  if (!p.busy) return;
+  const std::uint64_t used =
+      bytes.load() - before_bytes + (packets.load() - before) * ring_overhead;
+  const auto buffer = static_cast<std::uint64_t>(options.buffer_bytes);  // >= 8 MiB here
+  if (used < buffer / 16) p.pause = std::min(p.pause * 2, max_pause);
+  if (used > buffer / 4) p.pause = std::max(p.pause / 2, min_pause);
+}
+
+// Rotation and caps every tick; the kernel's drop counters every second.
+void capture_session::impl::periodic_work(pacing& p) {
+  const auto now = clock::now();
+  if (now - p.last_tick >= tick_interval) {
+    p.last_tick = now;
+    if (output && !reason) {
+      if (auto stop = output->tick()) stop_with(stop->reason, stop->message);
     }
   }
-  // Stopped by time or by request: the kernel may still hold a partly filled block that it
-  // hands over only when its timeout retires it; wait that long so that every packet counted
-  // by the kernel is in the file.
-  if (*reason == stop_reason::interrupted || *reason == stop_reason::duration ||
-      *reason == stop_reason::interfaces_gone) {
-    const auto until = clock::now() + options.batch_timeout + std::chrono::milliseconds(50);
-    const auto saved = reason;
-    reason.reset();
-    while (clock::now() < until && !reason) {
-      std::vector<pollfd> fds2;
-      for (auto& l : live) {
-        if (l.open()) fds2.push_back({l.selectable_fd(), POLLIN, 0});
-      }
-      if (fds2.empty()) break;
-      ::poll(fds2.data(), fds2.size(), 20);
-      drain(true);
-    }
-    if (!reason) reason = saved;
-    else message += " (while finishing after: " + std::string(stop_reason_name(*saved)) + ")";
+  if (now - p.last_counters_at >= std::chrono::seconds(1)) {
+    p.last_counters_at = now;
+    refresh_counters();
   }
+}
+
+// Stopped by time or by request: the kernel may still hold a partly filled block that it
+// hands over only when its timeout retires it; wait that long so that every packet counted
+// by the kernel is in the file.
+void capture_session::impl::finish_pending() {
+  if (*reason != stop_reason::interrupted && *reason != stop_reason::duration &&
+      *reason != stop_reason::interfaces_gone) {
+    return;
+  }
+  const auto until = clock::now() + options.batch_timeout + std::chrono::milliseconds(50);
+  const auto saved = reason;
+  reason.reset();
+  while (clock::now() < until && !reason) {
+    std::vector<pollfd> fds;
+    for (auto& l : live) {
+      if (l.open()) fds.push_back({l.selectable_fd(), POLLIN, 0});
+    }
+    if (fds.empty()) break;
+    ::poll(fds.data(), fds.size(), 20);
+    drain(true);
+  }
+  if (!reason) reason = saved;
+  else message += " (while finishing after: " + std::string(stop_reason_name(*saved)) + ")";
 }
 
 void capture_session::impl::conclude() {

@@ -81,4 +81,12 @@ nlohmann::json to_json(const container& c) {
           {"inspected", c.inspected}};
 }
 
+nlohmann::json to_json(const std::vector<container>& containers, std::string_view engine) {
+  nlohmann::json doc = {{"schema", "forensic.ps/1"},
+                        {"engine", std::string(engine)},
+                        {"containers", nlohmann::json::array()}};
+  for (const auto& c : containers) doc["containers"].push_back(to_json(c));
+  return doc;
+}
+
 }  // namespace forensic::engine

@@ -45,6 +45,13 @@ bool has_suffix(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// A SHA256SUMS path naming something outside the bundle ("../x", "/etc/passwd"): a record
+// that was tampered with, not a missing file.
+bool leaves_bundle(const std::string& path) {
+  const fs::path p = fs::path(path).lexically_normal();
+  return p.is_absolute() || p.empty() || *p.begin() == ".." || path.find('\\') != std::string::npos;
+}
+
 // Streams into the hash, keeping a copy of the content only for the describing documents.
 void absorb(bundle_contents& c, const std::string& path,
             const std::function<void(io::byte_sink&)>& body) {
@@ -132,6 +139,10 @@ void compare(const bundle_contents& c, verify_report& r) {
     r.problems.push_back("no SHA256SUMS");
   }
   for (const auto& [path, digest] : sums) {
+    if (leaves_bundle(path)) {
+      r.problems.push_back(path + ": path leaves the bundle; not opened");
+      continue;
+    }
     auto it = c.files.find(path);
     if (it == c.files.end()) missing.insert(path);
     else if (it->second.sha256 != digest) modified.insert(path);
@@ -205,6 +216,22 @@ verify_report verify_bundle(const fs::path& bundle, const verify_options& option
     if (!r.signature_present) r.problems.push_back("no manifest.json.sig to check the key against");
   }
   return r;
+}
+
+nlohmann::json to_json(const verify_report& r) {
+  return {{"schema", "forensic.verify/1"},
+          {"bundle", r.bundle},
+          {"ok", r.ok()},
+          {"files_checked", r.files_checked},
+          {"missing", r.missing},
+          {"extra", r.extra},
+          {"modified", r.modified},
+          {"problems", r.problems},
+          {"not_collected", r.not_collected},
+          {"signature",
+           {{"present", r.signature_present},
+            {"checked", r.signature_checked},
+            {"valid", r.signature_valid}}}};
 }
 
 }  // namespace forensic::evidence

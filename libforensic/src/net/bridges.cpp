@@ -4,18 +4,18 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "capture/bridge_naming.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
 #include "forensic/net/links.hpp"
+#include "net/bridge_naming.hpp"
 
 namespace forensic::net {
 namespace {
 
 namespace fs = std::filesystem;
 
-using capture::detail::bridge_name_of;
-using capture::detail::is_host_bridge;
+using detail::bridge_name_of;
+using detail::is_host_bridge;
 
 }  // namespace
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -115,7 +115,7 @@ conntrack_table dump_conntrack() {
   }
   t.flows.clear();
   const std::string why = std::string("ctnetlink dump failed: ") + std::strerror(err);
-  auto text = detail::read_file("/proc/net/nf_conntrack", 256u << 20);
+  auto text = proc::read_file("/proc/net/nf_conntrack", 256u << 20);
   if (!text) {
     const int proc_err = errno;
     if (err == EPERM || proc_err == EACCES || proc_err == EPERM) {

@@ -7,7 +7,7 @@
 
 #include <charconv>
 
-#include "forensic/net/address.hpp"
+#include "forensic/io/address.hpp"
 #include "forensic/net/conntrack.hpp"
 
 namespace forensic::net {
@@ -53,9 +53,9 @@ bool parse_line(std::string_view line, conntrack_flow& f) {
     const auto value = t.substr(eq + 1);
     std::uint64_t n = 0;
     if (key == "src") {
-      (src++ ? f.reply_src : f.src) = canonical(value);
+      (src++ ? f.reply_src : f.src) = io::canonical(value);
     } else if (key == "dst") {
-      (dst++ ? f.reply_dst : f.dst) = canonical(value);
+      (dst++ ? f.reply_dst : f.dst) = io::canonical(value);
     } else if (key == "sport" && number(value, n) && n <= 65535) {
       (sport++ ? f.reply_sport : f.sport) = static_cast<std::uint16_t>(n);
     } else if (key == "dport" && number(value, n) && n <= 65535) {

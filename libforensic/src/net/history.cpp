@@ -47,9 +47,9 @@ std::vector<json> parse_stream(const std::string& body) {
   return out;
 }
 
-bool in_network(const ip_address& a, const detail::docker_network& n) {
+bool in_network(const io::ip_address& a, const detail::docker_network& n) {
   for (const auto& s : n.subnets) {
-    if (auto sub = parse_subnet(s); sub && sub->contains(a)) return true;
+    if (auto sub = io::parse_subnet(s); sub && sub->contains(a)) return true;
   }
   return false;
 }
@@ -102,7 +102,7 @@ clock::time_point parse_time(std::string_view text, clock::time_point now) {
 }
 
 locate_result locate_at(engine::client& engine, const locate_options& options, clock::time_point at) {
-  auto address = parse_ip(options.address);
+  auto address = io::parse_ip(options.address);
   if (!address) {
     throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
   }
@@ -176,7 +176,7 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
     bool holds_now = false;
     if (c) {
       for (const auto& a : c->networks) {
-        holds_now = holds_now || same_host(a.ipv4, *address) || same_host(a.ipv6, *address);
+        holds_now = holds_now || io::same_host(a.ipv4, *address) || io::same_host(a.ipv6, *address);
       }
     }
     const std::string when = rfc3339(clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(since))));

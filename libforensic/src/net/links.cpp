@@ -19,7 +19,7 @@
 #include "net/engine_view.hpp"
 #include "net/links_join.hpp"
 #include "net/netlink.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -65,10 +65,10 @@ container_links from_engine(const engine::container& c, const engine_snapshot& s
 
 // Containers the engine does not report (engine down, or record gone) whose processes still
 // run: one entry per container id found in cgroups, its lowest pid standing for it.
-void add_unknown(link_map& m, const std::vector<detail::proc_entry>& procs) {
+void add_unknown(link_map& m, const std::vector<proc::pid_entry>& procs) {
   std::set<std::string> known;
   for (const auto& c : m.containers) known.insert(c.container_id);
-  std::map<std::string, const detail::proc_entry*> first;
+  std::map<std::string, const proc::pid_entry*> first;
   for (const auto& p : procs) {
     if (p.container_id.empty() || known.count(p.container_id) || p.netns == 0) continue;
     auto [it, inserted] = first.emplace(p.container_id, &p);
@@ -93,7 +93,7 @@ void settle_modes(link_map& m, std::uint64_t host_netns) {
   std::map<std::uint64_t, std::string> owner;  // netns -> first private container id
   for (auto& l : m.containers) {
     if (!l.pid) continue;
-    l.netns_inode = detail::netns_inode(l.pid);
+    l.netns_inode = proc::netns_inode(l.pid);
     if (l.netns_inode == 0) {
       m.warnings.push_back("process " + std::to_string(l.pid) + " of " +
                            (l.container_name.empty() ? l.container_id : l.container_name) +
@@ -153,8 +153,8 @@ void describe_bridges(link_map& m, const std::vector<interface_info>& host,
 
 link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_snapshot& snap_out) {
   link_map m;
-  auto procs = detail::scan_processes(true);
-  const std::uint64_t host_netns = detail::own_netns_inode();
+  auto procs = proc::scan_processes(true);
+  const std::uint64_t host_netns = proc::own_netns_inode();
   detail::rtnl_socket host_socket;
   const auto host = host_socket.interfaces();
   snap_out = pending.get();
@@ -175,8 +175,7 @@ link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_sn
   for (const auto& l : m.containers) {
     if (!l.pid || l.network_mode != "private") continue;
     if (std::find(inodes.begin(), inodes.end(), l.netns_inode) != inodes.end()) continue;
-    io::unique_fd fd(::open(("/proc/" + std::to_string(l.pid) + "/ns/net").c_str(),
-                            O_RDONLY | O_CLOEXEC));
+    io::unique_fd fd = proc::open_netns(l.pid);
     if (!fd) {
       m.warnings.push_back("cannot open the namespace of pid " + std::to_string(l.pid) + ": " +
                            std::strerror(errno));
@@ -222,15 +221,14 @@ std::vector<std::string> host_interfaces_of(engine::client& engine, std::string_
     throw error(errc::not_found, who + " is not running (" + c.state +
                                      "): it has no network interfaces to watch");
   }
-  const std::uint64_t host_netns = detail::own_netns_inode();
-  const std::uint64_t inode = detail::netns_inode(c.pid);
+  const std::uint64_t host_netns = proc::own_netns_inode();
+  const std::uint64_t inode = proc::netns_inode(c.pid);
   if (inode == 0) throw error(errc::not_found, who + ": its process " + std::to_string(c.pid) + " is gone");
   if (inode == host_netns || c.security.network_mode == "host") {
     throw error(errc::not_found, who + " uses --network host: it has no veth of its own; its "
                                        "traffic is on the host's interfaces");
   }
-  io::unique_fd fd(::open(("/proc/" + std::to_string(c.pid) + "/ns/net").c_str(),
-                          O_RDONLY | O_CLOEXEC));
+  io::unique_fd fd = proc::open_netns(c.pid);
   if (!fd) throw_errno("open /proc/" + std::to_string(c.pid) + "/ns/net", errno);
   detail::rtnl_socket host_socket;
   const auto host = host_socket.interfaces();

@@ -5,7 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/proc_scan.hpp"
+#include "forensic/io/address.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net::detail {
 namespace {
@@ -47,9 +48,8 @@ std::vector<std::string> parse_fib_trie_locals(std::string_view fib_trie) {
     // "/32 host LOCAL" under a leaf: that address is the namespace's own. Both tables (Main and
     // Local) list it, hence the duplicate check.
     if (line == "/32 host LOCAL" && !leaf.empty()) {
-      in_addr a{};
-      if (inet_pton(AF_INET, leaf.c_str(), &a) != 1) return;
-      if ((ntohl(a.s_addr) >> 24) == 127) return;
+      const auto a = io::parse_ip(leaf, io::address_syntax::literal);
+      if (!a || a->family != AF_INET || a->bytes[0] == 127) return;
       for (const auto& seen : out) {
         if (seen == leaf) return;
       }
@@ -64,18 +64,18 @@ std::vector<std::string> parse_if_inet6(std::string_view if_inet6) {
   for_each_line(if_inet6, [&](std::string_view raw) {
     const auto line = trim(raw);
     if (line.size() < 32) return;
-    unsigned char bytes[16];
+    io::ip_address a;
+    a.family = AF_INET6;
     for (int k = 0; k < 16; ++k) {
       const int hi = hex_digit(line[2 * k]), lo = hex_digit(line[2 * k + 1]);
       if (hi < 0 || lo < 0) return;
-      bytes[k] = static_cast<unsigned char>(hi << 4 | lo);
+      a.bytes[k] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     if (line.size() > 32 && line[32] != ' ') return;
     static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (std::memcmp(bytes, loopback, 16) == 0) return;
-    if (bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80) return;  // fe80::/10
-    char text[INET6_ADDRSTRLEN] = {};
-    if (inet_ntop(AF_INET6, bytes, text, sizeof text)) out.emplace_back(text);
+    if (std::memcmp(a.bytes.data(), loopback, 16) == 0) return;
+    if (a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80) return;  // fe80::/10
+    if (auto text = a.to_string(); !text.empty()) out.push_back(std::move(text));
   });
   return out;
 }
@@ -83,11 +83,11 @@ std::vector<std::string> parse_if_inet6(std::string_view if_inet6) {
 std::optional<std::vector<std::string>> namespace_addresses(int pid, int family) {
   const std::string base = "/proc/" + std::to_string(pid) + "/net/";
   if (family == AF_INET6) {
-    if (auto v6 = read_file(base + "if_inet6", 1u << 20)) return parse_if_inet6(*v6);
+    if (auto v6 = proc::read_file(base + "if_inet6", 1u << 20)) return parse_if_inet6(*v6);
     if (errno == ENOENT) return std::vector<std::string>{};
     return std::nullopt;
   }
-  auto trie = read_file(base + "fib_trie", 4u << 20);
+  auto trie = proc::read_file(base + "fib_trie", 4u << 20);
   if (!trie) return std::nullopt;
   return parse_fib_trie_locals(*trie);
 }

@@ -23,7 +23,7 @@
 #include "net/local_addresses.hpp"
 #include "net/locate_detail.hpp"
 #include "net/netlink.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -40,8 +40,8 @@ std::map<std::string, address_owner> engine_addresses(const engine_snapshot& sna
   std::map<std::string, address_owner> out;
   for (const auto& c : snap.containers) {
     for (const auto& a : c.networks) {
-      if (!a.ipv4.empty()) out[canonical(a.ipv4)] = {c.id, c.name(), a.name};
-      if (!a.ipv6.empty()) out[canonical(a.ipv6)] = {c.id, c.name(), a.name};
+      if (!a.ipv4.empty()) out[io::canonical(a.ipv4)] = {c.id, c.name(), a.name};
+      if (!a.ipv6.empty()) out[io::canonical(a.ipv6)] = {c.id, c.name(), a.name};
     }
   }
   return out;
@@ -61,13 +61,12 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
     if (inode == host_netns || info.container_id.empty()) continue;
     if (auto addresses = detail::namespace_addresses(info.pids.front(), family)) {
       for (const auto& a : *addresses) {
-        auto& o = out[canonical(a)];
+        auto& o = out[io::canonical(a)];
         if (o.id.empty()) o.id = info.container_id;
       }
       continue;
     }
-    io::unique_fd fd(::open(("/proc/" + std::to_string(info.pids.front()) + "/ns/net").c_str(),
-                            O_RDONLY | O_CLOEXEC));
+    io::unique_fd fd = proc::open_netns(info.pids.front());
     if (!fd) {
       warnings.push_back("namespace of pid " + std::to_string(info.pids.front()) +
                          " not readable: " + std::strerror(errno));
@@ -83,7 +82,7 @@ void kernel_addresses(const std::map<std::uint64_t, namespace_info>& spaces,
     try {
       for (const auto& link : sockets[k]->interfaces()) {
         for (const auto& a : link.addresses) {
-          auto& o = out[canonical(a.address)];
+          auto& o = out[io::canonical(a.address)];
           if (o.id.empty()) o.id = infos[k]->container_id;
         }
       }
@@ -130,25 +129,225 @@ engine_snapshot name_containers(engine::client* engine, const std::set<std::stri
 std::string network_holding(const engine::container* c, const std::string& address) {
   if (!c) return {};
   for (const auto& n : c->networks) {
-    if ((!n.ipv4.empty() && canonical(n.ipv4) == address) ||
-        (!n.ipv6.empty() && canonical(n.ipv6) == address)) {
+    if ((!n.ipv4.empty() && io::canonical(n.ipv4) == address) ||
+        (!n.ipv6.empty() && io::canonical(n.ipv6) == address)) {
       return n.name;
     }
   }
   return {};
 }
 
+using socket_list = std::vector<std::pair<socket_entry, std::uint64_t>>;
+using owner_map = std::map<std::string, address_owner>;
+
+// Every network namespace with its processes. Cgroups are read only in other namespaces than
+// the host's, until one names a container: most processes of a host live in its own namespace.
+std::map<std::uint64_t, namespace_info> namespaces_of_processes(std::uint64_t host_netns) {
+  std::map<std::uint64_t, namespace_info> spaces;
+  for (const auto& p : proc::scan_processes(false)) {
+    if (p.netns == 0) continue;
+    auto& info = spaces[p.netns];
+    info.pids.push_back(p.pid);
+    if (info.container_id.empty() && p.netns != host_netns) {
+      if (auto text = proc::read_file(proc::pid_path(p.pid, "cgroup"), 65536)) {
+        info.container_id = proc::container_id_from_cgroup(*text);
+      }
+    }
+  }
+  return spaces;
+}
+
+// What the kernel says, gathered while the engine is asked nothing yet.
+struct kernel_view {
+  std::uint64_t host_netns = 0;
+  std::map<std::uint64_t, namespace_info> spaces;
+  owner_map owners;  // container address -> container, from the namespaces' own addresses
+  std::vector<std::string> owner_warnings;
+  socket_list sockets;  // sockets whose remote end is ADDR, with their namespace inode
+  std::vector<detail::flow_match> flows;
+  // Every namespace other than the host's was read and named a container: the engine is then
+  // asked only about the containers found, not for its whole list.
+  bool complete = false;
+};
+
+// Kernel first: every container namespace's addresses of ADDR's family while the socket tables
+// are read, and the conntrack table (already being dumped by `conntrack`) matched to ADDR.
+kernel_view read_kernel(const locate_options& options, const io::ip_address& address,
+                        std::future<conntrack_table>& conntrack, locate_result& r) {
+  kernel_view k;
+  k.host_netns = proc::own_netns_inode();
+  k.spaces = namespaces_of_processes(k.host_netns);
+  const int family = address.unmapped().family;
+  auto addresses = std::async(std::launch::async, [&k, family] {
+    kernel_addresses(k.spaces, k.host_netns, family, k.owners, k.owner_warnings);
+  });
+  k.sockets = detail::matching_sockets(k.spaces, address, options.port);
+  addresses.get();
+  // A namespace that is not the host's yet names no container (a cgroup layout we do not
+  // parse, a runtime of its own) or could not be entered: only the engine's full list can say
+  // whose addresses those are.
+  k.complete = k.owner_warnings.empty();
+  for (const auto& [inode, info] : k.spaces) {
+    if (inode != k.host_netns && info.container_id.empty()) k.complete = false;
+  }
+  try {
+    const auto table = conntrack.get();
+    r.conntrack_source = table.source;
+    r.warnings.insert(r.warnings.end(), table.warnings.begin(), table.warnings.end());
+    k.flows = detail::matching_flows(table.flows, address, options);
+  } catch (const forensic::error& e) {
+    r.warnings.push_back(std::string("conntrack not read: ") + e.what());
+  }
+  return k;
+}
+
+// Who is behind each kernel fact, and how to name them.
+class attribution {
+ public:
+  attribution(kernel_view& k, const io::ip_address& address)
+      : k_(k), address_(address), wanted_(address.unmapped().to_string()) {}
+
+  const std::string& wanted() const { return wanted_; }
+
+  // Whose socket: the cgroup of the process holding it, else its namespace's container.
+  std::string socket_container(const socket_entry& s, std::uint64_t inode) const {
+    if (!s.owner.container_id.empty()) return s.owner.container_id;
+    auto it = k_.spaces.find(inode);
+    return it != k_.spaces.end() ? it->second.container_id : std::string();
+  }
+
+  // Whose flow: the container with its inside address or, when ADDR is itself a container's
+  // address and opened the flow (it is the original source), that container whatever its peer.
+  owner_map::const_iterator flow_owner(const detail::flow_match& f) const {
+    auto it = k_.owners.find(io::canonical(f.inside_address));
+    if (it == k_.owners.end() && io::same_host(f.flow.src, address_)) it = k_.owners.find(wanted_);
+    return it;
+  }
+
+  // The containers the kernel implicated (an owner, a socket holder, a flow's inside end).
+  std::set<std::string> implicated() const {
+    std::set<std::string> ids;
+    if (auto it = k_.owners.find(wanted_); it != k_.owners.end()) ids.insert(it->second.id);
+    for (const auto& [s, inode] : k_.sockets) ids.insert(socket_container(s, inode));
+    for (const auto& f : k_.flows) {
+      if (auto it = flow_owner(f); it != k_.owners.end()) ids.insert(it->second.id);
+    }
+    ids.erase(std::string());
+    return ids;
+  }
+
+ private:
+  kernel_view& k_;
+  const io::ip_address& address_;
+  std::string wanted_;
+};
+
+// The engine's names for what the kernel found: an inspect of each implicated container when
+// the kernel attributed every namespace, else the full list (whose addresses then override the
+// kernel's, the engine being authoritative where it has them).
+engine_snapshot ask_engine(engine::client* engine, kernel_view& k, const attribution& who_is,
+                           std::future<std::string>& negotiated) {
+  if (k.complete) return name_containers(engine, who_is.implicated(), negotiated.get());
+  engine_snapshot snap;
+  if (const auto failure = negotiated.get(); !failure.empty()) {
+    snap.failure = failure;
+    return snap;
+  }
+  snap = detail::take_snapshot(engine, false, false);
+  for (auto& [address, owner] : engine_addresses(snap)) k.owners[address] = owner;
+  return snap;
+}
+
+// The matches, in the order the responder reads them: the owner of ADDR, live sockets to it,
+// conntrack flows with it.
+class match_writer {
+ public:
+  match_writer(const kernel_view& k, const attribution& who_is, const engine_snapshot& snap,
+               locate_result& r)
+      : k_(k), who_is_(who_is), snap_(snap), r_(r) {}
+
+  void owner() {
+    auto it = k_.owners.find(who_is_.wanted());
+    if (it == k_.owners.end()) return;
+    locate_match m;
+    m.kind = "owner";
+    name(m, it->second, it->first);
+    m.container_address = it->first;
+    m.summary = who(m) + " has the address " + it->first +
+                (m.network.empty() ? "" : " on network " + m.network);
+    r_.matches.push_back(std::move(m));
+  }
+
+  void sockets() {
+    for (const auto& [s, inode] : k_.sockets) {
+      locate_match m;
+      m.kind = "socket";
+      m.socket = s;
+      m.container_id = who_is_.socket_container(s, inode);
+      m.container_name = name_of(m.container_id);
+      if (m.container_id.empty()) {
+        m.namespace_note = inode == k_.host_netns
+                               ? "host namespace"
+                               : "namespace " + std::to_string(inode) + " (not a container)";
+      }
+      m.container_address = s.local_address;
+      m.summary = who(m) + ": " + s.protocol + " " + s.local_address + ":" +
+                  std::to_string(s.local_port) + " -> " + s.remote_address + ":" +
+                  std::to_string(s.remote_port) + " " + s.state +
+                  (s.owner.pid ? " pid " + std::to_string(s.owner.pid) + " (" + s.owner.comm + ")"
+                               : " (no process holds it)");
+      r_.matches.push_back(std::move(m));
+    }
+  }
+
+  void flows() {
+    for (const auto& f : k_.flows) {
+      locate_match m;
+      m.kind = "conntrack";
+      m.flow = f.flow;
+      m.container_address = f.inside_address;
+      const auto it = who_is_.flow_owner(f);
+      if (it != k_.owners.end()) {
+        // Owned through ADDR (see flow_owner): the container's side is ADDR itself.
+        if (it->first != io::canonical(f.inside_address)) m.container_address = it->first;
+        name(m, it->second, it->first);
+      } else {
+        m.namespace_note = "not a container address";
+      }
+      m.socket = detail::socket_for_flow(k_.sockets, f);
+      m.summary = who(m) + ": " + detail::describe_flow(f);
+      r_.matches.push_back(std::move(m));
+    }
+  }
+
+ private:
+  std::string name_of(const std::string& id) const {
+    const auto* c = snap_.find(id);
+    return c ? c->name() : std::string();
+  }
+
+  void name(locate_match& m, const address_owner& o, const std::string& address) const {
+    m.container_id = o.id;
+    m.container_name = o.name.empty() ? name_of(o.id) : o.name;
+    m.network = !o.network.empty() ? o.network : network_holding(snap_.find(o.id), address);
+  }
+
+  const kernel_view& k_;
+  const attribution& who_is_;
+  const engine_snapshot& snap_;
+  locate_result& r_;
+};
+
 }  // namespace
 
 locate_result locate(engine::client* engine, const locate_options& options) {
   const auto started = std::chrono::steady_clock::now();
-  auto parsed = parse_ip(options.address);
+  auto parsed = io::parse_ip(options.address);
   if (!parsed) {
     throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
   }
   locate_result r;
   r.address = *parsed;
-  const std::string wanted = r.address.unmapped().to_string();
   auto conntrack = std::async(std::launch::async, [] { return dump_conntrack(); });
   // The engine's API version is negotiated while the kernel is read, so that naming the
   // containers found costs only their inspects. (The client is used by one thread at a time:
@@ -163,149 +362,19 @@ locate_result locate(engine::client* engine, const locate_options& options) {
     }
   });
 
-  // Cgroups are read only in other namespaces than the host's, until one names a container:
-  // most processes of a host live in its own namespace.
-  const auto procs = detail::scan_processes(false);
-  const std::uint64_t host_netns = detail::own_netns_inode();
-  std::map<std::uint64_t, namespace_info> spaces;
-  for (const auto& p : procs) {
-    if (p.netns == 0) continue;
-    auto& info = spaces[p.netns];
-    info.pids.push_back(p.pid);
-    if (info.container_id.empty() && p.netns != host_netns) {
-      if (auto text = detail::read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
-        info.container_id = detail::container_id_from_cgroup(*text);
-      }
-    }
-  }
-  // Kernel first: every container namespace's addresses of ADDR's family while the socket tables
-  // are read; the engine is asked afterwards about the containers found, not for its whole list.
-  const int family = r.address.unmapped().family;
-  auto kernel = std::async(std::launch::async, [&spaces, host_netns, family] {
-    std::pair<std::map<std::string, address_owner>, std::vector<std::string>> out;
-    kernel_addresses(spaces, host_netns, family, out.first, out.second);
-    return out;
-  });
-  auto sockets = detail::matching_sockets(spaces, r.address, options.port);
-  auto kernel_found = kernel.get();
-  auto& owners = kernel_found.first;
-  const auto& kernel_warnings = kernel_found.second;
-
-  // A namespace that is not the host's yet names no container (a cgroup layout we do not
-  // parse, a runtime of its own) or could not be entered: only the engine's full list can say
-  // whose addresses those are.
-  bool kernel_complete = kernel_warnings.empty();
-  for (const auto& [inode, info] : spaces) {
-    if (inode != host_netns && info.container_id.empty()) kernel_complete = false;
-  }
-
-  std::vector<detail::flow_match> flows;
-  try {
-    const auto table = conntrack.get();
-    r.conntrack_source = table.source;
-    r.warnings.insert(r.warnings.end(), table.warnings.begin(), table.warnings.end());
-    flows = detail::matching_flows(table.flows, r.address, options);
-  } catch (const forensic::error& e) {
-    r.warnings.push_back(std::string("conntrack not read: ") + e.what());
-  }
-
-  // Whose socket: the cgroup of the process holding it, else its namespace's container.
-  auto socket_container = [&](const socket_entry& s, std::uint64_t inode) {
-    return !s.owner.container_id.empty() ? s.owner.container_id : spaces[inode].container_id;
-  };
-  // Whose flow: the container with its inside address or, when ADDR is itself a container's
-  // address and opened the flow (it is the original source), that container whatever its peer.
-  auto flow_owner = [&](const detail::flow_match& f) {
-    auto it = owners.find(canonical(f.inside_address));
-    if (it == owners.end() && same_host(f.flow.src, r.address)) it = owners.find(wanted);
-    return it;
-  };
-
-  engine_snapshot snap;
-  if (kernel_complete) {
-    std::set<std::string> ids;
-    if (auto it = owners.find(wanted); it != owners.end()) ids.insert(it->second.id);
-    for (const auto& [s, inode] : sockets) ids.insert(socket_container(s, inode));
-    for (const auto& f : flows) {
-      if (auto it = flow_owner(f); it != owners.end()) ids.insert(it->second.id);
-    }
-    ids.erase(std::string());
-    snap = name_containers(engine, ids, negotiated.get());
-  } else if (const auto failure = negotiated.get(); !failure.empty()) {
-    snap.failure = failure;
-  } else {
-    snap = detail::take_snapshot(engine, false, false);
-    // The engine's addresses are authoritative where it has them.
-    for (auto& [address, owner] : engine_addresses(snap)) owners[address] = owner;
-  }
-  r.warnings.insert(r.warnings.end(), kernel_warnings.begin(), kernel_warnings.end());
+  kernel_view kernel = read_kernel(options, r.address, conntrack, r);
+  const attribution who_is(kernel, r.address);
+  const engine_snapshot snap = ask_engine(engine, kernel, who_is, negotiated);
+  r.warnings.insert(r.warnings.end(), kernel.owner_warnings.begin(), kernel.owner_warnings.end());
   r.engine_available = snap.available;
   if (!snap.available) {
     r.warnings.push_back("engine unavailable (" + snap.failure +
                          "): containers are named by their cgroup id; names are unknown");
   }
-  auto name_of = [&](const std::string& id) -> std::string {
-    const auto* c = snap.find(id);
-    return c ? c->name() : std::string();
-  };
-  auto network_of = [&](const address_owner& o, const std::string& address) {
-    return !o.network.empty() ? o.network : network_holding(snap.find(o.id), address);
-  };
-
-  // The container owns the address.
-  if (auto it = owners.find(wanted); it != owners.end()) {
-    locate_match m;
-    m.kind = "owner";
-    m.container_id = it->second.id;
-    m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
-    m.network = network_of(it->second, it->first);
-    m.container_address = it->first;
-    m.summary = who(m) + " has the address " + it->first +
-                (m.network.empty() ? "" : " on network " + m.network);
-    r.matches.push_back(std::move(m));
-  }
-
-  // Live sockets.
-  for (const auto& [s, inode] : sockets) {
-    locate_match m;
-    m.kind = "socket";
-    m.socket = s;
-    m.container_id = socket_container(s, inode);
-    m.container_name = name_of(m.container_id);
-    if (m.container_id.empty()) {
-      m.namespace_note = inode == host_netns
-                             ? "host namespace"
-                             : "namespace " + std::to_string(inode) + " (not a container)";
-    }
-    m.container_address = s.local_address;
-    m.summary = who(m) + ": " + s.protocol + " " + s.local_address + ":" +
-                std::to_string(s.local_port) + " -> " + s.remote_address + ":" +
-                std::to_string(s.remote_port) + " " + s.state +
-                (s.owner.pid ? " pid " + std::to_string(s.owner.pid) + " (" + s.owner.comm + ")"
-                             : " (no process holds it)");
-    r.matches.push_back(std::move(m));
-  }
-
-  // Conntrack flows.
-  for (const auto& f : flows) {
-    locate_match m;
-    m.kind = "conntrack";
-    m.flow = f.flow;
-    m.container_address = f.inside_address;
-    const auto it = flow_owner(f);
-    if (it != owners.end()) {
-      // Owned through ADDR (see flow_owner): the container's side is ADDR itself.
-      if (it->first != canonical(f.inside_address)) m.container_address = it->first;
-      m.container_id = it->second.id;
-      m.container_name = it->second.name.empty() ? name_of(it->second.id) : it->second.name;
-      m.network = network_of(it->second, it->first);
-    } else {
-      m.namespace_note = "not a container address";
-    }
-    m.socket = detail::socket_for_flow(sockets, f);
-    m.summary = who(m) + ": " + detail::describe_flow(f);
-    r.matches.push_back(std::move(m));
-  }
+  match_writer matches(kernel, who_is, snap, r);
+  matches.owner();
+  matches.sockets();
+  matches.flows();
   r.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;

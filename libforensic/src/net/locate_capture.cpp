@@ -12,7 +12,7 @@ namespace forensic::net {
 std::vector<locate_match> capture_address(engine::client* engine, const locate_options& options,
                                           std::chrono::milliseconds duration,
                                           const std::atomic<bool>* stop_flag) {
-  auto address = parse_ip(options.address);
+  auto address = io::parse_ip(options.address);
   if (!address) {
     throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
   }

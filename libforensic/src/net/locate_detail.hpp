@@ -19,11 +19,11 @@ struct namespace_info {
 // Sockets whose remote end is `address` (and `port`, when given), in every namespace, with
 // the namespace inode each was found in; owners resolved for those only.
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
-    const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
+    const std::map<std::uint64_t, namespace_info>& spaces, const io::ip_address& address,
     std::optional<std::uint16_t> port);
 
 // True when the socket's remote end is `address` (and `port`, when given).
-bool socket_matches(const socket_entry& s, const ip_address& address,
+bool socket_matches(const socket_entry& s, const io::ip_address& address,
                     std::optional<std::uint16_t> port) noexcept;
 
 struct flow_match {
@@ -35,7 +35,8 @@ struct flow_match {
 
 // Flows between ADDR and anything, narrowed by the remote port and the NAT'd source port.
 std::vector<flow_match> matching_flows(const std::vector<conntrack_flow>& flows,
-                                       const ip_address& address, const locate_options& options);
+                                       const io::ip_address& address,
+                                       const locate_options& options);
 
 // The live socket behind a flow, among already-matched sockets (same local and remote port).
 std::optional<socket_entry> socket_for_flow(

@@ -7,8 +7,8 @@
 
 #include "forensic/io/unique_fd.hpp"
 #include "net/locate_detail.hpp"
-#include "net/proc_scan.hpp"
 #include "net/socket_census.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net::detail {
 namespace {
@@ -43,9 +43,7 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
   std::vector<io::unique_fd> fds;
   std::vector<int> raw_fds;
   for (const auto* entry : all) {
-    fds.emplace_back(
-        ::open(("/proc/" + std::to_string(entry->second.pids.front()) + "/ns/net").c_str(),
-               O_RDONLY | O_CLOEXEC));
+    fds.push_back(proc::open_netns(entry->second.pids.front()));
     raw_fds.push_back(fds.back().get());  // -1 when gone: setns fails, no count
   }
   // Listeners first, counters after: a connection made in between is in the counters, so the
@@ -64,13 +62,13 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
 
 }  // namespace
 
-bool socket_matches(const socket_entry& s, const ip_address& address,
+bool socket_matches(const socket_entry& s, const io::ip_address& address,
                     std::optional<std::uint16_t> port) noexcept {
-  return same_host(s.remote_address, address) && (!port || s.remote_port == *port);
+  return io::same_host(s.remote_address, address) && (!port || s.remote_port == *port);
 }
 
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
-    const std::map<std::uint64_t, namespace_info>& spaces, const ip_address& address,
+    const std::map<std::uint64_t, namespace_info>& spaces, const io::ip_address& address,
     std::optional<std::uint16_t> port) {
   std::vector<namespace_entry> all;
   for (const auto& entry : spaces) {
@@ -92,7 +90,7 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
             readable = true;
             continue;
           }
-          auto text = read_proc_table("/proc/" + std::to_string(pid) + "/net/" + t.file);
+          auto text = proc::read_net_table("/proc/" + std::to_string(pid) + "/net/" + t.file);
           if (!text) continue;
           readable = true;
           for (auto& s : parse_proc_net(*text, t.protocol, t.family)) {
@@ -102,7 +100,7 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
         if (readable) break;
       }
       if (found.empty()) continue;
-      const auto owners = socket_inodes(info.pids);
+      const auto owners = proc::socket_inodes(info.pids);
       for (auto& s : found) {
         if (auto it = owners.find(s.inode); s.inode && it != owners.end()) {
           s.owner = describe_process(it->second);
@@ -122,18 +120,18 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
 }
 
 std::vector<flow_match> matching_flows(const std::vector<conntrack_flow>& flows,
-                                       const ip_address& address, const locate_options& o) {
+                                       const io::ip_address& address, const locate_options& o) {
   std::vector<flow_match> out;
   for (const auto& f : flows) {
     flow_match m;
     m.flow = f;
-    if (same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
+    if (io::same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
       m.outbound = true;
       m.inside_address = f.src;
       m.inside_port = f.sport;
       if (o.port && f.dport != *o.port) continue;
       if (o.nat_port && f.reply_dport != *o.nat_port) continue;
-    } else if (same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
+    } else if (io::same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
       m.outbound = false;
       m.inside_address = f.reply_src;
       m.inside_port = f.reply_sport;

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "forensic/engine/client.hpp"
-#include "forensic/net/address.hpp"
+#include "forensic/io/address.hpp"
 #include "net/engine_view.hpp"
 #include "net/links_join.hpp"
 
@@ -49,9 +49,9 @@ void fill_bridge(bridge_view& b, const docker_rules& d) {
 }
 
 bool subnet_in(const std::vector<std::string>& list, const std::string& subnet) {
-  auto want = parse_subnet(subnet);
+  auto want = io::parse_subnet(subnet);
   for (const auto& s : list) {
-    auto have = parse_subnet(s);
+    auto have = io::parse_subnet(s);
     if (want && have && have->prefix == want->prefix && have->contains(want->network)) return true;
   }
   return false;
@@ -91,12 +91,12 @@ void compare(network_map& m, const detail::engine_snapshot& snap) {
   for (const auto& c : snap.containers) {
     for (const auto& a : c.networks) {
       if (!a.ipv4.empty()) container_addresses.insert(a.ipv4);
-      if (!a.ipv6.empty()) container_addresses.insert(canonical(a.ipv6));
+      if (!a.ipv6.empty()) container_addresses.insert(io::canonical(a.ipv6));
     }
   }
   for (const auto* d : {&d4, &d6}) {
     for (const auto& p : d->publications) {
-      if (!container_addresses.count(canonical(p.container_address))) {
+      if (!container_addresses.count(io::canonical(p.container_address))) {
         m.disagreements.push_back("DNAT of host port " + p.host_port + "/" + p.protocol + " to " +
                                   p.container_address + ":" + p.container_port +
                                   ": no running container has that address");

@@ -10,7 +10,7 @@
 #include <charconv>
 
 #include "net/netlink.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net::detail {
 namespace {
@@ -87,8 +87,8 @@ std::optional<socket_census> parse_sockstat(std::string_view v4, std::string_vie
 
 std::optional<socket_census> read_socket_census(int pid) {
   const std::string base = "/proc/" + std::to_string(pid) + "/net/";
-  auto v4 = read_file(base + "sockstat", 4096);
-  auto v6 = read_file(base + "sockstat6", 4096);
+  auto v4 = proc::read_file(base + "sockstat", 4096);
+  auto v6 = proc::read_file(base + "sockstat6", 4096);
   // Without IPv6 in the kernel there is no sockstat6: no TCP6/UDP6/RAW6 sockets either.
   if (v4 && !v6) v6 = "TCP6: inuse 0\nUDP6: inuse 0\nRAW6: inuse 0\n";
   if (!v4) return std::nullopt;

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -120,35 +120,23 @@ process_ref describe_process(int pid) {
   process_ref p;
   p.pid = pid;
   const std::string base = "/proc/" + std::to_string(pid) + "/";
-  if (auto comm = detail::read_file(base + "comm", 4096)) {
+  if (auto comm = proc::read_file(base + "comm", 4096)) {
     p.comm = *comm;
     while (!p.comm.empty() && p.comm.back() == '\n') p.comm.pop_back();
   }
-  if (auto cmdline = detail::read_file(base + "cmdline", 1u << 20)) {
-    std::string_view rest(*cmdline);
-    while (!rest.empty()) {
-      const auto nul = rest.find('\0');
-      p.cmdline.emplace_back(rest.substr(0, nul));
-      if (nul == std::string_view::npos) break;
-      rest.remove_prefix(nul + 1);
-    }
+  if (auto cmdline = proc::read_file(base + "cmdline", 1u << 20)) {
+    p.cmdline = proc::split_nul(*cmdline);
   }
-  char exe[4096];
-  const ssize_t n = ::readlink((base + "exe").c_str(), exe, sizeof exe - 1);
-  if (n > 0) p.exe.assign(exe, static_cast<std::size_t>(n));
-  if (auto status = detail::read_file(base + "status", 65536)) {
+  if (auto exe = proc::read_link(base + "exe")) p.exe = std::move(*exe);
+  if (auto status = proc::read_file(base + "status", 65536)) {
     // "NSpid:\t4242\t1": the last field is the pid in the innermost namespace.
-    const auto at = status->find("\nNSpid:");
-    if (at != std::string::npos) {
-      const auto end = status->find('\n', at + 1);
-      const std::string line = status->substr(at + 7, end - at - 7);
-      const auto last = line.find_last_of(" \t");
-      const std::string value = last == std::string::npos ? line : line.substr(last + 1);
-      std::from_chars(value.data(), value.data() + value.size(), p.ns_pid);
-    }
+    const std::string line = proc::status_field(*status, "NSpid");
+    const auto last = line.find_last_of(" \t");
+    const std::string value = last == std::string::npos ? line : line.substr(last + 1);
+    std::from_chars(value.data(), value.data() + value.size(), p.ns_pid);
   }
-  if (auto cgroup = detail::read_file(base + "cgroup", 65536)) {
-    p.container_id = detail::container_id_from_cgroup(*cgroup);
+  if (auto cgroup = proc::read_file(base + "cgroup", 65536)) {
+    p.container_id = proc::container_id_from_cgroup(*cgroup);
   }
   return p;
 }
@@ -156,10 +144,10 @@ process_ref describe_process(int pid) {
 void resolve_socket_owners(std::vector<socket_entry>& sockets, std::uint64_t netns_inode) {
   if (sockets.empty()) return;
   std::vector<int> pids;
-  for (const auto& p : detail::scan_processes(false)) {
+  for (const auto& p : proc::scan_processes(false)) {
     if (netns_inode == 0 || p.netns == netns_inode) pids.push_back(p.pid);
   }
-  const auto owners = detail::socket_inodes(pids);
+  const auto owners = proc::socket_inodes(pids);
   std::map<int, process_ref> described;
   for (auto& s : sockets) {
     auto it = owners.find(s.inode);
@@ -177,7 +165,7 @@ std::vector<socket_entry> namespace_sockets(int pid, bool resolve_owners) {
     int family;
   } tables[] = {{"tcp", "tcp", AF_INET}, {"tcp6", "tcp", AF_INET6}, {"udp", "udp", AF_INET},
                 {"udp6", "udp", AF_INET6}, {"raw", "raw", AF_INET},  {"raw6", "raw", AF_INET6}};
-  const std::uint64_t inode = detail::netns_inode(pid);
+  const std::uint64_t inode = proc::netns_inode(pid);
   if (inode == 0) {
     throw error(errc::not_found, "process " + std::to_string(pid) + " is gone (no /proc/" +
                                      std::to_string(pid) + "/ns/net)");
@@ -185,7 +173,7 @@ std::vector<socket_entry> namespace_sockets(int pid, bool resolve_owners) {
   std::vector<socket_entry> out;
   for (const auto& t : tables) {
     const std::string path = "/proc/" + std::to_string(pid) + "/net/" + t.file;
-    auto text = detail::read_file(path);
+    auto text = proc::read_file(path);
     if (!text) {
       if (errno == ENOENT) continue;  // IPv6 disabled: no tcp6/udp6/raw6
       throw_errno("read " + path, errno);

@@ -16,39 +16,13 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
 #include "forensic/text/terminal.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::proc {
 namespace {
 
-// /proc files report size 0: read until EOF. nullopt when the file cannot be opened.
-std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return s.str();
-}
-
-std::optional<std::string> link_target(const std::string& path) {
-  std::string buf(4096, '\0');
-  ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
-  if (n < 0) return std::nullopt;
-  buf.resize(static_cast<std::size_t>(n));
-  return buf;
-}
-
-std::vector<std::string> split_nul(const std::string& data) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < data.size()) {
-    auto end = data.find('\0', start);
-    if (end == std::string::npos) end = data.size();
-    out.push_back(data.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
+// Whole file, however large (an environ can exceed any fixed cap).
+std::optional<std::string> slurp(const std::string& path) { return read_file(path, no_cap); }
 
 template <class T>
 std::vector<T> numbers(std::string_view text) {
@@ -59,25 +33,7 @@ std::vector<T> numbers(std::string_view text) {
   return out;
 }
 
-// The value of "Key:\t..." in /proc/<pid>/status.
-std::string status_field(const std::string& status, std::string_view key) {
-  std::size_t pos = 0;
-  while (pos < status.size()) {
-    auto end = status.find('\n', pos);
-    if (end == std::string::npos) end = status.size();
-    std::string_view line(status.data() + pos, end - pos);
-    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':') {
-      return std::string(line.substr(key.size() + 1));
-    }
-    pos = end + 1;
-  }
-  return {};
-}
-
-std::uint64_t inode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
+std::uint64_t inode_of(const std::string& path) { return ns_inode(path); }
 
 std::string rfc3339(std::int64_t seconds, long nanos) {
   std::time_t t = seconds;
@@ -91,17 +47,10 @@ std::string rfc3339(std::int64_t seconds, long nanos) {
 }
 
 std::vector<int> all_pids(const std::string& proc_root) {
-  std::vector<int> pids;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
-  if (!dir) throw_errno("cannot list " + proc_root, errno);
-  while (auto* e = ::readdir(dir.get())) {
-    int pid = 0;
-    const char* end = e->d_name + std::strlen(e->d_name);
-    auto [p, ec] = std::from_chars(e->d_name, end, pid);
-    if (ec == std::errc() && p == end && pid > 0) pids.push_back(pid);
-  }
-  std::sort(pids.begin(), pids.end());
-  return pids;
+  auto pids = list_pids(proc_root);
+  if (!pids) throw_errno("cannot list " + proc_root, errno);
+  std::sort(pids->begin(), pids->end());
+  return std::move(*pids);
 }
 
 // Structural UTF-8 check (lead byte + continuation bytes); enough to know whether JSON can
@@ -186,8 +135,8 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
   if (auto c = slurp(dir + "/cmdline")) p.cmdline = split_nul(*c);
   if (auto e = slurp(dir + "/environ")) p.environ = split_nul(*e);
   else p.errors.push_back("environ: unreadable");
-  if (auto c = link_target(dir + "/cwd")) p.cwd = *c;
-  if (auto e = link_target(dir + "/exe")) {
+  if (auto c = read_link(dir + "/cwd")) p.cwd = *c;
+  if (auto e = read_link(dir + "/exe")) {
     static constexpr std::string_view deleted = " (deleted)";
     p.exe = *e;
     if (p.exe.size() > deleted.size() && p.exe.ends_with(deleted)) {
@@ -209,7 +158,7 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
       if (e->d_name[0] == '.') continue;
       open_fd fd;
       fd.fd = std::atoi(e->d_name);
-      if (auto t = link_target(dir + "/fd/" + e->d_name)) fd.target = *t;
+      if (auto t = read_link(dir + "/fd/" + e->d_name)) fd.target = *t;
       p.fds.push_back(std::move(fd));
     }
     std::sort(p.fds.begin(), p.fds.end(), [](auto& a, auto& b) { return a.fd < b.fd; });

@@ -4,56 +4,35 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include "forensic/error.hpp"
+#include "forensic/io/address.hpp"
+#include "forensic/net/iptables.hpp"
 
 namespace forensic::response::detail {
 namespace {
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  while (!text.empty()) {
-    auto nl = text.find('\n');
-    out.push_back(text.substr(0, nl));
-    if (nl == std::string_view::npos) break;
-    text.remove_prefix(nl + 1);
-  }
-  return out;
+// The filter table as net's one iptables-save reader sees it (the family only labels the
+// result). Each rule's line is rebuilt as iptables-save prints it: "-A <chain> <rule>".
+net::iptables_ruleset parse_save(std::string_view save) {
+  return net::parse_iptables_save(save, AF_INET);
 }
 
-// The value after "--comment ", unquoting iptables-save's "..." form.
-std::string comment_of(std::string_view line) {
-  auto at = line.find("--comment ");
-  if (at == std::string_view::npos) return {};
-  line.remove_prefix(at + 10);
-  if (!line.empty() && line.front() == '"') {
-    std::string out;
-    for (std::size_t i = 1; i < line.size(); ++i) {
-      if (line[i] == '\\' && i + 1 < line.size()) {
-        out += line[++i];
-      } else if (line[i] == '"') {
-        break;
-      } else {
-        out += line[i];
-      }
-    }
-    return out;
-  }
-  return std::string(line.substr(0, line.find(' ')));
+std::string line_of(const net::iptables_rule& r) { return "-A " + r.chain + " " + r.text; }
+
+bool is_plain_jump_to_user(const net::iptables_rule& r) {
+  return r.target == "DOCKER-USER" && !r.goto_target;
 }
 
-std::string chain_of(std::string_view line) {  // "-A CHAIN ..." -> CHAIN
-  line.remove_prefix(3);
-  return std::string(line.substr(0, line.find(' ')));
+bool has_chain(const net::iptables_ruleset& rules, std::string_view name) {
+  return std::any_of(rules.chains.begin(), rules.chains.end(),
+                     [&](const auto& c) { return c.name == name; });
 }
 
 bool has_docker_chain(const std::optional<std::string>& save) {
   if (!save) return false;
-  for (auto l : lines_of(*save)) {
-    if (l.starts_with(":DOCKER ") || l.starts_with(":DOCKER-USER ")) return true;
-  }
-  return false;
+  const auto rules = parse_save(*save);
+  return has_chain(rules, "DOCKER") || has_chain(rules, "DOCKER-USER");
 }
 
 }  // namespace
@@ -76,51 +55,32 @@ std::string quarantine_tag(std::string_view container_id, std::string_view case_
 }
 
 int address_family(std::string_view text) {
-  auto slash = text.find('/');
-  std::string addr(text.substr(0, slash));
-  unsigned char buf[16];
-  int family = 0, max_prefix = 0;
-  if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    family = 4, max_prefix = 32;
-  } else if (::inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
-    family = 6, max_prefix = 128;
-  } else {
-    return 0;
-  }
-  if (slash != std::string_view::npos) {
-    auto p = text.substr(slash + 1);
-    int prefix = -1;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-    if (ec != std::errc{} || end != p.data() + p.size() || prefix < 0 || prefix > max_prefix) {
-      return 0;
-    }
-  }
-  return family;
+  // Literal forms only: the text goes into iptables' -d as typed.
+  const auto subnet = io::parse_subnet(text, io::address_syntax::literal);
+  if (!subnet) return 0;
+  return subnet->network.family == AF_INET ? 4 : 6;
 }
 
 chain_facts read_chain_facts(std::string_view filter_save) {
+  const auto rules = parse_save(filter_save);
   chain_facts f;
-  bool seen_forward_rule = false;
-  for (auto l : lines_of(filter_save)) {
-    if (l.starts_with(":DOCKER-USER ")) f.docker_user_exists = f.docker_chains = true;
-    if (l.starts_with(":DOCKER ")) f.docker_chains = true;
-    if (l.starts_with("-A FORWARD ") && !seen_forward_rule) {
-      seen_forward_rule = true;
-      f.docker_user_jump_first = l.ends_with(" -j DOCKER-USER");
-    }
-  }
+  f.docker_user_exists = has_chain(rules, "DOCKER-USER");
+  f.docker_chains = f.docker_user_exists || has_chain(rules, "DOCKER");
+  const auto first_forward = std::find_if(rules.rules.begin(), rules.rules.end(),
+                                          [](const auto& r) { return r.chain == "FORWARD"; });
+  f.docker_user_jump_first =
+      first_forward != rules.rules.end() && is_plain_jump_to_user(*first_forward);
   return f;
 }
 
 std::vector<tagged_rule> find_tagged_rules(std::string_view filter_save, std::string_view id12) {
   std::vector<tagged_rule> out;
-  for (auto l : lines_of(filter_save)) {
-    if (!l.starts_with("-A ")) continue;
-    std::string tag = comment_of(l);
+  for (const auto& rule : parse_save(filter_save).rules) {
+    const std::string& tag = rule.comment;
     if (!tag.starts_with(tag_prefix)) continue;
     tagged_rule r;
-    r.chain = chain_of(l);
-    r.line = std::string(l);
+    r.chain = rule.chain;
+    r.line = line_of(rule);
     if (tag == jump_tag) {
       if (!id12.empty()) continue;
       r.jump = true;
@@ -216,19 +176,18 @@ std::string removal_script(std::string_view filter_save, const std::vector<tagge
   bool others_remain =
       std::any_of(all.begin(), all.end(), [&](const auto& t) { return !t.jump && !is_removed(t); });
   if (!others_remain) {
+    const auto saved = parse_save(filter_save);
     bool foreign_jump = false;
     int user_rules_left = 0;
-    for (auto l : lines_of(filter_save)) {
-      if (!l.starts_with("-A ")) continue;
-      bool ours = comment_of(l).starts_with(tag_prefix);
-      if (l.ends_with(" -j DOCKER-USER") && !ours) foreign_jump = true;
-      if (l.starts_with("-A DOCKER-USER ") && !ours) ++user_rules_left;
+    for (const auto& rule : saved.rules) {
+      const bool ours = rule.comment.starts_with(tag_prefix);
+      if (is_plain_jump_to_user(rule) && !ours) foreign_jump = true;
+      if (rule.chain == "DOCKER-USER" && !ours) ++user_rules_left;
     }
     for (const auto& t : all) {
       if (t.jump) s += "-D" + t.line.substr(2) + "\n";
     }
-    if (!foreign_jump && user_rules_left == 0 &&
-        filter_save.find(":DOCKER-USER ") != std::string_view::npos) {
+    if (!foreign_jump && user_rules_left == 0 && has_chain(saved, "DOCKER-USER")) {
       s += "-X DOCKER-USER\n";
     }
   }

@@ -1,8 +1,9 @@
 #pragma once
 // Tells the analyst what happened in a container, from an evidence bundle (docs/bundle.md).
 //
-// The bundle is verified first (every file re-hashed against SHA256SUMS); a bundle that fails
-// is still analysed, but the report says so first. Every file is optional: what is missing is
+// The bundle is verified first, exactly as ir-verify does it (evidence::verify_bundle: every
+// file re-hashed against SHA256SUMS and manifest.json); a bundle that fails is still analysed,
+// but the report says so first. Every file is optional: what is missing is
 // listed, and the rest is analysed. Container content is read as data only: the filesystem
 // export is walked with libarchive and never extracted, so hostile names and links are
 // harmless; the capture is decoded by hand with every length checked. Every finding names the
@@ -18,15 +19,15 @@
 
 namespace forensic::analysis {
 
+// The outcome of evidence::verify_bundle as the analysis report carries it: "verified" when
+// ir-verify would say OK, "failed" when it would say FAILED, "unverified" when there is no
+// SHA256SUMS at all. files_checked is ir-verify's count (every file of the bundle); problems
+// lists every missing, modified and extra file and every structural problem it found.
 struct bundle_verification {
-  std::string status;  // "verified", "failed", or "unverified" (no SHA256SUMS)
+  std::string status;
   std::size_t files_checked = 0;
   std::vector<std::string> problems;  // "capture/capture.pcapng: sha256 mismatch", ...
 };
-
-// Re-hashes every file listed in SHA256SUMS, and reports files missing from it or from disk.
-// Paths that leave the bundle ("../x", "/etc/passwd") are problems, never opened.
-bundle_verification verify_bundle(const std::filesystem::path& bundle);
 
 struct analysis_options {
   ioc_set iocs;

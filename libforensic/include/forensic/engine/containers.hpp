@@ -126,4 +126,8 @@ container inspect_container(client& engine, std::string_view reference,
 // docs/json.md and stable.
 nlohmann::json to_json(const container& c);
 
+// The `forensic.ps/1` document `ir-ps --json` prints (docs/json.md): schema, engine (where the
+// list came from, endpoint::to_string) and containers (to_json of each, in the given order).
+nlohmann::json to_json(const std::vector<container>& containers, std::string_view engine);
+
 }  // namespace forensic::engine

@@ -27,11 +27,11 @@ class partial_bundle;
 
 // One file of the bundle being written. Bytes are hashed and written as they arrive, on the
 // caller's thread: while a piece is hashed, the engine goes on filling the socket buffer, so
-// hashing overlaps the transfer. (A worker thread for hashing and writing was measured slower
-// on a 2-core host: the engine needs a core of its own to produce an export, and a third busy
-// thread and the copy into its queue cost more than they overlapped.) finish() waits for the disk
-// (fsync) and records the file in its bundle. Destroyed unfinished (its step failed), the
-// file is removed: a bundle holds no file that SHA256SUMS does not list.
+// hashing overlaps the transfer, and no thread of its own competes with the engine for a core
+// (docs/performance-notes.md). finish() waits for the disk (fsync) and records the file in its
+// bundle. Destroyed unfinished (its step failed), the file is removed: a bundle holds no file
+// that SHA256SUMS does not list. A write or finish that fails throws forensic::error (the
+// file sink's, naming the file).
 class evidence_file final : public io::byte_sink {
  public:
   ~evidence_file() override;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,5 +80,10 @@ class collector {
   collect_options options_;
   progress_callback progress_;
 };
+
+// The `forensic.collect/1` document `ir-collect --json` prints: schema, bundle,
+// container {id, name}, pause, artifacts [{artifact, path, size, sha256}],
+// failures [{artifact, error, message}], complete, and archive {path, sha256} when packed.
+nlohmann::json to_json(const collect_result& r);
 
 }  // namespace forensic::evidence

@@ -7,6 +7,7 @@
 // a public key, manifest.json.sig must be a valid Ed25519 signature of manifest.json.
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,10 @@ struct verify_report {
 // Never throws for what it finds wrong in the bundle (that goes in the report); throws
 // forensic::error only when the bundle cannot be read at all or the key is unusable.
 verify_report verify_bundle(const std::filesystem::path& bundle, const verify_options& options = {});
+
+// The `forensic.verify/1` document `ir-verify --json` prints: schema, bundle,
+// ok, files_checked, missing, extra, modified, problems, not_collected and
+// signature {present, checked, valid}.
+nlohmann::json to_json(const verify_report& r);
 
 }  // namespace forensic::evidence

@@ -1,6 +1,4 @@
 #pragma once
-// The shared working rules for everyone working in this tree now: /tmp/common_prompt.md (read
-// it before building or committing: own build dir, commit only your own paths, 11:10 UTC).
 // Which interface belongs to which container, from netlink (libmnl): one dump of the host's
 // links plus one small query per container network namespace; no process spawned, no `ip`
 // parsing, no docker exec.
@@ -8,7 +6,9 @@
 // The kernel facts this relies on: a host-side veth's IFLA_LINK is its peer's ifindex inside
 // the namespace named by IFLA_LINK_NETNSID; IFLA_MASTER names the bridge it is enslaved to;
 // /proc/<pid>/ns/net identifies a container's namespace (two containers sharing one, as with
-// --network container:X, have the same inode).
+// --network container:X, have the same inode). A namespace that cannot be read is a warning in
+// the result, not an error; the lookups of one container or network throw forensic::error
+// (errc::not_found when there is nothing to find, the engine's errors when it was asked).
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>

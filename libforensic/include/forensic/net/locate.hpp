@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "forensic/net/address.hpp"
+#include "forensic/io/address.hpp"
 #include "forensic/net/conntrack.hpp"
 #include "forensic/net/sockets.hpp"
 
@@ -50,7 +50,7 @@ struct locate_match {
 };
 
 struct locate_result {
-  ip_address address;
+  io::ip_address address;
   std::vector<locate_match> matches;
   bool engine_available = true;
   std::string conntrack_source;  // "netlink", "/proc/net/nf_conntrack", "" when unreadable

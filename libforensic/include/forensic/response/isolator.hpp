@@ -115,4 +115,9 @@ class isolator {
 nlohmann::json to_json(const isolation_result& r);
 nlohmann::json to_json(const quarantine_record& r);
 
+// The `forensic.isolate/1` documents `ir-isolate --json` prints: {schema, result} for an
+// isolation or a release, {schema, quarantined: [records]} for a listing.
+nlohmann::json to_document(const isolation_result& r);
+nlohmann::json to_document(const std::vector<quarantine_record>& records);
+
 }  // namespace forensic::response

@@ -1,4 +1,4 @@
-#include "net/proc_scan.hpp"
+#include "proc/proc_files.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,11 +9,10 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <memory>
 
-#include "forensic/io/unique_fd.hpp"
-
-namespace forensic::net::detail {
+namespace forensic::proc {
 namespace {
 
 struct dir_closer {
@@ -60,19 +59,83 @@ std::optional<std::string> read_file(const std::string& path, std::size_t cap) {
   return read_in_chunks(path, 16384, cap, false);
 }
 
-std::optional<std::string> read_proc_table(const std::string& path) {
+std::optional<std::string> read_net_table(const std::string& path) {
   return read_in_chunks(path, 65536, 64u << 20, true);
 }
 
-std::uint64_t netns_inode(int pid) noexcept {
+std::string pid_path(int pid, std::string_view file, std::string_view root) {
+  std::string path(root);
+  path += '/';
+  path += std::to_string(pid);
+  path += '/';
+  path += file;
+  return path;
+}
+
+std::optional<std::vector<int>> list_pids(const std::string& root) {
+  dir_ptr dir(::opendir(root.c_str()));
+  if (!dir) return std::nullopt;
+  std::vector<int> out;
+  while (const dirent* e = ::readdir(dir.get())) {
+    int pid = 0;
+    if (parse_int(e->d_name, pid) && pid > 0) out.push_back(pid);
+  }
+  return out;
+}
+
+std::uint64_t ns_inode(const std::string& ns_path) noexcept {
   struct stat st {};
-  const std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  return ::stat(ns_path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+std::uint64_t netns_inode(int pid) noexcept {
+  try {
+    return ns_inode("/proc/" + std::to_string(pid) + "/ns/net");
+  } catch (...) {  // allocation failure: as unreadable
+    return 0;
+  }
 }
 
 std::uint64_t own_netns_inode() noexcept {
   struct stat st {};
   return ::stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+io::unique_fd open_netns(int pid) noexcept {
+  char path[48];
+  std::snprintf(path, sizeof path, "/proc/%d/ns/net", pid);
+  return io::unique_fd(::open(path, O_RDONLY | O_CLOEXEC));
+}
+
+std::optional<std::string> read_link(const std::string& path) {
+  char buf[4096];
+  const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::vector<std::string> split_nul(std::string_view data) {
+  std::vector<std::string> out;
+  while (!data.empty()) {
+    const auto nul = data.find('\0');
+    out.emplace_back(data.substr(0, nul));
+    if (nul == std::string_view::npos) break;
+    data.remove_prefix(nul + 1);
+  }
+  return out;
+}
+
+std::string status_field(std::string_view status, std::string_view key) {
+  while (!status.empty()) {
+    const auto end = status.find('\n');
+    const std::string_view line = status.substr(0, end);
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':') {
+      return std::string(line.substr(key.size() + 1));
+    }
+    if (end == std::string_view::npos) break;
+    status.remove_prefix(end + 1);
+  }
+  return {};
 }
 
 std::string container_id_from_cgroup(std::string_view text) {
@@ -92,12 +155,12 @@ std::string container_id_from_cgroup(std::string_view text) {
   return found;
 }
 
-std::vector<proc_entry> scan_processes(bool read_cgroups) {
-  std::vector<proc_entry> out;
+std::vector<pid_entry> scan_processes(bool read_cgroups) {
+  std::vector<pid_entry> out;
   dir_ptr proc(::opendir("/proc"));
   if (!proc) return out;
   while (const dirent* e = ::readdir(proc.get())) {
-    proc_entry p;
+    pid_entry p;
     if (!parse_int(e->d_name, p.pid) || p.pid <= 0) continue;
     p.netns = netns_inode(p.pid);
     if (read_cgroups) {
@@ -131,4 +194,4 @@ std::unordered_map<std::uint64_t, int> socket_inodes(const std::vector<int>& pid
   return out;
 }
 
-}  // namespace forensic::net::detail
+}  // namespace forensic::proc

@@ -1,11 +1,11 @@
 #pragma once
 // How the engine names the host bridge of a bridge-driver network (libnetwork's rule), shared
-// by net::bridge_of_network/docker_bridges and the capture targets.
+// by net::bridge_of_network/docker_bridges and net's capture targets.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace forensic::capture::detail {
+namespace forensic::net::detail {
 
 // The option com.docker.network.bridge.name when set (the default network "bridge" has
 // "docker0" there), else "br-" + the first 12 hex digits of the network id.
@@ -28,4 +28,4 @@ inline bool is_host_bridge(const std::string& name) {
          std::filesystem::exists(std::filesystem::path("/sys/class/net") / name / "bridge", ec);
 }
 
-}  // namespace forensic::capture::detail
+}  // namespace forensic::net::detail

@@ -1,11 +1,12 @@
-#include "forensic/net/address.hpp"
+#include "forensic/io/address.hpp"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <charconv>
 #include <cstring>
 
-namespace forensic::net {
+namespace forensic::io {
 namespace {
 
 constexpr std::uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -30,24 +31,33 @@ std::string ip_address::to_string() const {
   return text;
 }
 
-std::optional<ip_address> parse_ip(std::string_view text) noexcept {
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
-    text = text.substr(1, text.size() - 2);
+std::optional<ip_address> parse_ip(std::string_view text, address_syntax syntax) noexcept {
+  std::string_view zone;
+  if (syntax == address_syntax::typed) {
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+      text = text.substr(1, text.size() - 2);
+    }
+    if (auto pct = text.find('%'); pct != std::string_view::npos) {
+      zone = text.substr(pct + 1);
+      text = text.substr(0, pct);
+    }
   }
-  if (auto pct = text.find('%'); pct != std::string_view::npos) text = text.substr(0, pct);
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
   char buf[INET6_ADDRSTRLEN] = {};
   std::memcpy(buf, text.data(), text.size());
   ip_address a;
   if (inet_pton(AF_INET, buf, a.bytes.data()) == 1) {
     a.family = AF_INET;
-    return a;
-  }
-  if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
+  } else if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
     a.family = AF_INET6;
-    return a;
+  } else {
+    return std::nullopt;
   }
-  return std::nullopt;
+  // An interface name or a scope number: never longer than IFNAMSIZ - 1, which also keeps the
+  // string in its inline buffer, so copying an address never allocates.
+  if (zone.size() >= IF_NAMESIZE) return std::nullopt;
+  a.zone.assign(zone.data(), zone.size());
+  return a;
 }
 
 std::string canonical(std::string_view text) {
@@ -56,7 +66,8 @@ std::string canonical(std::string_view text) {
 }
 
 bool same_host(const ip_address& a, const ip_address& b) noexcept {
-  return a.valid() && a.unmapped() == b.unmapped();
+  const ip_address x = a.unmapped(), y = b.unmapped();
+  return a.valid() && x.family == y.family && x.bytes == y.bytes;  // zones aside
 }
 
 bool same_host(std::string_view a, const ip_address& b) noexcept {
@@ -79,10 +90,10 @@ std::string ip_subnet::to_string() const {
   return network.to_string() + "/" + std::to_string(prefix);
 }
 
-std::optional<ip_subnet> parse_subnet(std::string_view text) noexcept {
+std::optional<ip_subnet> parse_subnet(std::string_view text, address_syntax syntax) noexcept {
   ip_subnet s;
   const auto slash = text.find('/');
-  auto address = parse_ip(text.substr(0, slash));
+  auto address = parse_ip(text.substr(0, slash), syntax);
   if (!address) return std::nullopt;
   s.network = *address;
   const int max = static_cast<int>(address->size() * 8);
@@ -97,4 +108,4 @@ std::optional<ip_subnet> parse_subnet(std::string_view text) noexcept {
   return s;
 }
 
-}  // namespace forensic::net
+}  // namespace forensic::io

@@ -1,17 +1,17 @@
-#include "forensic/capture/targets.hpp"
+#include "forensic/net/capture_targets.hpp"
 
 #include <net/if.h>
 
 #include <filesystem>
 #include <map>
 
-#include "capture/bridge_naming.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/error.hpp"
 #include "forensic/net/links.hpp"
+#include "net/bridge_naming.hpp"
 
-namespace forensic::capture {
+namespace forensic::net {
 namespace {
 
 namespace fs = std::filesystem;
@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 // bridge device -> network name, for every bridge-driver network (one engine call).
 std::map<std::string, std::string> networks_by_bridge(engine::client& engine) {
   std::map<std::string, std::string> out;
-  const auto list = engine.get_json("/networks?filters=" +
-                                    engine::url_encode(R"({"driver":["bridge"]})"));
+  const auto list =
+      engine.get_json("/networks?filters=" + engine::url_encode(R"({"driver":["bridge"]})"));
   if (!list.is_array()) return out;
   for (const auto& n : list) out[detail::bridge_name_of(n)] = n.value("Name", "");
   return out;
@@ -40,9 +40,9 @@ bool interface_exists(const std::string& name) {
 
 }  // namespace
 
-std::vector<capture_interface> container_interfaces(engine::client& engine,
-                                                    std::string_view container) {
-  const auto veths = net::host_interfaces_of(engine, container);
+std::vector<capture::capture_interface> container_interfaces(engine::client& engine,
+                                                             std::string_view container) {
+  const auto veths = host_interfaces_of(engine, container);
   const auto c = engine::inspect_container(engine, container);
   std::map<std::string, std::string> networks;
   try {
@@ -50,9 +50,10 @@ std::vector<capture_interface> container_interfaces(engine::client& engine,
   } catch (const error&) {
     // Descriptions lose the network name; the capture itself does not need it.
   }
-  std::vector<capture_interface> out;
+  std::vector<capture::capture_interface> out;
   for (const auto& v : veths) {
-    capture_interface i{v, "host veth of container " + c.name() + " (" + c.short_id() + ")"};
+    capture::capture_interface i{v,
+                                 "host veth of container " + c.name() + " (" + c.short_id() + ")"};
     const std::string bridge = master_of(v);
     auto it = networks.find(bridge);
     if (it != networks.end()) i.description += " on network " + it->second;
@@ -62,12 +63,12 @@ std::vector<capture_interface> container_interfaces(engine::client& engine,
   return out;
 }
 
-capture_interface network_interface(engine::client& engine, std::string_view network) {
-  const std::string bridge = net::bridge_of_network(engine, network);
+capture::capture_interface network_interface(engine::client& engine, std::string_view network) {
+  const std::string bridge = bridge_of_network(engine, network);
   return {bridge, "bridge " + bridge + " of Docker network " + std::string(network)};
 }
 
-std::vector<capture_interface> all_bridge_interfaces(engine::client* engine) {
+std::vector<capture::capture_interface> all_bridge_interfaces(engine::client* engine) {
   std::map<std::string, std::string> networks;
   if (engine) {
     try {
@@ -75,8 +76,8 @@ std::vector<capture_interface> all_bridge_interfaces(engine::client* engine) {
     } catch (const error&) {
     }
   }
-  std::vector<capture_interface> out;
-  for (const auto& b : net::docker_bridges(engine)) {
+  std::vector<capture::capture_interface> out;
+  for (const auto& b : docker_bridges(engine)) {
     auto it = networks.find(b);
     out.push_back({b, it != networks.end() ? "bridge " + b + " of Docker network " + it->second
                                            : "Docker bridge " + b});
@@ -85,12 +86,12 @@ std::vector<capture_interface> all_bridge_interfaces(engine::client* engine) {
   return out;
 }
 
-capture_interface named_interface(engine::client* engine, const std::string& name) {
+capture::capture_interface named_interface(engine::client* engine, const std::string& name) {
   if (name == "any") return {name, "all interfaces of the host (cooked link layer)"};
   if (!interface_exists(name)) {
     throw error(errc::not_found, "no interface named '" + name + "' on this host");
   }
-  capture_interface i{name, ""};
+  capture::capture_interface i{name, ""};
   std::map<std::string, std::string> networks;
   if (engine) {
     try {
@@ -110,4 +111,4 @@ capture_interface named_interface(engine::client* engine, const std::string& nam
   return i;
 }
 
-}  // namespace forensic::capture
+}  // namespace forensic::net
