@@ -12,7 +12,7 @@
 
 #include "analysis_packets.hpp"
 #include "forensic/analysis/analyzer.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
 
 using namespace analysis_test;
 using namespace forensic::analysis;
@@ -45,7 +45,7 @@ struct temp_bundle {
       if (e.is_regular_file() && rel != "SHA256SUMS") files.push_back(rel);
     }
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) sums += forensic::evidence::sha256_file(root / f) + "  " + f + "\n";
+    for (const auto& f : files) sums += forensic::io::sha256_file(root / f) + "  " + f + "\n";
     write("SHA256SUMS", sums);
   }
 };

@@ -10,7 +10,7 @@
 #include "analysis/context.hpp"
 #include "analysis/json_fields.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
 
 namespace forensic::analysis {
 namespace fs = std::filesystem;
@@ -145,7 +145,7 @@ bundle_verification verify_bundle(const fs::path& bundle) {
     }
     ++v.files_checked;
     try {
-      if (evidence::sha256_file(full) != digest) v.problems.push_back(rel + ": sha256 mismatch");
+      if (io::sha256_file(full) != digest) v.problems.push_back(rel + ": sha256 mismatch");
     } catch (const std::exception& e) {
       v.problems.push_back(rel + ": " + e.what());
     }

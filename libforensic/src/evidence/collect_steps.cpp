@@ -11,7 +11,7 @@
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/net/links.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
@@ -61,7 +61,7 @@ void collect_image(collection& c) {
 }
 
 void collect_processes(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
   for (int pid : proc::pids_of_container(init)) {
@@ -70,7 +70,7 @@ void collect_processes(collection& c) {
     const std::string dir = "processes/" + std::to_string(pid) + "/";
     const std::string base = "/proc/" + std::to_string(pid);
     try {
-      const std::string t = rfc3339_now();
+      const std::string t = io::rfc3339_now();
       c.add_artifact("processes", c.bundle->write_file(dir + "maps", read_small(base + "/maps")), t,
                      base + "/maps");
     } catch (const error& e) {
@@ -79,7 +79,7 @@ void collect_processes(collection& c) {
     if (p->exe_deleted) {
       // The only copy of an implant that deleted itself: keep the running image.
       try {
-        const std::string t = rfc3339_now();
+        const std::string t = io::rfc3339_now();
         io::unique_fd fd(::open((base + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) throw_errno("cannot open " + base + "/exe", errno);
         auto f = c.bundle->create(dir + "exe");
@@ -105,7 +105,7 @@ void collect_files(collection& c) {
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
   nlohmann::json absent = nlohmann::json::array();
   for (const char* path : key_files) {
-    const std::string started = rfc3339_now();
+    const std::string started = io::rfc3339_now();
     try {
       io::unique_fd fd = proc::open_in_root(root, path);  // absent: no empty artifact
       auto f = c.bundle->create(std::string("files") + path);
@@ -122,7 +122,7 @@ void collect_files(collection& c) {
 }
 
 void collect_network(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const auto map = net::map_links(&c.engine);
   nlohmann::json interfaces = nlohmann::json::array();
   nlohmann::json self = nullptr;
@@ -146,7 +146,7 @@ void collect_network(collection& c) {
 }
 
 void collect_logs(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const engine::request req =
       engine::request::get("/containers/" + c.target.id + "/logs?stdout=1&stderr=1&timestamps=1");
   if (c.target.tty) {  // no frames: one raw stream, there is no stdout/stderr split
@@ -205,7 +205,7 @@ void collect_deep_paths(collection& c) {
     c.custody->note("deep paths not checked: the writable layer is gone (container removed)");
     return;
   }
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   std::unique_ptr<evidence_file> file;
   deep_paths_summary found;
   try {
@@ -255,7 +255,7 @@ void collect_commit(collection& c) {
                            file_name_safe(c.target.name());
   std::string reference;
   for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::string tag = compact_utc_now();
+  const std::string tag = io::format_compact_utc();
   // The commit's config is merged with the container's: labels given here replace its labels,
   // so they are carried over and ours added.
   nlohmann::json labels = nlohmann::json::object();

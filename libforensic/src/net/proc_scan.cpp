@@ -12,16 +12,12 @@
 #include <memory>
 
 #include "forensic/io/unique_fd.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::net::detail {
 namespace {
 
-struct dir_closer {
-  void operator()(DIR* d) const noexcept {
-    if (d) ::closedir(d);
-  }
-};
-using dir_ptr = std::unique_ptr<DIR, dir_closer>;
+using io::c_dir;
 
 bool parse_int(std::string_view text, int& out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -94,7 +90,7 @@ std::string container_id_from_cgroup(std::string_view text) {
 
 std::vector<proc_entry> scan_processes(bool read_cgroups) {
   std::vector<proc_entry> out;
-  dir_ptr proc(::opendir("/proc"));
+  c_dir proc(::opendir("/proc"));
   if (!proc) return out;
   while (const dirent* e = ::readdir(proc.get())) {
     proc_entry p;
@@ -115,7 +111,7 @@ std::unordered_map<std::uint64_t, int> socket_inodes(const std::vector<int>& pid
   char link[64];
   for (int pid : pids) {
     const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    dir_ptr fds(::opendir(dir.c_str()));
+    c_dir fds(::opendir(dir.c_str()));
     if (!fds) continue;
     const int dfd = ::dirfd(fds.get());
     while (const dirent* e = ::readdir(fds.get())) {

@@ -14,8 +14,10 @@
 #include <sstream>
 
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/text/terminal.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::proc {
 namespace {
@@ -79,20 +81,9 @@ std::uint64_t inode_of(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-std::string rfc3339(std::int64_t seconds, long nanos) {
-  std::time_t t = seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%02ldZ", nanos / 10000000);
-  return std::string(buf) + frac;
-}
-
 std::vector<int> all_pids(const std::string& proc_root) {
   std::vector<int> pids;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
+  io::c_dir dir(::opendir(proc_root.c_str()));
   if (!dir) throw_errno("cannot list " + proc_root, errno);
   while (auto* e = ::readdir(dir.get())) {
     int pid = 0;
@@ -172,8 +163,10 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     const auto start = std::stoull(f[19]);
     try {
       const std::int64_t boot = boot_time(proc_root);
-      p.start_time = rfc3339(boot + static_cast<std::int64_t>(start / ticks),
-                             static_cast<long>((start % ticks) * (1000000000 / ticks)));
+      p.start_time =
+          io::format_rfc3339(boot + static_cast<std::int64_t>(start / ticks),
+                             static_cast<std::int64_t>((start % ticks) * (1000000000 / ticks)),
+                             io::time_precision::centis);
     } catch (const error& e) {
       p.errors.push_back(e.what());
     }
@@ -196,7 +189,7 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     }
     try {
       // The kernel keeps the running image reachable here even once its file is unlinked.
-      p.exe_sha256 = evidence::sha256_file(dir + "/exe");
+      p.exe_sha256 = io::sha256_file(dir + "/exe");
     } catch (const error& err) {
       p.errors.push_back(std::string("exe: ") + err.what());
     }
@@ -204,7 +197,7 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     p.errors.push_back("exe: unreadable");
   }
 
-  if (std::unique_ptr<DIR, int (*)(DIR*)> fds(::opendir((dir + "/fd").c_str()), &::closedir); fds) {
+  if (io::c_dir fds(::opendir((dir + "/fd").c_str())); fds) {
     while (auto* e = ::readdir(fds.get())) {
       if (e->d_name[0] == '.') continue;
       open_fd fd;
