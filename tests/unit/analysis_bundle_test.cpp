@@ -12,7 +12,7 @@
 
 #include "analysis_packets.hpp"
 #include "forensic/analysis/analyzer.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
 
 using namespace analysis_test;
 using namespace forensic::analysis;
@@ -59,13 +59,13 @@ struct temp_bundle {
       manifest["artifacts"].push_back({{"artifact", f},
                                        {"path", f},
                                        {"size", fs::file_size(root / f)},
-                                       {"sha256", forensic::evidence::sha256_file(root / f)}});
+                                       {"sha256", forensic::io::sha256_file(root / f)}});
     }
     write("manifest.json", manifest.dump());
     files.push_back("manifest.json");
     std::sort(files.begin(), files.end());
     std::string sums;
-    for (const auto& f : files) sums += forensic::evidence::sha256_file(root / f) + "  " + f + "\n";
+    for (const auto& f : files) sums += forensic::io::sha256_file(root / f) + "  " + f + "\n";
     write("SHA256SUMS", sums);
   }
 };

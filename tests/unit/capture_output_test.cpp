@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,8 +12,8 @@
 
 #include "capture/output.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
 #include "net/bridge_naming.hpp"
+#include "forensic/io/sha256.hpp"
 
 using namespace forensic;
 using namespace forensic::capture;
@@ -67,7 +68,7 @@ TEST_CASE("one file: written as .partial, renamed, hashed, sidecar in sha256sum 
   CHECK(files[0].path == out);
   CHECK(files[0].packets == 10);
   CHECK(files[0].bytes == fs::file_size(out));
-  CHECK(files[0].sha256 == evidence::sha256_file(out));
+  CHECK(files[0].sha256 == io::sha256_file(out));
   CHECK(read_text(out.string() + ".sha256") == files[0].sha256 + "  x.pcapng\n");
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
   CHECK((fs::status(out).permissions() & fs::perms::others_read) == fs::perms::none);
@@ -87,7 +88,7 @@ TEST_CASE("rotation by size: numbered files, each complete and hashed") {
   std::uint64_t packets = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
     packets += files[i].packets;
-    CHECK(files[i].sha256 == evidence::sha256_file(files[i].path));
+    CHECK(files[i].sha256 == io::sha256_file(files[i].path));
     // Every file but the last (which carries the statistics block) respects the size.
     if (i + 1 < files.size()) CHECK(files[i].bytes <= 1000);
   }
@@ -213,4 +214,18 @@ TEST_CASE("to_json: the documented shape") {
   CHECK(j["interfaces"][0]["dropped_by_kernel"] == 1);
   CHECK(j["interfaces"][0]["received"] == 3);
   CHECK(std::string(stop_reason_name(stop_reason::disk_space)) == "disk_space");
+}
+
+TEST_CASE("to_json: libpcap's activation warnings only when there are some") {
+  capture_result r;
+  r.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795424400123));
+  r.finished = r.started + std::chrono::microseconds(4101999);
+  auto j = to_json(r);
+  CHECK_FALSE(j.contains("warnings"));
+  CHECK(j["started"] == "2026-11-23T09:00:00.123Z");
+  CHECK(j["finished"] == "2026-11-23T09:00:04.224Z");
+  r.warnings.push_back("promiscuous mode not supported on eth0: no");
+  j = to_json(r);
+  REQUIRE(j["warnings"].size() == 1);
+  CHECK(j["warnings"][0] == "promiscuous mode not supported on eth0: no");
 }

@@ -6,7 +6,8 @@
 #include <thread>
 
 #include "forensic/engine/client.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/hashing_sink.hpp"
+#include "forensic/io/sha256.hpp"
 #include "support/fake_engine.hpp"
 
 using namespace forensic;
@@ -187,7 +188,7 @@ TEST_CASE("a chunked body arriving in pieces that split chunk headers streams wh
   auto info = c.call(engine::request::get("/containers/x/logs"), sink, true);
   CHECK(sink.str() == expected);
   CHECK(info.bytes == expected.size());
-  CHECK(info.sha256 == evidence::sha256::of(expected));
+  CHECK(info.sha256 == io::sha256::of(expected));
 }
 
 TEST_CASE("a body that runs to the end of the connection is whole, not cut short") {
@@ -200,7 +201,7 @@ TEST_CASE("a body that runs to the end of the connection is whole, not cut short
   io::string_sink sink;
   auto info = c.call(engine::request::get("/containers/x/export"), sink, true);
   CHECK(sink.str() == expected);
-  CHECK(info.sha256 == evidence::sha256::of(expected));
+  CHECK(info.sha256 == io::sha256::of(expected));
 }
 
 TEST_CASE("a sink that hashes what it is given supplies the body's digest to the observer") {
@@ -210,10 +211,10 @@ TEST_CASE("a sink that hashes what it is given supplies the body's digest to the
   std::vector<engine::exchange_record> seen;
   c.set_observer([&](const engine::exchange_record& r) { seen.push_back(r); });
   io::counting_sink counted;
-  evidence::hashing_sink hashed(&counted);
+  io::hashing_sink hashed(&counted);
   auto info = c.call(engine::request::get("/containers/x/export"), hashed);
   CHECK(counted.count() == body.size());
-  CHECK(hashed.hex_digest() == evidence::sha256::of(body));
+  CHECK(hashed.hex_digest() == io::sha256::of(body));
   CHECK(info.sha256 == hashed.hex_digest());
   REQUIRE(!seen.empty());
   CHECK(seen.back().sha256 == hashed.hex_digest());

@@ -12,10 +12,10 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/archive.hpp"
 #include "forensic/evidence/bundle.hpp"
-#include "forensic/evidence/hashing.hpp"
 #include "forensic/evidence/manifest.hpp"
 #include "forensic/evidence/signature.hpp"
 #include "forensic/evidence/verify.hpp"
+#include "forensic/io/sha256.hpp"
 #include "forensic/proc/root_files.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
@@ -69,7 +69,7 @@ TEST_CASE("evidence: a committed bundle has exact modes, SHA256SUMS and verifies
 
   auto sums = evidence::parse_sha256sums(slurp(dir / "SHA256SUMS"));
   CHECK(sums.size() == 4);
-  CHECK(sums.at("filesystem/export.tar") == evidence::sha256_file(dir / "filesystem/export.tar"));
+  CHECK(sums.at("filesystem/export.tar") == io::sha256_file(dir / "filesystem/export.tar"));
   // The standard tool agrees.
   auto check = testing::sh("cd '" + dir.string() + "' && sha256sum -c --quiet SHA256SUMS");
   CHECK(check.exit_code == 0);
@@ -123,7 +123,7 @@ TEST_CASE("evidence: archives are reproducible and verify like the directory") {
     fs::remove(first.checksum);
     auto second = evidence::pack_bundle(dir, format);
     CHECK(slurp(second.path) == bytes);
-    CHECK(second.sha256 == evidence::sha256_file(second.path));
+    CHECK(second.sha256 == io::sha256_file(second.path));
     CHECK(slurp(second.checksum) == second.sha256 + "  " + second.path.filename().string() + "\n");
     CHECK(evidence::verify_bundle(second.path).ok());
     auto list = testing::run({"tar", "-tf", second.path.string()});

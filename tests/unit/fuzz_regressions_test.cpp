@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "forensic/analysis/analyzer.hpp"
-#include "forensic/evidence/hashing.hpp"
 #include "forensic/evidence/verify.hpp"
+#include "forensic/io/sha256.hpp"
 
 namespace fs = std::filesystem;
 using namespace forensic;
@@ -27,7 +27,7 @@ TEST_CASE("ir-verify reports a manifest whose fields have the wrong types, witho
   REQUIRE(::mkdtemp(t.data()) != nullptr);
   const fs::path bundle = t;
   const std::string log = "hello\n";
-  const std::string digest = evidence::sha256::of(log);
+  const std::string digest = io::sha256::of(log);
   write(bundle / "logs/stdout.log", log);
   // "path" a number, "size" a string, "schema" right: each a tampering, not a crash.
   const std::string manifest =
@@ -36,7 +36,7 @@ TEST_CASE("ir-verify reports a manifest whose fields have the wrong types, witho
       digest + R"("}]})";
   write(bundle / "manifest.json", manifest);
   write(bundle / "SHA256SUMS",
-        digest + "  logs/stdout.log\n" + evidence::sha256::of(manifest) + "  manifest.json\n");
+        digest + "  logs/stdout.log\n" + io::sha256::of(manifest) + "  manifest.json\n");
   evidence::verify_report r;
   REQUIRE_NOTHROW(r = evidence::verify_bundle(bundle));
   CHECK_FALSE(r.ok());

@@ -5,14 +5,15 @@
 #include <fstream>
 
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/file_sink.hpp"
+#include "forensic/io/hashing_sink.hpp"
+#include "forensic/io/sha256.hpp"
 
 using namespace forensic;
 
 TEST_CASE("SHA-256 of known vectors") {
-  CHECK(evidence::sha256::of("") ==
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(evidence::sha256::of("abc") ==
+  CHECK(io::sha256::of("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(io::sha256::of("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
@@ -21,19 +22,19 @@ TEST_CASE("hashing_sink -> file_sink writes and hashes in one pass") {
   std::filesystem::create_directories(dir);
   auto path = dir / "out.bin";
   {
-    evidence::file_sink file(path);
-    evidence::hashing_sink hasher(&file);
+    io::file_sink file(path);
+    io::hashing_sink hasher(&file);
     hasher.write(io::as_bytes("ab"));
     hasher.write(io::as_bytes("c"));
     hasher.finish();
-    CHECK(hasher.hex_digest() == evidence::sha256::of("abc"));
+    CHECK(hasher.hex_digest() == io::sha256::of("abc"));
     CHECK(hasher.bytes() == 3);
   }
-  CHECK(evidence::sha256_file(path) == evidence::sha256::of("abc"));
+  CHECK(io::sha256_file(path) == io::sha256::of("abc"));
   CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
   // Evidence files are never overwritten.
-  CHECK_THROWS_AS(evidence::file_sink{path}, forensic::error);
+  CHECK_THROWS_AS(io::file_sink{path}, forensic::error);
   std::filesystem::remove_all(dir);
 }
 
@@ -53,7 +54,7 @@ TEST_CASE("file_sink skips whole zero blocks as holes; the file reads back byte 
   expected += "middle";
   expected += std::string(10000, '\0');
   {
-    evidence::file_sink file(path);
+    io::file_sink file(path);
     for (std::size_t pos = 0, size = 3; pos < expected.size();
          pos += size, size = size * 7 % 1000003 + 1) {
       file.write(io::as_bytes(std::string_view(expected).substr(pos, size)));
@@ -61,7 +62,7 @@ TEST_CASE("file_sink skips whole zero blocks as holes; the file reads back byte 
     file.finish();
   }
   CHECK(std::filesystem::file_size(path) == expected.size());
-  CHECK(evidence::sha256_file(path) == evidence::sha256::of(expected));
+  CHECK(io::sha256_file(path) == io::sha256::of(expected));
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   // The 64 MiB of zeros take no blocks, not even where a piece ends inside a zero block.

@@ -1,16 +1,18 @@
 // ir-capture: packets exactly where a container's traffic is (its host veths, its network's
 // bridge, every Docker bridge), into hashed pcapng files every analyst tool opens.
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
-#include <unistd.h>
 
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
 #include "forensic/capture/session.hpp"
 #include "forensic/net/capture_targets.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/text/terminal.hpp"
 
 namespace {
@@ -47,12 +49,7 @@ const cli::tool_info info{
     "  ir-capture --all-bridges --rotate-mb 100 --max-total-mb 2000 --write bridges.pcapng\n"};
 
 std::string default_output(bool pcap) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&now, &tm);
-  char name[64];
-  std::strftime(name, sizeof name, "capture-%Y%m%dT%H%M%SZ", &tm);
-  return std::string(name) + (pcap ? ".pcap" : ".pcapng");
+  return "capture-" + io::format_compact_utc() + (pcap ? ".pcap" : ".pcapng");
 }
 
 template <class T>
@@ -215,6 +212,9 @@ int run(int argc, char** argv) {
               << "\n";
   } else {
     print_summary(r);
+  }
+  for (const auto& w : r.warnings) {
+    std::cerr << "ir-capture: warning: " << text::escape_for_terminal(w) << "\n";
   }
   if (r.reason == capture::stop_reason::disk_space) {
     std::cerr << "ir-capture: " << r.message << "\n";

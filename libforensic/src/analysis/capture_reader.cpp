@@ -11,18 +11,13 @@
 
 #include "analysis/dns_parse.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::analysis::detail {
 namespace {
 
-template <auto Fn>
-struct c_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
-using pcap_ptr = std::unique_ptr<pcap_t, c_deleter<&pcap_close>>;
+using io::pcap_ptr;
 
 using bytes = std::span<const std::uint8_t>;
 
@@ -167,17 +162,6 @@ using flow_key = std::tuple<std::string, std::string, std::uint16_t, std::string
 
 }  // namespace
 
-std::string utc_text(std::int64_t seconds, std::int64_t micros) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros));
-  return std::string(buf) + frac;
-}
-
 capture_summary read_capture(const std::filesystem::path& path) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   pcap_ptr p{::pcap_open_offline(path.c_str(), errbuf)};
@@ -196,7 +180,8 @@ capture_summary read_capture(const std::filesystem::path& path) {
       ++s.undecoded;
       continue;
     }
-    const std::string when = utc_text(header->ts.tv_sec, header->ts.tv_usec);
+    const std::string when = io::format_rfc3339(
+        header->ts.tv_sec, std::int64_t{header->ts.tv_usec} * 1000, io::time_precision::micros);
     const bool syn = (pk.tcp_flags & 0x02) && !(pk.tcp_flags & 0x10);
     const bool syn_ack = (pk.tcp_flags & 0x12) == 0x12;
     const bool rst = (pk.tcp_flags & 0x04) != 0;

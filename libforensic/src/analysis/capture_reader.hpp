@@ -24,7 +24,4 @@ struct capture_summary {
 // becomes a warning and what was read so far is kept.
 capture_summary read_capture(const std::filesystem::path& path);
 
-// Microsecond UTC text: "2026-11-23T09:00:00.123456Z".
-std::string utc_text(std::int64_t seconds, std::int64_t micros);
-
 }  // namespace forensic::analysis::detail

@@ -10,8 +10,10 @@
 #include "analysis/context.hpp"
 #include "analysis/json_fields.hpp"
 #include "analysis/path_rules.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/text/terminal.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::analysis::detail {
 namespace {
@@ -19,14 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-template <auto Fn>
-struct c_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
-using archive_reader = std::unique_ptr<archive, c_deleter<&archive_read_free>>;
+using io::archive_reader;
 
 constexpr const char* diff_file = "engine/diff.json";
 constexpr const char* export_file = "filesystem/export.tar";
@@ -103,10 +98,11 @@ std::map<std::string, entry_info> read_tar(context& c, const char* tar_file,
     info.size = archive_entry_size(e);
     info.uid = archive_entry_uid(e);
     info.gid = archive_entry_gid(e);
-    info.mtime = utc_text(archive_entry_mtime(e), archive_entry_mtime_nsec(e) / 1000);
+    info.mtime = io::format_rfc3339(archive_entry_mtime(e), archive_entry_mtime_nsec(e),
+                                    io::time_precision::micros);
     if (const char* l = archive_entry_symlink(e)) info.link_target = l;
     if (regular) {
-      evidence::sha256 h;
+      io::sha256 h;
       char buf[1 << 16];
       la_ssize_t got = 0;
       while ((got = archive_read_data(a.get(), buf, sizeof buf)) > 0) {

@@ -7,6 +7,8 @@
 #include "forensic/capture/session.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/address.hpp"
+#include "forensic/io/time.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::capture {
 namespace {
@@ -53,8 +55,7 @@ std::string build_filter(const std::string& filter, const std::vector<std::strin
 
 void check_filter(const std::string& filter) {
   if (filter.empty()) return;
-  std::unique_ptr<pcap_t, decltype(&pcap_close)> dead(pcap_open_dead(DLT_EN10MB, 262144),
-                                                      &pcap_close);
+  const io::pcap_ptr dead(pcap_open_dead(DLT_EN10MB, 262144));
   if (!dead) throw error(errc::pcap, "libpcap could not create a filter compiler");
   struct bpf_program program {};
   if (pcap_compile(dead.get(), &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
@@ -77,22 +78,6 @@ const char* stop_reason_name(stop_reason r) noexcept {
   return "unknown";
 }
 
-namespace {
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count() % 1000));
-  return text;
-}
-
-}  // namespace
-
 nlohmann::json to_json(const capture_result& r) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& f : r.files) {
@@ -114,16 +99,19 @@ nlohmann::json to_json(const capture_result& r) {
                           {"dropped_by_interface", i.dropped_by_interface},
                           {"vanished", i.vanished}});
   }
-  return {{"schema", "forensic.capture/1"},
-          {"filter", r.filter},
-          {"started", rfc3339(r.started)},
-          {"finished", rfc3339(r.finished)},
-          {"stop_reason", stop_reason_name(r.reason)},
-          {"message", r.message},
-          {"packets", r.packets},
-          {"bytes", r.bytes},
-          {"files", files},
-          {"interfaces", interfaces}};
+  nlohmann::json j = {{"schema", "forensic.capture/1"},
+                      {"filter", r.filter},
+                      {"started", io::format_rfc3339(r.started, io::time_precision::millis)},
+                      {"finished", io::format_rfc3339(r.finished, io::time_precision::millis)},
+                      {"stop_reason", stop_reason_name(r.reason)},
+                      {"message", r.message},
+                      {"packets", r.packets},
+                      {"bytes", r.bytes},
+                      {"files", files},
+                      {"interfaces", interfaces}};
+  // Only when libpcap warned: the document of an ordinary capture stays as it was.
+  if (!r.warnings.empty()) j["warnings"] = r.warnings;
+  return j;
 }
 
 }  // namespace forensic::capture

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <cstdint>
+#include <exception>
 
 #include "forensic/error.hpp"
 
@@ -13,7 +14,9 @@ struct dispatch_context {
   live_interface::packet_fn fn;
   void* context;
   bool nanoseconds;
+  pcap_t* handle;
   std::uintptr_t prefetched_until = 0;
+  std::exception_ptr failure;  // what fn threw: rethrown once pcap_dispatch has returned
 };
 
 // The kernel writes packets one after another into a ring block, from another CPU and often
@@ -39,6 +42,7 @@ inline void prefetch_ahead(dispatch_context& d, const u_char* packet_end) {
 
 extern "C" void on_pcap_packet(u_char* user, const struct pcap_pkthdr* h, const u_char* bytes) {
   auto* d = reinterpret_cast<dispatch_context*>(user);
+  if (d->failure) return;
   prefetch_ahead(*d, bytes + h->caplen);
   raw_packet p;
   const std::int64_t fraction = d->nanoseconds ? h->ts.tv_usec : h->ts.tv_usec * 1000LL;
@@ -46,7 +50,12 @@ extern "C" void on_pcap_packet(u_char* user, const struct pcap_pkthdr* h, const 
                                          fraction);
   p.original_length = h->len;
   p.data = {reinterpret_cast<const std::byte*>(bytes), h->caplen};
-  d->fn(d->context, p);
+  try {
+    d->fn(d->context, p);
+  } catch (...) {
+    d->failure = std::current_exception();
+    pcap_breakloop(d->handle);
+  }
 }
 
 // Maps pcap_activate's status to the error a responder can act on.
@@ -68,25 +77,49 @@ extern "C" void on_pcap_packet(u_char* user, const struct pcap_pkthdr* h, const 
   }
 }
 
-}  // namespace
-
-void live_interface::deleter::operator()(pcap* p) const noexcept {
-  if (p) pcap_close(p);
+// A pcap_set_* refused (only before activation, or a value out of range).
+void set(pcap_t* p, const std::string& name, const char* what, int rc) {
+  if (rc == 0) return;
+  const std::string detail = rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc);
+  throw error(errc::pcap, "cannot set the " + std::string(what) + " on " + name + ": " + detail);
 }
+
+// pcap_activate succeeded with a warning: the capture runs, but not quite as asked.
+std::string describe_warning(const std::string& name, int status, pcap_t* p) {
+  std::string detail = pcap_geterr(p);
+  std::string what;
+  switch (status) {
+    case PCAP_WARNING_PROMISC_NOTSUP:
+      what = "promiscuous mode not supported on " + name;
+      break;
+    case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
+      what = "time stamp type not supported on " + name;
+      break;
+    default:
+      what = "libpcap warning on " + name;
+      if (detail.empty()) detail = pcap_statustostr(status);
+      break;
+  }
+  return detail.empty() ? what : what + ": " + detail;
+}
+
+}  // namespace
 
 live_interface::live_interface(const std::string& name, const live_settings& s) : name_(name) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   handle_.reset(pcap_create(name.c_str(), errbuf));
   if (!handle_) throw error(errc::pcap, "cannot capture on " + name + ": " + errbuf);
   pcap_t* p = handle_.get();
-  pcap_set_snaplen(p, s.snaplen);
-  pcap_set_promisc(p, s.promiscuous ? 1 : 0);
-  pcap_set_buffer_size(p, s.buffer_bytes);
-  pcap_set_timeout(p, static_cast<int>(s.batch_timeout.count()));
-  pcap_set_immediate_mode(p, s.immediate ? 1 : 0);
-  nanoseconds_ = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+  set(p, name, "snapshot length", pcap_set_snaplen(p, s.snaplen));
+  set(p, name, "promiscuous mode", pcap_set_promisc(p, s.promiscuous ? 1 : 0));
+  set(p, name, "buffer size", pcap_set_buffer_size(p, s.buffer_bytes));
+  set(p, name, "timeout", pcap_set_timeout(p, static_cast<int>(s.batch_timeout.count())));
+  set(p, name, "immediate mode", pcap_set_immediate_mode(p, s.immediate ? 1 : 0));
+  // Optional: without nanosecond time stamps the capture has microseconds (checked below).
+  pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
   const int status = pcap_activate(p);
   if (status < 0) throw_activate(name, status, p);
+  if (status > 0) warning_ = describe_warning(name, status, p);
   nanoseconds_ = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
   link_type_ = pcap_datalink(p);
 
@@ -118,8 +151,9 @@ std::string live_interface::link_type_name() const {
 
 int live_interface::dispatch(int max, packet_fn fn, void* context) {
   if (!handle_) return -1;
-  dispatch_context d{fn, context, nanoseconds_};
+  dispatch_context d{fn, context, nanoseconds_, handle_.get(), 0, nullptr};
   const int n = pcap_dispatch(handle_.get(), max, on_pcap_packet, reinterpret_cast<u_char*>(&d));
+  if (d.failure) std::rethrow_exception(d.failure);
   if (n == PCAP_ERROR_BREAK) return 0;
   if (n < 0) {
     error_ = pcap_geterr(handle_.get());

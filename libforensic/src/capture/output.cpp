@@ -8,7 +8,8 @@
 #include <cstdio>
 
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/file_sink.hpp"
+#include "forensic/io/hashing_sink.hpp"
 
 namespace forensic::capture::detail {
 namespace fs = std::filesystem;
@@ -55,8 +56,8 @@ void refuse_existing(const fs::path& p) {
 
 struct capture_output::open_file {
   fs::path path;
-  evidence::file_sink file;
-  evidence::hashing_sink hash{&file};
+  io::file_sink file;
+  io::hashing_sink hash{&file};
   std::unique_ptr<packet_writer> writer;
   std::uint64_t packets = 0;
   std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
@@ -160,7 +161,7 @@ void capture_output::close_current(const std::vector<interface_counters>* statis
   done.sha256_path = sidecar_of(f->path);
   {
     const fs::path tmp = partial_of(done.sha256_path);
-    evidence::file_sink side(tmp);
+    io::file_sink side(tmp);
     const std::string line = done.sha256 + "  " + f->path.filename().string() + "\n";
     side.write(io::as_bytes(line));
     side.finish();

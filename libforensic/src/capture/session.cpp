@@ -111,6 +111,7 @@ void capture_session::impl::open_all() {
   std::vector<interface_description> descriptions;
   for (const auto& i : options.interfaces) {
     live.emplace_back(i.name, s);
+    if (const auto& w = live.back().activation_warning(); !w.empty()) result.warnings.push_back(w);
     interface_stats st;
     st.name = i.name;
     st.description = i.description;

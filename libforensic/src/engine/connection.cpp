@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/hashing_sink.hpp"
 
 namespace forensic::engine::detail {
 namespace {
@@ -163,7 +163,7 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
 
     io::string_sink error_body(1 << 20);
     io::byte_sink& target = info.status >= 300 ? error_body : sink;
-    std::optional<evidence::hashing_sink> hasher;
+    std::optional<io::hashing_sink> hasher;
     const std::string* sink_digest = sink.digest_after_finish();
     if (hash && info.status < 300 && !sink_digest) hasher.emplace(&sink);
     io::byte_sink& out = hasher ? static_cast<io::byte_sink&>(*hasher) : target;

@@ -13,32 +13,29 @@
 
 #include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/file_sink.hpp"
+#include "forensic/io/hashing_sink.hpp"
 #include "forensic/io/unique_fd.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::evidence {
 namespace fs = std::filesystem;
 namespace {
 
-using detail::archive_writer;
 using detail::check;
-using detail::entry_ptr;
+using detail::tar_output;
 using detail::write_file_data;
-using detail::write_to_sink;
+using io::archive_entry_ptr;
+using io::archive_reader;
 
-struct archive_read_deleter {
-  void operator()(archive* a) const noexcept { archive_read_free(a); }
-};
-using archive_reader = std::unique_ptr<archive, archive_read_deleter>;
-
-void add_entry(archive* a, const fs::path& full, const std::string& name,
+void add_entry(tar_output& out, const fs::path& full, const std::string& name,
                std::vector<char>& block) {
   struct stat st {};
   if (::lstat(full.c_str(), &st) != 0) throw_errno("cannot stat " + full.string(), errno);
   if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
     throw error(errc::archive, full.string() + " is neither a file nor a directory");
   }
-  entry_ptr e(archive_entry_new());
+  archive_entry_ptr e(archive_entry_new());
   archive_entry_set_pathname(e.get(), name.c_str());
   archive_entry_set_filetype(e.get(), S_ISDIR(st.st_mode) ? AE_IFDIR : AE_IFREG);
   archive_entry_set_perm(e.get(), st.st_mode & 07777);
@@ -46,11 +43,11 @@ void add_entry(archive* a, const fs::path& full, const std::string& name,
   archive_entry_set_gid(e.get(), st.st_gid);
   archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   archive_entry_set_size(e.get(), S_ISREG(st.st_mode) ? st.st_size : 0);
-  check(a, archive_write_header(a, e.get()), "cannot add " + name);
+  out.check(archive_write_header(out.get(), e.get()), "cannot add " + name);
   if (!S_ISREG(st.st_mode)) return;
   io::unique_fd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) throw_errno("cannot open " + full.string(), errno);
-  write_file_data(a, fd.get(), UINT64_MAX, block, name);
+  write_file_data(out, fd.get(), UINT64_MAX, block, name);
 }
 
 }  // namespace
@@ -81,32 +78,31 @@ packed_archive pack_bundle(const fs::path& bundle_dir, archive_format format) {
   fs::path partial = out.path;
   partial += ".partial";
   {
-    file_sink file(partial, 0600);
-    hashing_sink hasher(&file);
-    archive_writer a(archive_write_new());
-    if (!a) throw error(errc::archive, "cannot allocate an archive writer");
-    check(a.get(), archive_write_set_format_pax_restricted(a.get()), "tar format");
+    io::file_sink file(partial, 0600);
+    io::hashing_sink hasher(&file);
+    tar_output tar(hasher);
+    archive* a = tar.get();
+    check(a, archive_write_set_format_pax_restricted(a), "tar format");
     if (format == archive_format::tar_zst) {
-      check(a.get(), archive_write_add_filter_zstd(a.get()), "zstd filter");
+      check(a, archive_write_add_filter_zstd(a), "zstd filter");
     }
-    check(a.get(), archive_write_set_bytes_per_block(a.get(), 10240), "block size");
+    check(a, archive_write_set_bytes_per_block(a, 10240), "block size");
     if (format == archive_format::tar_zst) {
       // Padding the last block with zeros would append garbage after the zstd frame.
-      check(a.get(), archive_write_set_bytes_in_last_block(a.get(), 1), "last block");
+      check(a, archive_write_set_bytes_in_last_block(a, 1), "last block");
     }
-    check(a.get(), archive_write_open(a.get(), &hasher, nullptr, write_to_sink, nullptr),
-          "cannot open " + partial.string());
+    tar.open("cannot open " + partial.string());
     std::vector<char> block(1 << 20);  // one read buffer for every file
-    add_entry(a.get(), dir, top + "/", block);
-    for (const auto& n : names) add_entry(a.get(), dir / n, top + "/" + n, block);
-    check(a.get(), archive_write_close(a.get()), "cannot finish " + partial.string());
+    add_entry(tar, dir, top + "/", block);
+    for (const auto& n : names) add_entry(tar, dir / n, top + "/" + n, block);
+    tar.close("cannot finish " + partial.string());
     hasher.finish();
     out.sha256 = hasher.hex_digest();
   }
   if (::rename(partial.c_str(), out.path.c_str()) != 0) {
     throw_errno("cannot rename " + partial.string(), errno);
   }
-  file_sink sums(out.checksum, 0600);
+  io::file_sink sums(out.checksum, 0600);
   sums.write(io::as_bytes(out.sha256 + "  " + out.path.filename().string() + "\n"));
   sums.finish();
   return out;

@@ -11,7 +11,9 @@
 #include <ctime>
 
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/file_sink.hpp"
+#include "forensic/io/hashing_sink.hpp"
+#include "forensic/io/sha256.hpp"
 #include "forensic/io/unique_fd.hpp"
 
 namespace forensic::evidence {
@@ -46,32 +48,11 @@ void check_relative(std::string_view p) {
   if (bad) throw error(errc::invalid_argument, "unsafe bundle path '" + std::string(p) + "'");
 }
 
-std::string format_utc(const char* format, bool micros) {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, format, &tm);
-  std::string out = buf;
-  if (micros) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        now.time_since_epoch()).count() % 1000000;
-    char frac[16];
-    std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us));
-    out += frac;
-  }
-  return out + "Z";
-}
-
 }  // namespace
 
-std::string rfc3339_now() { return format_utc("%Y-%m-%dT%H:%M:%S", true); }
-std::string compact_utc_now() { return format_utc("%Y%m%dT%H%M%S", false); }
-
 struct evidence_file::impl {
-  file_sink file;
-  hashing_sink hasher{&file};
+  io::file_sink file;
+  io::hashing_sink hasher{&file};
   explicit impl(const fs::path& p) : file(p, 0600) {}
 };
 
@@ -155,7 +136,8 @@ file_record partial_bundle::adopt(std::string_view relative) {
   if (::lstat(full.c_str(), &st) != 0) throw_errno("cannot adopt " + full.string(), errno);
   if (!S_ISREG(st.st_mode)) throw error(errc::io, full.string() + " is not a regular file");
   ::chmod(full.c_str(), 0600);
-  file_record r{std::string(relative), static_cast<std::uint64_t>(st.st_size), sha256_file(full)};
+  file_record r{std::string(relative), static_cast<std::uint64_t>(st.st_size),
+                io::sha256_file(full)};
   add(r);
   return r;
 }
@@ -170,7 +152,7 @@ file_record partial_bundle::write_file(std::string_view relative, std::string_vi
 fs::path partial_bundle::commit() {
   if (committed_) return directory_;
   {
-    file_sink sums(directory_ / "SHA256SUMS", 0600);
+    io::file_sink sums(directory_ / "SHA256SUMS", 0600);
     sums.write(io::as_bytes(sha256sums_text(files_)));
     sums.finish();
   }

@@ -4,6 +4,7 @@
 #include "evidence/collection.hpp"
 #include "forensic/capture/session.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/net/links.hpp"
 
 namespace forensic::evidence::detail {
@@ -28,7 +29,7 @@ void start_capture(collection& c) {
 void stop_capture(collection& c) {
   auto session = std::static_pointer_cast<capture::capture_session>(c.capture);
   if (!session) throw error(errc::not_found, "no capture was running");
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   // At least the asked duration, still honouring Ctrl-C.
   while (std::chrono::steady_clock::now() - c.capture_started < c.options.capture) {
     if (c.options.cancel_flag && c.options.cancel_flag->load()) {
@@ -48,6 +49,7 @@ void stop_capture(collection& c) {
                          " packets)");
     }
   }
+  for (const auto& w : result.warnings) c.custody->note("capture: " + w);
   c.custody->note("capture stopped: " + result.message);
 }
 

@@ -14,7 +14,7 @@
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/net/links.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
@@ -64,7 +64,7 @@ void collect_image(collection& c) {
 }
 
 void collect_processes(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
   for (int pid : proc::pids_of_container(init)) {
@@ -73,7 +73,7 @@ void collect_processes(collection& c) {
     const std::string dir = "processes/" + std::to_string(pid) + "/";
     const std::string base = "/proc/" + std::to_string(pid);
     try {
-      const std::string t = rfc3339_now();
+      const std::string t = io::rfc3339_now();
       c.add_artifact("processes", c.bundle->write_file(dir + "maps", read_small(base + "/maps")), t,
                      base + "/maps");
     } catch (const error& e) {
@@ -82,7 +82,7 @@ void collect_processes(collection& c) {
     if (p->exe_deleted) {
       // The only copy of an implant that deleted itself: keep the running image.
       try {
-        const std::string t = rfc3339_now();
+        const std::string t = io::rfc3339_now();
         io::unique_fd fd(::open((base + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) throw_errno("cannot open " + base + "/exe", errno);
         auto f = c.bundle->create(dir + "exe");
@@ -108,7 +108,7 @@ void collect_files(collection& c) {
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
   nlohmann::json absent = nlohmann::json::array();
   for (const char* path : key_files) {
-    const std::string started = rfc3339_now();
+    const std::string started = io::rfc3339_now();
     try {
       io::unique_fd fd = proc::open_in_root(root, path);  // absent: no empty artifact
       auto f = c.bundle->create(std::string("files") + path);
@@ -125,7 +125,7 @@ void collect_files(collection& c) {
 }
 
 void collect_network(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const auto map = net::map_links(&c.engine);
   nlohmann::json interfaces = nlohmann::json::array();
   nlohmann::json self = nullptr;
@@ -149,7 +149,7 @@ void collect_network(collection& c) {
 }
 
 void collect_logs(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const engine::request req =
       engine::request::get("/containers/" + c.target.id + "/logs?stdout=1&stderr=1&timestamps=1");
   if (c.target.tty) {  // no frames: one raw stream, there is no stdout/stderr split
@@ -208,7 +208,7 @@ void collect_deep_paths(collection& c) {
     c.custody->note("deep paths not checked: the writable layer is gone (container removed)");
     return;
   }
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   std::unique_ptr<evidence_file> file;
   deep_paths_summary found;
   try {
@@ -260,7 +260,7 @@ std::string image_reference(const collection& c) {
                            file_name_safe(c.target.name());
   std::string reference;
   for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return reference + ":" + compact_utc_now();
+  return reference + ":" + io::format_compact_utc();
 }
 
 // The image's labels: the container's, carried over, and the case's.
@@ -334,7 +334,7 @@ void collect_commit(collection& c) {
   }
   // The export is the container's whole filesystem at the moment it was taken (paused): as the
   // single layer of an image it is what a commit would hold, without writing it into the engine.
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const auto doc = nlohmann::json::parse(c.raw_inspect, nullptr, false);
   nlohmann::json config = doc.is_object() ? doc.value("Config", nlohmann::json::object())
                                           : nlohmann::json::object();
@@ -344,7 +344,7 @@ void collect_commit(collection& c) {
   image.reference = reference;
   image.config = std::move(config);
   std::tie(image.architecture, image.os) = image_platform(c);
-  image.created = rfc3339_now();
+  image.created = io::rfc3339_now();
   image.created_by = "ir-collect: filesystem/export.tar of container " + c.target.id;
   image.comment = "forensic evidence, case " + c.options.case_id;
   const auto& layer = exported->second;

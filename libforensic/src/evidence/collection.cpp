@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
 
 namespace forensic::evidence::detail {
 namespace {
@@ -53,7 +54,8 @@ void collection::observe(const engine::exchange_record& r) {
 
 void collection::add_artifact(const std::string& artifact, const file_record& f,
                               const std::string& started, const std::string& source) {
-  record.artifacts.push_back({artifact, f.path, f.size, f.sha256, started, rfc3339_now(), source});
+  record.artifacts.push_back(
+      {artifact, f.path, f.size, f.sha256, started, io::rfc3339_now(), source});
 }
 
 file_record collection::stream_to_file(const std::string& artifact, const std::string& path,
@@ -62,7 +64,7 @@ file_record collection::stream_to_file(const std::string& artifact, const std::s
   rec.method = req.method;
   rec.target = "/v" + engine.api_version() + req.target;
   rec.started = std::chrono::system_clock::now();
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   auto file = bundle->create(path);
   auto sink = with_progress(artifact, *file);
   observing = false;

@@ -3,15 +3,16 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <algorithm>
 #include <set>
 
 #include "evidence/collection.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/pause_guard.hpp"
 #include "forensic/evidence/signature.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/version.hpp"
 
 namespace forensic::evidence {
@@ -111,7 +112,7 @@ collect_result collector::run() {
   // then the container (an unknown container or a dead engine writes nothing at all).
   if (!options_.sign_key.empty()) sign_ed25519(options_.sign_key, "key check");
   c.target = engine::inspect_container(engine_, options_.container, &c.raw_inspect);
-  const std::string inspected_at = rfc3339_now();
+  const std::string inspected_at = io::rfc3339_now();
   manifest& m = c.record;
   m.started = inspected_at;
   m.tool = options_.tool_name;
@@ -124,9 +125,10 @@ collect_result collector::run() {
   m.image_id = c.target.image_id;
   describe_host(m, engine_);
 
-  c.bundle = std::make_unique<partial_bundle>(
-      options_.out_dir, detail::file_name_safe(options_.case_id) + "-" +
-                            detail::file_name_safe(c.target.name()) + "-" + compact_utc_now());
+  c.bundle = std::make_unique<partial_bundle>(options_.out_dir,
+                                              detail::file_name_safe(options_.case_id) + "-" +
+                                                  detail::file_name_safe(c.target.name()) + "-" +
+                                                  io::format_compact_utc());
   // From here on an aborting error leaves a .partial directory: the message says so, and
   // says when the container could not be unpaused (the responder must do it by hand).
   std::string still_paused;
@@ -152,15 +154,15 @@ collect_result collector::run() {
       }
     };
     auto run_step = [&](const std::string& name, const std::function<void()>& body) {
-      const std::string started = rfc3339_now();
+      const std::string started = io::rfc3339_now();
       try {
         if (options_.cancel_flag && options_.cancel_flag->load()) {
           throw error(errc::cancelled, "interrupted before " + name);
         }
         body();
-        c.custody->step(name, started, rfc3339_now(), "ok");
+        c.custody->step(name, started, io::rfc3339_now(), "ok");
       } catch (const error& e) {
-        c.custody->step(name, started, rfc3339_now(), "failed", e.what());
+        c.custody->step(name, started, io::rfc3339_now(), "failed", e.what());
         if (aborts_collection(e.kind())) throw;
         if (e.kind() == errc::protocol) abort_if_engine_gone(e);
         m.failures.push_back({name, errc_name(e.kind()), e.what()});
@@ -220,7 +222,7 @@ collect_result collector::run() {
     if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
 
     // Describe, seal, publish.
-    m.finished = rfc3339_now();
+    m.finished = io::rfc3339_now();
     c.custody->note("collection finished; writing manifest and SHA256SUMS");
     c.custody->close();
     c.add_artifact("custody", c.bundle->files().at("custody.jsonl"), m.started, "the collector");

@@ -14,20 +14,16 @@
 #include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::evidence {
 namespace fs = std::filesystem;
 namespace {
 
-using detail::archive_writer;
 using detail::check;
-using detail::entry_ptr;
+using detail::tar_output;
 using detail::write_file_data;
-using detail::write_to_sink;
-
-struct dir_close {
-  void operator()(DIR* d) const noexcept { ::closedir(d); }
-};
+using io::archive_entry_ptr;
 
 constexpr std::size_t max_depth = 100000;
 constexpr std::size_t max_tops = 10;
@@ -41,7 +37,7 @@ struct child {
 std::vector<child> list(int dir_fd, const std::string& where) {
   const int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
   if (copy < 0) throw_errno("cannot read directory " + where, errno);
-  std::unique_ptr<DIR, dir_close> dir(::fdopendir(copy));
+  io::c_dir dir(::fdopendir(copy));
   if (!dir) {
     ::close(copy);
     throw_errno("cannot read directory " + where, errno);
@@ -71,13 +67,10 @@ void check_cancel(const std::atomic<bool>* cancel) {
 
 class tar_writer {
  public:
-  tar_writer(io::byte_sink& sink, const std::atomic<bool>* cancel)
-      : a_(archive_write_new()), cancel_(cancel) {
-    if (!a_) throw error(errc::archive, "cannot create a tar writer");
-    check(a_.get(), archive_write_set_format_pax_restricted(a_.get()), "tar format");
-    check(a_.get(), archive_write_set_bytes_in_last_block(a_.get(), 1), "tar block");
-    check(a_.get(), archive_write_open(a_.get(), &sink, nullptr, write_to_sink, nullptr),
-          "tar open");
+  tar_writer(io::byte_sink& sink, const std::atomic<bool>* cancel) : out_(sink), cancel_(cancel) {
+    check(out_.get(), archive_write_set_format_pax_restricted(out_.get()), "tar format");
+    check(out_.get(), archive_write_set_bytes_in_last_block(out_.get(), 1), "tar block");
+    out_.open("tar open");
   }
   // Adds `name` (in directory `dir_fd`) as `path`; returns the content bytes written, or sets
   // the reason it was not archived.
@@ -92,7 +85,7 @@ class tar_writer {
       not_archived = "a socket (tar cannot hold one)";
       return 0;
     }
-    entry_ptr e(archive_entry_new());
+    archive_entry_ptr e(archive_entry_new());
     archive_entry_copy_pathname(e.get(), path.c_str());
     archive_entry_copy_stat(e.get(), &st);
     archive_entry_set_nlink(e.get(), 1);  // each entry stands alone: no hard-link records
@@ -116,17 +109,17 @@ class tar_writer {
         return 0;
       }
     }
-    check(a_.get(), archive_write_header(a_.get(), e.get()), "cannot add " + path);
+    out_.check(archive_write_header(out_.get(), e.get()), "cannot add " + path);
     if (!fd) return 0;
     // Exactly st_size bytes: a file that grew is cut there, one that shrank is padded by
     // libarchive with zeros (the header is already written).
-    return write_file_data(a_.get(), fd.get(), static_cast<std::uint64_t>(st.st_size), block_, path,
+    return write_file_data(out_, fd.get(), static_cast<std::uint64_t>(st.st_size), block_, path,
                            cancel_);
   }
-  void close() { check(a_.get(), archive_write_close(a_.get()), "cannot finish the tar"); }
+  void close() { out_.close("cannot finish the tar"); }
 
  private:
-  archive_writer a_;
+  tar_output out_;
   const std::atomic<bool>* cancel_;
   std::vector<char> block_ = std::vector<char>(1 << 20);  // one read buffer for every file
 };

@@ -1,29 +1,15 @@
 #include "forensic/evidence/manifest.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/io/time.hpp"
 
 namespace forensic::evidence {
 namespace {
 
 constexpr auto json_replace = nlohmann::json::error_handler_t::replace;
-
-std::string rfc3339(std::chrono::system_clock::time_point tp) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(tp);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count() %
-      1000000;
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
-  return std::string(buf) + frac;
-}
 
 }  // namespace
 
@@ -90,14 +76,14 @@ void custody_log::request(const engine::exchange_record& r) {
                       {"status", r.status},
                       {"bytes", r.bytes},
                       {"sha256", r.sha256},
-                      {"started", rfc3339(r.started)},
-                      {"finished", rfc3339(r.finished)}};
+                      {"started", io::format_rfc3339(r.started, io::time_precision::micros)},
+                      {"finished", io::format_rfc3339(r.finished, io::time_precision::micros)}};
   if (!r.failure.empty()) e["failure"] = r.failure;
   append(e);
 }
 
 void custody_log::note(const std::string& text) {
-  append({{"type", "note"}, {"time", rfc3339_now()}, {"text", text}});
+  append({{"type", "note"}, {"time", io::rfc3339_now()}, {"text", text}});
 }
 
 void custody_log::close() {

@@ -3,28 +3,31 @@
 #include <ctime>
 #include <vector>
 
+#include <archive_entry.h>
+
 #include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
 
 namespace forensic::evidence::detail {
 namespace {
 
-void add_entry(archive* a, const std::string& path, std::uint64_t size, std::time_t when) {
-  entry_ptr e(archive_entry_new());
+void add_entry(tar_output& out, const std::string& path, std::uint64_t size, std::time_t when) {
+  io::archive_entry_ptr e(archive_entry_new());
   archive_entry_copy_pathname(e.get(), path.c_str());
   archive_entry_set_filetype(e.get(), AE_IFREG);
   archive_entry_set_perm(e.get(), 0644);
   archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
   archive_entry_set_mtime(e.get(), when, 0);
-  check(a, archive_write_header(a, e.get()), "cannot add " + path + " to the image");
+  out.check(archive_write_header(out.get(), e.get()), "cannot add " + path + " to the image");
 }
 
-void add_small(archive* a, const std::string& path, const std::string& content, std::time_t when) {
-  add_entry(a, path, content.size(), when);
-  if (archive_write_data(a, content.data(), content.size()) !=
+void add_small(tar_output& out, const std::string& path, const std::string& content,
+               std::time_t when) {
+  add_entry(out, path, content.size(), when);
+  if (archive_write_data(out.get(), content.data(), content.size()) !=
       static_cast<la_ssize_t>(content.size())) {
-    fail(a, "cannot write " + path + " into the image");
+    out.fail("cannot write " + path + " into the image");
   }
 }
 
@@ -49,31 +52,30 @@ std::string write_saved_image(int layer_fd, std::uint64_t layer_size,
                               const std::string& layer_sha256, const saved_image& image,
                               io::byte_sink& out, const std::atomic<bool>* cancel) {
   const std::string config = saved_image_config(image, layer_sha256);
-  const std::string config_digest = sha256::of(config);
+  const std::string config_digest = io::sha256::of(config);
   const std::string layer_path = layer_sha256 + "/layer.tar";
   const nlohmann::json manifest = nlohmann::json::array({{{"Config", config_digest + ".json"},
                                                           {"RepoTags", {image.reference}},
                                                           {"Layers", {layer_path}}}});
   const std::time_t now = std::time(nullptr);
 
-  archive_writer a(archive_write_new());
+  tar_output tar(out);
   // pax only where ustar cannot hold a field (a layer of 8 GiB or more): plain ustar otherwise.
-  check(a.get(), archive_write_set_format_pax_restricted(a.get()), "image tar format");
-  check(a.get(), archive_write_set_bytes_in_last_block(a.get(), 1), "image tar block");
-  check(a.get(), archive_write_open(a.get(), &out, nullptr, write_to_sink, nullptr),
-        "image tar open");
-  add_entry(a.get(), layer_path, layer_size, now);
+  tar.check(archive_write_set_format_pax_restricted(tar.get()), "image tar format");
+  tar.check(archive_write_set_bytes_in_last_block(tar.get(), 1), "image tar block");
+  tar.open("image tar open");
+  add_entry(tar, layer_path, layer_size, now);
   std::vector<char> block(1 << 20);
   const std::uint64_t copied =
-      write_file_data(a.get(), layer_fd, layer_size, block, "the exported filesystem", cancel);
+      write_file_data(tar, layer_fd, layer_size, block, "the exported filesystem", cancel);
   if (copied != layer_size) {
     throw error(errc::io, "the exported filesystem shrank while the image was written (" +
                               std::to_string(copied) + " of " + std::to_string(layer_size) +
                               " bytes)");
   }
-  add_small(a.get(), config_digest + ".json", config, now);
-  add_small(a.get(), "manifest.json", manifest.dump() + "\n", now);
-  check(a.get(), archive_write_close(a.get()), "cannot finish the image tar");
+  add_small(tar, config_digest + ".json", config, now);
+  add_small(tar, "manifest.json", manifest.dump() + "\n", now);
+  tar.close("cannot finish the image tar");
   return "sha256:" + config_digest;
 }
 

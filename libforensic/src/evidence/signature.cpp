@@ -8,20 +8,14 @@
 #include <memory>
 
 #include "forensic/error.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::evidence {
 namespace {
 
-template <auto Fn>
-struct c_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
-using evp_pkey = std::unique_ptr<EVP_PKEY, c_deleter<&EVP_PKEY_free>>;
-using evp_md_ctx = std::unique_ptr<EVP_MD_CTX, c_deleter<&EVP_MD_CTX_free>>;
-using c_file = std::unique_ptr<FILE, c_deleter<&std::fclose>>;
+using io::c_file;
+using io::evp_md_ctx;
+using io::evp_pkey;
 
 std::string openssl_error() {
   char buf[256] = "unknown OpenSSL error";

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "forensic/error.hpp"
-#include "forensic/io/byte_sink.hpp"
 
 namespace forensic::evidence::detail {
 
@@ -19,17 +19,39 @@ void check(archive* a, int rc, const std::string& what) {
   if (rc < ARCHIVE_WARN) fail(a, what);
 }
 
-la_ssize_t write_to_sink(archive*, void* sink, const void* data, size_t size) {
+tar_output::tar_output(io::byte_sink& sink) : sink_(&sink), a_(archive_write_new()) {
+  if (!a_) throw error(errc::archive, "cannot allocate an archive writer");
+}
+
+void tar_output::open(const std::string& what) {
+  check(archive_write_open(get(), this, nullptr, &tar_output::write, nullptr), what);
+}
+
+void tar_output::check(int rc, const std::string& what) {
+  if (rc < ARCHIVE_WARN) fail(what);
+}
+
+void tar_output::fail(const std::string& what) {
+  // The sink's own error is the cause; libarchive's message would only say "write failed".
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+  detail::fail(get(), what);
+}
+
+la_ssize_t tar_output::write(archive*, void* self, const void* data, size_t size) {
+  auto* out = static_cast<tar_output*>(self);
+  // Exceptions must not cross libarchive's C frames.
   try {
-    static_cast<io::byte_sink*>(sink)->write({static_cast<const std::byte*>(data), size});
+    out->sink_->write({static_cast<const std::byte*>(data), size});
     return static_cast<la_ssize_t>(size);
   } catch (...) {
+    if (!out->failure_) out->failure_ = std::current_exception();
     return -1;
   }
 }
 
-std::uint64_t write_file_data(archive* a, int fd, std::uint64_t limit, std::vector<char>& block,
-                              const std::string& name, const std::atomic<bool>* cancel) {
+std::uint64_t write_file_data(tar_output& out, int fd, std::uint64_t limit,
+                              std::vector<char>& block, const std::string& name,
+                              const std::atomic<bool>* cancel) {
   std::uint64_t done = 0;
   while (done < limit) {
     if (cancel && cancel->load())
@@ -40,8 +62,8 @@ std::uint64_t write_file_data(archive* a, int fd, std::uint64_t limit, std::vect
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_errno("cannot read " + name, errno);
     if (n == 0) break;
-    if (archive_write_data(a, block.data(), static_cast<size_t>(n)) != n) {
-      fail(a, "cannot write " + name);
+    if (archive_write_data(out.get(), block.data(), static_cast<size_t>(n)) != n) {
+      out.fail("cannot write " + name);
     }
     done += static_cast<std::uint64_t>(n);
   }

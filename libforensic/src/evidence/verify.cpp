@@ -10,9 +10,11 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/archive.hpp"
 #include "forensic/evidence/bundle.hpp"
-#include "forensic/evidence/hashing.hpp"
 #include "forensic/evidence/manifest.hpp"
 #include "forensic/evidence/signature.hpp"
+#include "forensic/io/hashing_sink.hpp"
+#include "forensic/io/sha256.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::evidence {
 namespace fs = std::filesystem;
@@ -56,7 +58,7 @@ bool leaves_bundle(const std::string& path) {
 void absorb(bundle_contents& c, const std::string& path,
             const std::function<void(io::byte_sink&)>& body) {
   io::string_sink copy(64u << 20);
-  hashing_sink hasher(is_document(path) ? &copy : nullptr);
+  io::hashing_sink hasher(is_document(path) ? &copy : nullptr);
   body(hasher);
   hasher.finish();
   c.files[path] = {hasher.bytes(), hasher.hex_digest()};
@@ -78,12 +80,13 @@ void read_directory(const fs::path& dir, bundle_contents& c, verify_report& r) {
     absorb(c, rel, [&](io::byte_sink& sink) {
       const std::string data_path = it->path().string();
       // Streamed in blocks: exports are large.
-      std::FILE* f = std::fopen(data_path.c_str(), "rb");
+      const io::c_file f(std::fopen(data_path.c_str(), "rb"));
       if (!f) throw_errno("cannot open " + data_path, errno);
-      std::unique_ptr<std::FILE, int (*)(std::FILE*)> owner(f, &std::fclose);
       std::vector<std::byte> block(1 << 20);
-      while (std::size_t n = std::fread(block.data(), 1, block.size(), f)) sink.write({block.data(), n});
-      if (std::ferror(f)) throw_errno("cannot read " + data_path, errno);
+      while (std::size_t n = std::fread(block.data(), 1, block.size(), f.get())) {
+        sink.write({block.data(), n});
+      }
+      if (std::ferror(f.get())) throw_errno("cannot read " + data_path, errno);
     });
   }
 }
@@ -112,11 +115,10 @@ void read_packed(const fs::path& file, bundle_contents& c, verify_report& r) {
   fs::path detached = file;
   detached += ".sha256";
   if (fs::exists(detached)) {
-    std::FILE* f = std::fopen(detached.c_str(), "rb");
+    const io::c_file f(std::fopen(detached.c_str(), "rb"));
     char buf[65] = {};
-    const bool read = f && std::fread(buf, 1, 64, f) == 64;
-    if (f) std::fclose(f);
-    if (!read || sha256_file(file) != std::string(buf, 64)) {
+    const bool read = f && std::fread(buf, 1, 64, f.get()) == 64;
+    if (!read || io::sha256_file(file) != std::string(buf, 64)) {
       r.problems.push_back("archive does not match " + detached.filename().string());
     }
   }

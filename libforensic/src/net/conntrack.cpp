@@ -9,23 +9,19 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
 #include "proc/proc_files.hpp"
+#include "io/c_handles.hpp"
+
 
 namespace forensic::net {
 namespace {
 
-template <auto Fn>
-struct c_deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p) Fn(p);
-  }
-};
-using nfct_ptr = std::unique_ptr<nfct_handle, c_deleter<&nfct_close>>;
+using io::nfct_ptr;
 
 std::string protocol_name(int l4) {
   switch (l4) {
@@ -55,11 +51,15 @@ std::string address(const nf_conntrack* ct, int family, nf_conntrack_attr v4, nf
   return text;
 }
 
-int on_flow(enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
-  auto* flows = static_cast<std::vector<conntrack_flow>*>(data);
+struct dump_state {
+  std::vector<conntrack_flow>* flows;
+  std::exception_ptr failure;  // what on_flow threw, rethrown once nfct_query has returned
+};
+
+void add_flow(const nf_conntrack* ct, std::vector<conntrack_flow>& flows) {
   conntrack_flow f;
   f.family = nfct_get_attr_u8(ct, ATTR_L3PROTO);
-  if (f.family != AF_INET && f.family != AF_INET6) return NFCT_CB_CONTINUE;
+  if (f.family != AF_INET && f.family != AF_INET6) return;
   const int l4 = nfct_get_attr_u8(ct, ATTR_L4PROTO);
   f.protocol = protocol_name(l4);
   f.src = address(ct, f.family, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_IPV6_SRC);
@@ -86,17 +86,31 @@ int on_flow(enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
   f.timeout = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
   f.mark = nfct_get_attr_u32(ct, ATTR_MARK);
   f.zone = nfct_get_attr_u16(ct, ATTR_ZONE);
-  flows->push_back(std::move(f));
-  return NFCT_CB_CONTINUE;
+  flows.push_back(std::move(f));
+}
+
+int on_flow(enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
+  auto* state = static_cast<dump_state*>(data);
+  // No exception (bad_alloc) may cross libnetfilter_conntrack's C frames.
+  try {
+    add_flow(ct, *state->flows);
+    return NFCT_CB_CONTINUE;
+  } catch (...) {
+    state->failure = std::current_exception();
+    return NFCT_CB_FAILURE;
+  }
 }
 
 // Returns the errno of the failure, 0 on success.
 int dump_netlink(std::vector<conntrack_flow>& flows) {
   nfct_ptr h(nfct_open(CONNTRACK, 0));
   if (!h) return errno ? errno : EPROTONOSUPPORT;
-  nfct_callback_register(h.get(), NFCT_T_ALL, on_flow, &flows);
+  dump_state state{&flows, nullptr};
+  nfct_callback_register(h.get(), NFCT_T_ALL, on_flow, &state);
   std::uint32_t family = AF_UNSPEC;  // both IPv4 and IPv6
-  if (nfct_query(h.get(), NFCT_Q_DUMP, &family) < 0) return errno ? errno : EIO;
+  const int rc = nfct_query(h.get(), NFCT_Q_DUMP, &family);
+  if (state.failure) std::rethrow_exception(state.failure);
+  if (rc < 0) return errno ? errno : EIO;
   return 0;
 }
 

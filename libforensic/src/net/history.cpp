@@ -9,6 +9,7 @@
 
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
 #include "net/engine_view.hpp"
 
 namespace forensic::net {
@@ -18,12 +19,7 @@ using clock = std::chrono::system_clock;
 using nlohmann::json;
 
 std::string rfc3339(clock::time_point t) {
-  const std::time_t s = clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return io::format_rfc3339(t, io::time_precision::seconds);
 }
 
 struct attachment_event {
@@ -74,31 +70,9 @@ clock::time_point parse_time(std::string_view text, clock::time_point now) {
     if (seconds < 0) throw bad();
     return now - std::chrono::seconds(seconds);
   }
-  std::tm tm{};
-  const std::string s(text);
-  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!rest) throw bad();
-  long long offset = 0;
-  double fraction = 0;
-  if (*rest == '.') {
-    char* end = nullptr;
-    fraction = std::strtod(rest, &end);
-    rest = end;
-  }
-  if (*rest == 'Z' || *rest == 'z') {
-    ++rest;
-  } else if (*rest == '+' || *rest == '-') {
-    int hh = 0, mm = 0;
-    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) throw bad();
-    offset = (hh * 3600 + mm * 60) * (*rest == '+' ? 1 : -1);
-    rest += 6;
-  } else {
-    throw bad();
-  }
-  if (*rest) throw bad();
-  const std::time_t utc = timegm(&tm) - offset;
-  return clock::from_time_t(utc) +
-         std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(fraction));
+  const auto at = io::parse_rfc3339(text);
+  if (!at) throw bad();
+  return *at;
 }
 
 locate_result locate_at(engine::client& engine, const locate_options& options, clock::time_point at) {

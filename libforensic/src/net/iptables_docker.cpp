@@ -5,7 +5,7 @@
 
 #include "forensic/error.hpp"
 #include "forensic/net/iptables.hpp"
-#include "net/save_tool.hpp"
+#include "io/spawn.hpp"
 
 namespace forensic::net {
 namespace {
@@ -48,12 +48,17 @@ std::string backend_of(const std::string& text) {
 void read_family(const char* program, int family, iptables_ruleset& rules, std::string& backend,
                  std::vector<std::string>& warnings, bool& any_tool) {
   rules.family = family;
-  const auto r = detail::run_program(program, {});
+  constexpr std::chrono::milliseconds timeout{15000};
+  auto r = io::spawn_named(program, {}, {{}, timeout});
   if (!r.started) {
     warnings.push_back(std::string(program) + " not found: its rules are unknown");
     return;
   }
   any_tool = true;
+  if (r.timed_out) {
+    r.err +=
+        std::string(program) + " did not finish within " + std::to_string(timeout.count()) + " ms";
+  }
   if (r.exit_code != 0) {
     warnings.push_back(std::string(program) + " failed (exit " + std::to_string(r.exit_code) +
                        "): " + r.err.substr(0, 300));

@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <map>
 #include <thread>
 
@@ -33,14 +34,10 @@ constexpr std::size_t request_buffer_size = 512;
   throw error(errc::netlink, what + ": " + std::strerror(err));
 }
 
-mnl_socket* open_route_socket() {
-  mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+io::mnl_socket_ptr open_route_socket() {
+  io::mnl_socket_ptr s(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
   if (!s) throw_netlink("netlink socket", errno);
-  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-    const int err = errno;
-    mnl_socket_close(s);
-    throw_netlink("netlink bind", err);
-  }
+  if (mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) < 0) throw_netlink("netlink bind", errno);
   return s;
 }
 
@@ -56,7 +53,19 @@ struct dump_state {
   std::vector<interface_info>* links = nullptr;
   std::map<int, std::vector<interface_address>>* addresses = nullptr;
   int nsid = -1;
+  std::exception_ptr failure;  // what a callback threw, rethrown once mnl_cb_run has returned
 };
+
+// Runs callback Fn without letting an exception (bad_alloc) cross libmnl's C frames.
+template <mnl_cb_t Fn>
+int guarded(const nlmsghdr* nlh, void* data) {
+  try {
+    return Fn(nlh, data);
+  } catch (...) {
+    static_cast<dump_state*>(data)->failure = std::current_exception();
+    return MNL_CB_ERROR;
+  }
+}
 
 int on_link(const nlmsghdr* nlh, void* data) {
   auto* state = static_cast<dump_state*>(data);
@@ -120,7 +129,7 @@ int on_nsid(const nlmsghdr* nlh, void* data) {
 }
 
 // Sends one request and runs the callback on every answer until the kernel says done.
-void exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, void* data,
+void exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, dump_state& state,
               const char* what) {
   if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) throw_netlink(what, errno);
   std::vector<char> buffer(dump_buffer_size);
@@ -128,7 +137,8 @@ void exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, void*
   for (;;) {
     const ssize_t n = mnl_socket_recvfrom(s, buffer.data(), buffer.size());
     if (n < 0) throw_netlink(what, errno);
-    const int r = mnl_cb_run(buffer.data(), static_cast<std::size_t>(n), seq, port_id, cb, data);
+    const int r = mnl_cb_run(buffer.data(), static_cast<std::size_t>(n), seq, port_id, cb, &state);
+    if (state.failure) std::rethrow_exception(state.failure);
     if (r == MNL_CB_STOP) return;
     if (r < 0) throw_netlink(what, errno);
     // A plain (non-dump) request answers with one message and no NLMSG_DONE.
@@ -151,31 +161,14 @@ std::string format_mac(const unsigned char* bytes, std::size_t length) {
 
 rtnl_socket::rtnl_socket() : rtnl_socket(open_route_socket()) {}
 
-rtnl_socket::rtnl_socket(mnl_socket* adopted) : socket_(adopted) {
-  port_id_ = mnl_socket_get_portid(socket_);
-}
-
-rtnl_socket::~rtnl_socket() {
-  if (socket_) mnl_socket_close(socket_);
-}
-
-rtnl_socket::rtnl_socket(rtnl_socket&& other) noexcept
-    : socket_(std::exchange(other.socket_, nullptr)), port_id_(other.port_id_), seq_(other.seq_) {}
-
-rtnl_socket& rtnl_socket::operator=(rtnl_socket&& other) noexcept {
-  if (this != &other) {
-    if (socket_) mnl_socket_close(socket_);
-    socket_ = std::exchange(other.socket_, nullptr);
-    port_id_ = other.port_id_;
-    seq_ = other.seq_;
-  }
-  return *this;
+rtnl_socket::rtnl_socket(io::mnl_socket_ptr bound) : socket_(std::move(bound)) {
+  port_id_ = mnl_socket_get_portid(socket_.get());
 }
 
 std::vector<interface_info> rtnl_socket::interfaces() {
   std::vector<interface_info> links;
   std::map<int, std::vector<interface_address>> addresses;
-  dump_state state{&links, &addresses};
+  dump_state state{&links, &addresses, -1, nullptr};
   char buf[request_buffer_size];
 
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
@@ -184,7 +177,7 @@ std::vector<interface_info> rtnl_socket::interfaces() {
   nlh->nlmsg_seq = ++seq_;
   auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
   ifi->ifi_family = AF_UNSPEC;
-  exchange(socket_, port_id_, nlh, on_link, &state, "netlink link dump");
+  exchange(socket_.get(), port_id_, nlh, guarded<on_link>, state, "netlink link dump");
 
   nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_GETADDR;
@@ -192,7 +185,7 @@ std::vector<interface_info> rtnl_socket::interfaces() {
   nlh->nlmsg_seq = ++seq_;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
-  exchange(socket_, port_id_, nlh, on_address, &state, "netlink address dump");
+  exchange(socket_.get(), port_id_, nlh, guarded<on_address>, state, "netlink address dump");
 
   for (auto& l : links) {
     auto it = addresses.find(l.ifindex);
@@ -211,7 +204,7 @@ int rtnl_socket::nsid_of(int netns_fd) {
   auto* g = static_cast<rtgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtgenmsg)));
   g->rtgen_family = AF_UNSPEC;
   mnl_attr_put_u32(nlh, NETNSA_FD, static_cast<std::uint32_t>(netns_fd));
-  exchange(socket_, port_id_, nlh, on_nsid, &state, "netlink RTM_GETNSID");
+  exchange(socket_.get(), port_id_, nlh, guarded<on_nsid>, state, "netlink RTM_GETNSID");
   return state.nsid;
 }
 
@@ -247,13 +240,12 @@ std::vector<std::unique_ptr<rtnl_socket>> open_in_namespaces(std::span<const int
   in_each_namespace(
       netns_fds,
       [&](std::size_t k) {
-        mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (s && mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) == 0) {
-          out[k] = std::make_unique<rtnl_socket>(s);
+        io::mnl_socket_ptr s(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
+        if (s && mnl_socket_bind(s.get(), 0, MNL_SOCKET_AUTOPID) == 0) {
+          out[k] = std::make_unique<rtnl_socket>(std::move(s));
         } else {
           socket_errors.push_back(std::string("netlink socket in namespace: ") +
                                   std::strerror(errno));
-          if (s) mnl_socket_close(s);
         }
       },
       &errors);

@@ -10,18 +10,14 @@
 #include <vector>
 
 #include "forensic/net/links.hpp"
-
-struct mnl_socket;
+#include "io/c_handles.hpp"
 
 namespace forensic::net::detail {
 
 class rtnl_socket {
  public:
   rtnl_socket();  // in the caller's namespace
-  explicit rtnl_socket(mnl_socket* adopted);
-  ~rtnl_socket();
-  rtnl_socket(rtnl_socket&&) noexcept;
-  rtnl_socket& operator=(rtnl_socket&&) noexcept;
+  explicit rtnl_socket(io::mnl_socket_ptr bound);
 
   // Every link with its addresses (one RTM_GETLINK and one RTM_GETADDR dump).
   std::vector<interface_info> interfaces();
@@ -30,7 +26,7 @@ class rtnl_socket {
   int nsid_of(int netns_fd);
 
  private:
-  mnl_socket* socket_ = nullptr;
+  io::mnl_socket_ptr socket_;
   unsigned port_id_ = 0;
   unsigned seq_ = 0;
 };

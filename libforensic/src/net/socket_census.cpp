@@ -9,6 +9,7 @@
 
 #include <charconv>
 
+#include "io/c_handles.hpp"
 #include "net/netlink.hpp"
 #include "proc/proc_files.hpp"
 
@@ -102,15 +103,12 @@ std::vector<std::optional<long>> count_tcp_listeners(std::span<const int> netns_
   in_each_namespace(
       netns_fds,
       [&](std::size_t k) {
-        mnl_socket* nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-        if (!nl) return;
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-          const unsigned port_id = mnl_socket_get_portid(nl);
-          const long v4 = count_listeners(nl, port_id, seq++, AF_INET);
-          const long v6 = v4 < 0 ? -1 : count_listeners(nl, port_id, seq++, AF_INET6);
-          if (v4 >= 0 && v6 >= 0) out[k] = v4 + v6;
-        }
-        mnl_socket_close(nl);
+        const io::mnl_socket_ptr nl(mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC));
+        if (!nl || mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) != 0) return;
+        const unsigned port_id = mnl_socket_get_portid(nl.get());
+        const long v4 = count_listeners(nl.get(), port_id, seq++, AF_INET);
+        const long v6 = v4 < 0 ? -1 : count_listeners(nl.get(), port_id, seq++, AF_INET6);
+        if (v4 >= 0 && v6 >= 0) out[k] = v4 + v6;
       },
       nullptr);
   return out;

@@ -12,15 +12,13 @@
 #include <cstdio>
 #include <memory>
 
+#include "forensic/io/unique_fd.hpp"
+#include "io/c_handles.hpp"
+
 namespace forensic::proc {
 namespace {
 
-struct dir_closer {
-  void operator()(DIR* d) const noexcept {
-    if (d) ::closedir(d);
-  }
-};
-using dir_ptr = std::unique_ptr<DIR, dir_closer>;
+using io::c_dir;
 
 bool parse_int(std::string_view text, int& out) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -73,7 +71,7 @@ std::string pid_path(int pid, std::string_view file, std::string_view root) {
 }
 
 std::optional<std::vector<int>> list_pids(const std::string& root) {
-  dir_ptr dir(::opendir(root.c_str()));
+  c_dir dir(::opendir(root.c_str()));
   if (!dir) return std::nullopt;
   std::vector<int> out;
   while (const dirent* e = ::readdir(dir.get())) {
@@ -157,7 +155,7 @@ std::string container_id_from_cgroup(std::string_view text) {
 
 std::vector<pid_entry> scan_processes(bool read_cgroups) {
   std::vector<pid_entry> out;
-  dir_ptr proc(::opendir("/proc"));
+  c_dir proc(::opendir("/proc"));
   if (!proc) return out;
   while (const dirent* e = ::readdir(proc.get())) {
     pid_entry p;
@@ -178,7 +176,7 @@ std::unordered_map<std::uint64_t, int> socket_inodes(const std::vector<int>& pid
   char link[64];
   for (int pid : pids) {
     const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    dir_ptr fds(::opendir(dir.c_str()));
+    c_dir fds(::opendir(dir.c_str()));
     if (!fds) continue;
     const int dfd = ::dirfd(fds.get());
     while (const dirent* e = ::readdir(fds.get())) {

@@ -14,9 +14,11 @@
 #include <sstream>
 
 #include "forensic/error.hpp"
-#include "forensic/evidence/hashing.hpp"
+#include "forensic/io/sha256.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/text/terminal.hpp"
 #include "proc/proc_files.hpp"
+#include "io/c_handles.hpp"
 
 namespace forensic::proc {
 namespace {
@@ -34,17 +36,6 @@ std::vector<T> numbers(std::string_view text) {
 }
 
 std::uint64_t inode_of(const std::string& path) { return ns_inode(path); }
-
-std::string rfc3339(std::int64_t seconds, long nanos) {
-  std::time_t t = seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%02ldZ", nanos / 10000000);
-  return std::string(buf) + frac;
-}
 
 std::vector<int> all_pids(const std::string& proc_root) {
   auto pids = list_pids(proc_root);
@@ -121,8 +112,10 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     const auto start = std::stoull(f[19]);
     try {
       const std::int64_t boot = boot_time(proc_root);
-      p.start_time = rfc3339(boot + static_cast<std::int64_t>(start / ticks),
-                             static_cast<long>((start % ticks) * (1000000000 / ticks)));
+      p.start_time =
+          io::format_rfc3339(boot + static_cast<std::int64_t>(start / ticks),
+                             static_cast<std::int64_t>((start % ticks) * (1000000000 / ticks)),
+                             io::time_precision::centis);
     } catch (const error& e) {
       p.errors.push_back(e.what());
     }
@@ -145,7 +138,7 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     }
     try {
       // The kernel keeps the running image reachable here even once its file is unlinked.
-      p.exe_sha256 = evidence::sha256_file(dir + "/exe");
+      p.exe_sha256 = io::sha256_file(dir + "/exe");
     } catch (const error& err) {
       p.errors.push_back(std::string("exe: ") + err.what());
     }
@@ -153,7 +146,7 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
     p.errors.push_back("exe: unreadable");
   }
 
-  if (std::unique_ptr<DIR, int (*)(DIR*)> fds(::opendir((dir + "/fd").c_str()), &::closedir); fds) {
+  if (io::c_dir fds(::opendir((dir + "/fd").c_str())); fds) {
     while (auto* e = ::readdir(fds.get())) {
       if (e->d_name[0] == '.') continue;
       open_fd fd;

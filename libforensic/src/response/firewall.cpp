@@ -8,11 +8,22 @@
 #include <sstream>
 
 #include "forensic/error.hpp"
-#include "response/program.hpp"
+#include "io/spawn.hpp"
 #include "response/quarantine_rules.hpp"
 
 namespace forensic::response::detail {
 namespace {
+
+using io::find_program;
+using io::spawn_result;
+
+// iptables-restore -w waits for the xtables lock, which Docker holds only briefly; a tool still
+// running after this is stuck and is killed rather than hanging the quarantine.
+constexpr std::chrono::seconds tool_timeout{60};
+
+spawn_result run_tool(const std::vector<std::string>& argv, const std::string& input = {}) {
+  return io::spawn(argv, {input, tool_timeout});
+}
 
 bool file_mentions(const char* path, const std::string& word) {
   std::ifstream in(path);
@@ -25,22 +36,25 @@ bool file_mentions(const char* path, const std::string& word) {
 
 std::optional<std::string> read_save(const std::optional<std::string>& save_binary) {
   if (!save_binary) return std::nullopt;
-  auto r = run_program({*save_binary, "-t", "filter"});
+  auto r = run_tool({*save_binary, "-t", "filter"});
   if (r.exit_code != 0) return std::nullopt;
   return r.out;
 }
 
-std::string first_line(const std::string& text) {
-  auto s = text.substr(0, text.find('\n'));
+std::string first_line(const spawn_result& r) {
+  if (r.timed_out) {
+    return "did not finish within " + std::to_string(tool_timeout.count()) + " s (killed)";
+  }
+  auto s = r.err.substr(0, r.err.find('\n'));
   return s.empty() ? "(no message)" : s;
 }
 
-program_result run_tc(const firewall_backend& b, const std::vector<std::string>& tail) {
+spawn_result run_tc(const firewall_backend& b, const std::vector<std::string>& tail) {
   if (b.tc.empty())
     throw error(errc::not_found, "no tc binary in /usr/sbin, /sbin, /usr/bin, /bin");
   std::vector<std::string> argv{b.tc};
   argv.insert(argv.end(), tail.begin(), tail.end());
-  return run_program(argv);
+  return run_tool(argv);
 }
 
 // Every pref of a `tc -j filter show` output whose actions carry `cookie`.
@@ -112,19 +126,19 @@ firewall_backend detect_backend(std::optional<firewall_kind> forced) {
 
 std::string save_filter(const firewall_backend& b, int family) {
   const std::string& bin = family == 6 ? b.save6 : b.save;
-  auto r = run_program({bin, "-t", "filter"});
+  auto r = run_tool({bin, "-t", "filter"});
   if (r.exit_code != 0) {
-    throw error(errc::engine_error, bin + " -t filter failed: " + first_line(r.err));
+    throw error(errc::engine_error, bin + " -t filter failed: " + first_line(r));
   }
   return r.out;
 }
 
 void restore_filter(const firewall_backend& b, int family, const std::string& script) {
   const std::string& bin = family == 6 ? b.restore6 : b.restore;
-  auto r = run_program({bin, "--noflush", "-w"}, script);
+  auto r = run_tool({bin, "--noflush", "-w"}, script);
   if (r.exit_code != 0) {
     throw error(errc::engine_error, bin + " --noflush refused the quarantine rules: " +
-                                        first_line(r.err) + " (nothing was applied)");
+                                        first_line(r) + " (nothing was applied)");
   }
 }
 
@@ -136,7 +150,7 @@ std::vector<std::string> tc_quarantine(const firewall_backend& b, const quaranti
     for (const auto& veth : t.host_veths) {
       auto q = run_tc(b, {"-j", "qdisc", "show", "dev", veth});
       if (q.exit_code != 0) {
-        throw error(errc::not_found, "tc cannot see " + veth + ": " + first_line(q.err));
+        throw error(errc::not_found, "tc cannot see " + veth + ": " + first_line(q));
       }
       const bool add = q.out.find("\"clsact\"") == std::string::npos;
       if (add) clsact_added.push_back(veth);
@@ -144,7 +158,7 @@ std::vector<std::string> tc_quarantine(const firewall_backend& b, const quaranti
       for (const auto& cmd : tc_quarantine_commands(veth, t.container_id, allow, add)) {
         auto r = run_tc(b, cmd);
         if (r.exit_code != 0) {
-          throw error(errc::engine_error, "tc " + join_argv(cmd) + " failed: " + first_line(r.err));
+          throw error(errc::engine_error, "tc " + join_argv(cmd) + " failed: " + first_line(r));
         }
       }
     }

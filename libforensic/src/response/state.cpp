@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/io/unique_fd.hpp"
 
 namespace forensic::response::detail {
@@ -25,12 +26,7 @@ std::string path_of(const std::string& dir, const std::string& id) {
 }  // namespace
 
 std::string utc_now() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return io::format_rfc3339(std::chrono::system_clock::now(), io::time_precision::seconds);
 }
 
 void write_state(const std::string& dir, const std::string& container_id,

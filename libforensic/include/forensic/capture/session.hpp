@@ -139,6 +139,9 @@ struct capture_result {
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point finished;
   std::string filter;  // the BPF filter applied
+  // What libpcap warned about when activating an interface ("promiscuous mode not supported
+  // on eth0: ..."): the capture ran, but not quite as asked. Usually empty.
+  std::vector<std::string> warnings;
 };
 
 // {"schema": "forensic.capture/1", ...}; documented in docs/json-capture.md.

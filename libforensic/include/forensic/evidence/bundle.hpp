@@ -101,9 +101,4 @@ std::string sha256sums_text(const std::map<std::string, file_record>& files);
 // errc::parse naming the line.
 std::map<std::string, std::string> parse_sha256sums(std::string_view text);
 
-// "2026-11-23T09:00:00.123456Z"
-std::string rfc3339_now();
-// "20261123T090000Z", for bundle names.
-std::string compact_utc_now();
-
 }  // namespace forensic::evidence

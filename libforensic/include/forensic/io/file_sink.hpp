@@ -1,58 +1,17 @@
 #pragma once
-// SHA-256 over OpenSSL 3's EVP interface, as a value type and as a pass-through sink, so that
-// evidence is hashed while it streams to disk instead of being read back afterwards.
+// A sink into a new file that is on disk once finish() returns.
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <span>
-#include <string>
-#include <string_view>
 #include <thread>
 
 #include "forensic/io/byte_sink.hpp"
+#include "forensic/io/unique_fd.hpp"
 
-namespace forensic::evidence {
-
-class sha256 {
- public:
-  sha256();
-  sha256(sha256&&) noexcept;
-  sha256& operator=(sha256&&) noexcept;
-  ~sha256();
-
-  void update(std::span<const std::byte> bytes);
-  void update(std::string_view text) { update(io::as_bytes(text)); }
-  // Finishes the digest and returns it as 64 lowercase hex digits. The object can't be updated
-  // afterwards.
-  std::string hex_digest();
-
-  static std::string of(std::string_view text);
-
- private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
-
-// Hashes what passes through, then forwards it to `next` (which may be null: hash only).
-class hashing_sink final : public io::byte_sink {
- public:
-  explicit hashing_sink(io::byte_sink* next = nullptr) : next_(next) {}
-  void write(std::span<const std::byte> bytes) override;
-  void finish() override;
-  // Valid after finish().
-  const std::string& hex_digest() const noexcept { return digest_; }
-  const std::string* digest_after_finish() const noexcept override { return &digest_; }
-  std::uint64_t bytes() const noexcept { return bytes_; }
-
- private:
-  io::byte_sink* next_;
-  sha256 hash_;
-  std::string digest_;
-  std::uint64_t bytes_ = 0;
-};
+namespace forensic::io {
 
 // Writes to a new file (O_EXCL, mode 0600 by default); finish() fsyncs and closes it so that a
 // successful finish means the bytes are on disk. Writeback of every 8 MiB written is started
@@ -64,7 +23,7 @@ class hashing_sink final : public io::byte_sink {
 // held back until it is whole; otherwise every split block would be written as data.
 // Every 64 MiB an fdatasync runs on a helper thread, so the device flush (on a VM, the host
 // writing its own cache out) also overlaps the stream instead of all waiting for finish().
-class file_sink final : public io::byte_sink {
+class file_sink final : public byte_sink {
  public:
   explicit file_sink(const std::filesystem::path& path, unsigned mode = 0600);
   ~file_sink() override;
@@ -76,7 +35,7 @@ class file_sink final : public io::byte_sink {
 
  private:
   std::filesystem::path path_;
-  int fd_ = -1;
+  unique_fd fd_;
   std::uint64_t written_ = 0;
   std::uint64_t flushed_ = 0;  // start of the range whose writeback is not yet requested
   std::uint64_t waited_ = 0;   // end of the range written to the device (its cache: see syncer_)
@@ -94,7 +53,4 @@ class file_sink final : public io::byte_sink {
   std::atomic<int> sync_error_{0};  // an error it saw, reported by finish()
 };
 
-// Hashes a whole file by streaming it in fixed-size blocks.
-std::string sha256_file(const std::filesystem::path& path);
-
-}  // namespace forensic::evidence
+}  // namespace forensic::io
