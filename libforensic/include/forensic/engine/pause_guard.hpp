@@ -1,0 +1,46 @@
+#pragma once
+// Freezing a container while its filesystem is copied, and never leaving it frozen by
+// accident.
+//
+// pause_guard pauses through the engine (engine::pause, the cgroup freezer) and unpauses in
+// its destructor on every path: a normal return, an exception, or Ctrl-C (the interrupt flag
+// aborts the engine call in progress, the exception unwinds, and the destructor unpauses with
+// the flag ignored so that the unpause itself is not cancelled). A container that was already
+// paused before us is left as it was; leave_paused() keeps our pause on purpose. Only SIGKILL
+// of the tool can leave a container paused.
+#include <atomic>
+#include <string>
+
+namespace forensic::engine {
+
+class client;
+
+class pause_guard {
+ public:
+  // Pauses `container_id` when `pause` is true and it is running. `cancel_flag` is the flag
+  // the client polls (restored after the unpause).
+  pause_guard(client& engine, std::string container_id, bool pause,
+              const std::atomic<bool>* cancel_flag = nullptr);
+  ~pause_guard();
+  pause_guard(const pause_guard&) = delete;
+  pause_guard& operator=(const pause_guard&) = delete;
+
+  // Unpauses now (when we paused), throwing if the engine refuses.
+  void release();
+  // Keep the container paused when this guard ends (the user asked for it).
+  void leave_paused() noexcept { leave_paused_ = true; }
+
+  bool paused_by_us() const noexcept { return paused_by_us_; }
+  // One line for the manifest: what was done and why.
+  const std::string& note() const noexcept { return note_; }
+
+ private:
+  client& engine_;
+  std::string id_;
+  const std::atomic<bool>* cancel_flag_;
+  bool paused_by_us_ = false;
+  bool leave_paused_ = false;
+  std::string note_;
+};
+
+}  // namespace forensic::engine
