@@ -9,6 +9,8 @@
 
 #include "evidence/collection.hpp"
 #include "forensic/engine/logs.hpp"
+#include "forensic/engine/operations.hpp"
+#include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
 #include "forensic/evidence/hashing.hpp"
@@ -55,9 +57,8 @@ int running_pid(const collection& c) {
 void collect_image(collection& c) {
   const std::string image = c.target.image_id;
   if (image.empty()) throw error(errc::not_found, "the container names no image id");
-  c.stream_to_file("image", "engine/image-inspect.json", engine::request::get("/images/" + image + "/json"));
-  c.stream_to_file("image", "engine/image-history.json",
-                   engine::request::get("/images/" + image + "/history"));
+  c.stream_to_file("image", "engine/image-inspect.json", engine::image_inspect_request(image));
+  c.stream_to_file("image", "engine/image-history.json", engine::image_history_request(image));
 }
 
 void collect_processes(collection& c) {
@@ -147,8 +148,7 @@ void collect_network(collection& c) {
 
 void collect_logs(collection& c) {
   const std::string started = rfc3339_now();
-  const engine::request req =
-      engine::request::get("/containers/" + c.target.id + "/logs?stdout=1&stderr=1&timestamps=1");
+  const engine::request req = engine::container_logs_request(c.target.id);
   if (c.target.tty) {  // no frames: one raw stream, there is no stdout/stderr split
     c.stream_to_file("logs", "logs/tty.log", req);
     return;
@@ -165,8 +165,7 @@ void collect_logs(collection& c) {
 }
 
 void collect_diff(collection& c) {
-  c.stream_to_file("diff", "engine/diff.json",
-                   engine::request::get("/containers/" + c.target.id + "/changes"));
+  c.stream_to_file("diff", "engine/diff.json", engine::container_changes_request(c.target.id));
 }
 
 namespace {
@@ -245,7 +244,7 @@ void collect_deep_paths(collection& c) {
 
 void collect_export(collection& c) {
   c.stream_to_file("export", "filesystem/export.tar",
-                   engine::request::get("/containers/" + c.target.id + "/export"));
+                   engine::container_export_request(c.target.id));
   collect_deep_paths(c);
 }
 
@@ -255,34 +254,24 @@ void collect_commit(collection& c) {
                            file_name_safe(c.target.name());
   std::string reference;
   for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const std::string tag = compact_utc_now();
+  engine::commit_options commit;
+  commit.repo = reference;
+  commit.tag = compact_utc_now();
+  commit.comment = "forensic evidence, case " + o.case_id;
   // The commit's config is merged with the container's: labels given here replace its labels,
   // so they are carried over and ours added.
-  nlohmann::json labels = nlohmann::json::object();
-  for (const auto& [k, v] : c.target.labels) labels[k] = v;
-  labels["forensic.case"] = o.case_id;
-  labels["forensic.collected_at"] = c.record.started;
-  labels["forensic.container_id"] = c.target.id;
-  labels["forensic.operator"] = c.record.operator_name;
-  const std::string comment = "forensic evidence, case " + o.case_id;
-  engine::request commit = engine::request::post(
-      "/commit?container=" + c.target.id + "&repo=" + engine::url_encode(reference) +
-          "&tag=" + tag + "&pause=false&comment=" + engine::url_encode(comment),
-      nlohmann::json{{"Labels", labels}}.dump());
-  commit.read_timeout = std::chrono::minutes(30);  // a large container commits slowly
-  io::string_sink answer(1 << 20);
-  c.engine.call(commit, answer);
-  auto doc = nlohmann::json::parse(answer.str(), nullptr, false);
-  const std::string image_id = doc.is_object() ? doc.value("Id", "") : "";
-  if (image_id.empty()) throw error(errc::protocol, "commit answered without an image id");
+  commit.labels = c.target.labels;
+  commit.labels["forensic.case"] = o.case_id;
+  commit.labels["forensic.collected_at"] = c.record.started;
+  commit.labels["forensic.container_id"] = c.target.id;
+  commit.labels["forensic.operator"] = c.record.operator_name;
+  const std::string image_id = engine::commit(c.engine, c.target.id, commit);
+  const std::string tag = commit.tag;
   c.custody->note("committed image " + image_id + " as " + reference + ":" + tag);
   // Saved by name so that `docker load -i` restores the tag as well as the layers.
-  c.stream_to_file("commit", "image/commit.tar",
-                   engine::request::get("/images/get?names=" +
-                                        engine::url_encode(reference + ":" + tag)));
+  c.stream_to_file("commit", "image/commit.tar", engine::image_save_request(reference + ":" + tag));
   if (o.remove_commit_image) {
-    io::string_sink ignored(1 << 20);
-    c.engine.call(engine::request::with("DELETE", "/images/" + image_id), ignored);
+    engine::remove_image(c.engine, image_id);
     c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
   }
 }
