@@ -5,7 +5,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -43,6 +46,27 @@ std::vector<std::string> fake_engine::requests() const {
   return copy;
 }
 
+std::vector<std::string> fake_engine::bodies() const {
+  while (lock_.test_and_set()) {
+  }
+  auto copy = bodies_;
+  lock_.clear();
+  return copy;
+}
+
+namespace {
+
+// The Content-Length a request head announces (0 when none).
+std::size_t content_length(const std::string& head) {
+  std::string lower;
+  for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto at = lower.find("\r\ncontent-length:");
+  if (at == std::string::npos) return 0;
+  return static_cast<std::size_t>(std::strtoull(head.c_str() + at + 17, nullptr, 10));
+}
+
+}  // namespace
+
 void fake_engine::serve() {
   while (!stopping_) {
     pollfd p{listen_fd_, POLLIN, 0};
@@ -75,9 +99,25 @@ void fake_engine::serve_connection(int fd) {
       if (end == std::string::npos) break;
       std::string head = pending.substr(0, end);
       pending.erase(0, end + 4);
+      // The body is read too, so that it is not taken for the next request on this connection.
+      const std::size_t length = content_length(head);
+      while (pending.size() < length) {
+        char buf[4096];
+        pollfd q{fd, POLLIN, 0};
+        if (::poll(&q, 1, 200) <= 0) {
+          if (stopping_) break;
+          continue;
+        }
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        pending.append(buf, static_cast<std::size_t>(n));
+      }
+      std::string body = pending.substr(0, std::min(length, pending.size()));
+      pending.erase(0, body.size());
       while (lock_.test_and_set()) {
       }
       requests_.push_back(head.substr(0, head.find(" HTTP/")));
+      bodies_.push_back(std::move(body));
       lock_.clear();
       bool closed = false;
       handler_(head, [&](const std::string& bytes) {

@@ -27,6 +27,8 @@ class fake_engine {
   std::string uri() const { return "unix://" + path_; }
   // Request targets seen so far, in order ("GET /v1.41/containers/json?all=0").
   std::vector<std::string> requests() const;
+  // The request bodies, in the same order ("" for none).
+  std::vector<std::string> bodies() const;
 
  private:
   void serve();
@@ -37,6 +39,7 @@ class fake_engine {
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   mutable std::vector<std::string> requests_;
+  mutable std::vector<std::string> bodies_;
   mutable std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
   std::thread thread_;
   std::vector<std::thread> connections_;  // one per accepted connection, joined on stop

@@ -279,6 +279,12 @@ std::string url_encode(std::string_view value) {
   return out;
 }
 
+std::string encode_filters(const filter_list& filters) {
+  nlohmann::json f = nlohmann::json::object();
+  for (const auto& [key, value] : filters) f[key].push_back(value);
+  return url_encode(f.dump());
+}
+
 int compare_api_versions(std::string_view a, std::string_view b) {
   auto next = [](std::string_view& s) {
     unsigned v = 0;

@@ -27,11 +27,8 @@ bool has_opt(const std::vector<std::string>& opts, std::string_view key) {
   });
 }
 
-std::string filters_query(const std::vector<std::pair<std::string, std::string>>& filters) {
-  if (filters.empty()) return {};
-  nlohmann::json f = nlohmann::json::object();
-  for (const auto& [key, value] : filters) f[key].push_back(value);
-  return "&filters=" + url_encode(f.dump());
+std::string filters_query(const filter_list& filters) {
+  return filters.empty() ? std::string() : "&filters=" + encode_filters(filters);
 }
 
 bool is_container_id(const std::string& name) {
@@ -187,9 +184,21 @@ std::string resolve_container_id(client& engine, std::string_view reference) {
                                    "' is ambiguous: it matches " + names);
 }
 
+std::vector<container> inspect_containers(client& engine, const std::vector<std::string>& ids,
+                                          std::size_t parallel) {
+  std::vector<std::string> targets;
+  targets.reserve(ids.size());
+  for (const auto& id : ids) targets.push_back(inspect_target(id));
+  std::vector<container> out;
+  for (auto& r : engine.get_json_batch(targets, parallel, inspect_fields_filter())) {
+    if (!r.failure) out.push_back(parse_container_inspect(r.body));
+  }
+  return out;
+}
+
 container inspect_container(client& engine, std::string_view reference, std::string* raw) {
   const std::string id = resolve_container_id(engine, reference);
-  std::string body = engine.get_raw("/containers/" + id + "/json");
+  std::string body = engine.get_raw(inspect_target(id));
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (!doc.is_object()) throw error(errc::protocol, "engine inspect of " + id + " is not JSON");
   if (raw) *raw = std::move(body);

@@ -12,6 +12,8 @@
 #include "evidence/collection.hpp"
 #include "evidence/saved_image.hpp"
 #include "forensic/engine/logs.hpp"
+#include "forensic/engine/operations.hpp"
+#include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
 #include "forensic/io/time.hpp"
@@ -58,9 +60,8 @@ int running_pid(const collection& c) {
 void collect_image(collection& c) {
   const std::string image = c.target.image_id;
   if (image.empty()) throw error(errc::not_found, "the container names no image id");
-  c.stream_to_file("image", "engine/image-inspect.json", engine::request::get("/images/" + image + "/json"));
-  c.stream_to_file("image", "engine/image-history.json",
-                   engine::request::get("/images/" + image + "/history"));
+  c.stream_to_file("image", "engine/image-inspect.json", engine::image_inspect_request(image));
+  c.stream_to_file("image", "engine/image-history.json", engine::image_history_request(image));
 }
 
 void collect_processes(collection& c) {
@@ -150,8 +151,7 @@ void collect_network(collection& c) {
 
 void collect_logs(collection& c) {
   const std::string started = io::rfc3339_now();
-  const engine::request req =
-      engine::request::get("/containers/" + c.target.id + "/logs?stdout=1&stderr=1&timestamps=1");
+  const engine::request req = engine::container_logs_request(c.target.id);
   if (c.target.tty) {  // no frames: one raw stream, there is no stdout/stderr split
     c.stream_to_file("logs", "logs/tty.log", req);
     return;
@@ -168,8 +168,7 @@ void collect_logs(collection& c) {
 }
 
 void collect_diff(collection& c) {
-  c.stream_to_file("diff", "engine/diff.json",
-                   engine::request::get("/containers/" + c.target.id + "/changes"));
+  c.stream_to_file("diff", "engine/diff.json", engine::container_changes_request(c.target.id));
 }
 
 namespace {
@@ -248,7 +247,7 @@ void collect_deep_paths(collection& c) {
 
 void collect_export(collection& c) {
   c.stream_to_file("export", "filesystem/export.tar",
-                   engine::request::get("/containers/" + c.target.id + "/export"));
+                   engine::container_export_request(c.target.id));
   collect_deep_paths(c);
 }
 
@@ -278,26 +277,17 @@ nlohmann::json image_labels(const collection& c) {
 // container into the engine's storage, save the image, remove it unless asked to keep it.
 void commit_through_engine(collection& c, const std::string& reference) {
   const auto& o = c.options;
-  const std::string repo = reference.substr(0, reference.rfind(':'));
-  const std::string tag = reference.substr(reference.rfind(':') + 1);
-  const std::string comment = "forensic evidence, case " + o.case_id;
-  engine::request commit = engine::request::post(
-      "/commit?container=" + c.target.id + "&repo=" + engine::url_encode(repo) + "&tag=" + tag +
-          "&pause=false&comment=" + engine::url_encode(comment),
-      nlohmann::json{{"Labels", image_labels(c)}}.dump());
-  commit.read_timeout = std::chrono::minutes(30);  // a large container commits slowly
-  io::string_sink answer(1 << 20);
-  c.engine.call(commit, answer);
-  auto doc = nlohmann::json::parse(answer.str(), nullptr, false);
-  const std::string image_id = doc.is_object() ? doc.value("Id", "") : "";
-  if (image_id.empty()) throw error(errc::protocol, "commit answered without an image id");
+  engine::commit_options commit;
+  commit.repo = reference.substr(0, reference.rfind(':'));
+  commit.tag = reference.substr(reference.rfind(':') + 1);
+  commit.comment = "forensic evidence, case " + o.case_id;
+  for (const auto& [k, v] : image_labels(c).items()) commit.labels[k] = v.get<std::string>();
+  const std::string image_id = engine::commit(c.engine, c.target.id, commit);
   c.custody->note("committed image " + image_id + " as " + reference);
   // Saved by name so that `docker load -i` restores the tag as well as the layers.
-  c.stream_to_file("commit", "image/commit.tar",
-                   engine::request::get("/images/get?names=" + engine::url_encode(reference)));
+  c.stream_to_file("commit", "image/commit.tar", engine::image_save_request(reference));
   if (o.remove_commit_image) {
-    io::string_sink ignored(1 << 20);
-    c.engine.call(engine::request::with("DELETE", "/images/" + image_id), ignored);
+    engine::remove_image(c.engine, image_id);
     c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
   }
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/time.hpp"
 
@@ -43,7 +44,7 @@ std::unique_ptr<io::byte_sink> collection::with_progress(const std::string& step
 }
 
 std::string collection::source_of(const engine::request& req) {
-  return req.method + " /v" + engine.api_version() + req.target;
+  return engine::describe(engine, req);
 }
 
 void collection::observe(const engine::exchange_record& r) {
@@ -62,7 +63,7 @@ file_record collection::stream_to_file(const std::string& artifact, const std::s
                                        const engine::request& req) {
   engine::exchange_record rec;
   rec.method = req.method;
-  rec.target = "/v" + engine.api_version() + req.target;
+  rec.target = engine::versioned_target(engine, req);
   rec.started = std::chrono::system_clock::now();
   const std::string started = io::rfc3339_now();
   auto file = bundle->create(path);

@@ -5,12 +5,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "evidence/collection.hpp"
+#include "forensic/engine/operations.hpp"
+#include "forensic/engine/pause_guard.hpp"
+#include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
-#include "forensic/evidence/pause_guard.hpp"
 #include "forensic/evidence/signature.hpp"
 #include "forensic/io/time.hpp"
 #include "forensic/version.hpp"
@@ -30,10 +35,10 @@ struct step {
 // Most volatile first. "inspect" is taken while resolving the container (before anything is
 // written), "capture" wraps all the others.
 constexpr step steps[] = {
-    {"image", detail::collect_image, false},         {"processes", detail::collect_processes, false},
-    {"files", detail::collect_files, false},         {"network", detail::collect_network, false},
-    {"logs", detail::collect_logs, false},           {"diff", detail::collect_diff, true},
-    {"export", detail::collect_export, true},        {"commit", detail::collect_commit, true},
+    {"image", detail::collect_image, false},  {"processes", detail::collect_processes, false},
+    {"files", detail::collect_files, false},  {"network", detail::collect_network, false},
+    {"logs", detail::collect_logs, false},    {"diff", detail::collect_diff, true},
+    {"export", detail::collect_export, true}, {"commit", detail::collect_commit, true},
 };
 
 // These end the collection; anything else fails one artifact only. A timeout ends it too:
@@ -87,10 +92,164 @@ void describe_host(manifest& m, engine::client& engine) {
   m.engine_endpoint = engine.where().to_string();
 }
 
+// Resolves and inspects the container, fills the manifest's header and creates the partial
+// bundle. Nothing is written before this succeeds: an unknown container or a dead engine
+// leaves no trace. Returns when the inspect was taken.
+std::string begin_collection(collection& c) {
+  const collect_options& o = c.options;
+  c.target = engine::inspect_container(c.engine, o.container, &c.raw_inspect);
+  const std::string inspected_at = io::rfc3339_now();
+  manifest& m = c.record;
+  m.started = inspected_at;
+  m.tool = o.tool_name;
+  m.tool_version = forensic::version_string;
+  m.operator_name = operator_name(o.operator_name);
+  m.case_id = o.case_id;
+  m.container_id = c.target.id;
+  m.container_name = c.target.name();
+  m.image = c.target.image;
+  m.image_id = c.target.image_id;
+  describe_host(m, c.engine);
+  c.bundle = std::make_unique<partial_bundle>(
+      o.out_dir, detail::file_name_safe(o.case_id) + "-" + detail::file_name_safe(c.target.name()) +
+                     "-" + io::format_compact_utc());
+  return inspected_at;
+}
+
+void open_custody(collection& c) {
+  c.custody = std::make_unique<custody_log>(*c.bundle);
+  c.custody->note("collection of container " + c.target.id + " by " + c.record.operator_name +
+                  ", case " + c.record.case_id);
+  for (const auto& r : c.early_exchanges) c.custody->request(r);
+  c.early_exchanges.clear();
+}
+
+// A connection cut mid-answer is what a killed dockerd looks like from here: when the engine
+// no longer answers at all, the collection ends now (every later step would fail the same
+// way) instead of going on to seal a bundle that only looks whole.
+void abort_if_engine_gone(engine::client& engine, const error& cut) {
+  try {
+    engine::ping(engine);
+  } catch (const error& probe) {
+    if (probe.kind() == errc::engine_unreachable || probe.kind() == errc::timeout) {
+      throw error(probe.kind(), std::string(cut.what()) + "; the engine no longer answers (" +
+                                    probe.what() + ")");
+    }
+  }
+}
+
+// Runs one named step and records it in the custody log: a failure that does not end the
+// collection becomes a manifest failure, and the collection goes on.
+class step_runner {
+ public:
+  explicit step_runner(collection& c) : c_(c) {}
+
+  void operator()(const std::string& name, const std::function<void()>& body) const {
+    const std::string started = io::rfc3339_now();
+    try {
+      if (c_.options.cancel_flag && c_.options.cancel_flag->load()) {
+        throw error(errc::cancelled, "interrupted before " + name);
+      }
+      body();
+      c_.custody->step(name, started, io::rfc3339_now(), "ok");
+    } catch (const error& e) {
+      c_.custody->step(name, started, io::rfc3339_now(), "failed", e.what());
+      if (aborts_collection(e.kind())) throw;
+      if (e.kind() == errc::protocol) abort_if_engine_gone(c_.engine, e);
+      c_.record.failures.push_back({name, errc_name(e.kind()), e.what()});
+    }
+    if (c_.progress) c_.progress({name, 0, 0, true});
+  }
+
+ private:
+  collection& c_;
+};
+
+// The filesystem steps, taken while the container is frozen (when asked and possible). On an
+// error that ends the collection the container is unpaused first; when even that fails,
+// `still_paused` says so for the final message.
+void run_paused_steps(collection& c, const std::set<std::string>& wanted,
+                      const step_runner& run_step, std::string& still_paused) {
+  const collect_options& o = c.options;
+  manifest& m = c.record;
+  bool any_paused_step = false;
+  for (const auto& s : steps) any_paused_step |= s.needs_pause && wanted.count(s.name) > 0;
+  std::optional<engine::pause_guard> pause;
+  if (any_paused_step) {
+    run_step("pause", [&] {
+      pause.emplace(c.engine, c.target.id, o.pause, o.cancel_flag);
+      m.pause = pause->note();
+    });
+    if (pause && o.leave_paused) {
+      pause->leave_paused();
+      if (pause->paused_by_us()) m.pause = "paused, and left paused as asked";
+    }
+  } else {
+    m.pause = "not paused (no filesystem step asked)";
+  }
+  try {
+    for (const auto& s : steps) {
+      if (s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
+    }
+  } catch (const error&) {
+    // Unpaused here rather than by the guard's destructor, which could not say it failed.
+    if (pause && pause->paused_by_us() && !o.leave_paused) {
+      try {
+        pause->release();
+      } catch (const error& u) {
+        pause->leave_paused();  // no second round of retries in the destructor
+        still_paused = "container " + c.target.name() + " is still PAUSED (" + u.what() +
+                       "): run `docker unpause " + c.target.id + "` once the engine answers";
+      }
+    }
+    throw;
+  }
+  if (pause && pause->paused_by_us() && !o.leave_paused) {
+    run_step("unpause", [&] { pause->release(); });
+  }
+}
+
+// Every step, in order: capture start, inspect, the live-state steps, the paused ones,
+// capture stop.
+void run_steps(collection& c, const std::set<std::string>& wanted, const std::string& inspected_at,
+               std::string& still_paused) {
+  const step_runner run_step(c);
+  if (wanted.count("capture")) run_step("capture", [&] { detail::start_capture(c); });
+  if (wanted.count("inspect")) {
+    run_step("inspect", [&] {
+      c.add_artifact(
+          "inspect", c.bundle->write_file("engine/container-inspect.json", c.raw_inspect),
+          inspected_at, engine::describe(c.engine, engine::inspect_request(c.target.id)));
+    });
+  }
+  for (const auto& s : steps) {
+    if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
+  }
+  run_paused_steps(c, wanted, run_step, still_paused);
+  if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
+}
+
+// Describes, seals and publishes the bundle; returns its final directory.
+std::filesystem::path seal_bundle(collection& c) {
+  manifest& m = c.record;
+  m.finished = io::rfc3339_now();
+  c.custody->note("collection finished; writing manifest and SHA256SUMS");
+  c.custody->close();
+  c.add_artifact("custody", c.bundle->files().at("custody.jsonl"), m.started, "the collector");
+  // Failure messages can quote engine answers: never let a stray byte lose the manifest.
+  const std::string manifest_text =
+      to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  c.bundle->write_file("manifest.json", manifest_text);
+  if (!c.options.sign_key.empty()) {
+    c.bundle->write_file("manifest.json.sig", sign_ed25519(c.options.sign_key, manifest_text));
+  }
+  return c.bundle->commit();
+}
+
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{"inspect", "image", "processes", "files", "network",
+  static const std::vector<std::string> names{"inspect", "image", "processes", "files",  "network",
                                               "logs",    "diff",  "export",    "commit", "capture"};
   return names;
 }
@@ -109,131 +268,17 @@ collect_result collector::run() {
   } detach_observer{engine_};
 
   // Everything that can be refused up front is, before anything is written: the signing key,
-  // then the container (an unknown container or a dead engine writes nothing at all).
+  // then the container.
   if (!options_.sign_key.empty()) sign_ed25519(options_.sign_key, "key check");
-  c.target = engine::inspect_container(engine_, options_.container, &c.raw_inspect);
-  const std::string inspected_at = io::rfc3339_now();
-  manifest& m = c.record;
-  m.started = inspected_at;
-  m.tool = options_.tool_name;
-  m.tool_version = forensic::version_string;
-  m.operator_name = operator_name(options_.operator_name);
-  m.case_id = options_.case_id;
-  m.container_id = c.target.id;
-  m.container_name = c.target.name();
-  m.image = c.target.image;
-  m.image_id = c.target.image_id;
-  describe_host(m, engine_);
-
-  c.bundle = std::make_unique<partial_bundle>(options_.out_dir,
-                                              detail::file_name_safe(options_.case_id) + "-" +
-                                                  detail::file_name_safe(c.target.name()) + "-" +
-                                                  io::format_compact_utc());
+  const std::string inspected_at = begin_collection(c);
   // From here on an aborting error leaves a .partial directory: the message says so, and
   // says when the container could not be unpaused (the responder must do it by hand).
   std::string still_paused;
   collect_result result;
   try {
-    c.custody = std::make_unique<custody_log>(*c.bundle);
-    c.custody->note("collection of container " + c.target.id + " by " + m.operator_name +
-                    ", case " + m.case_id);
-    for (const auto& r : c.early_exchanges) c.custody->request(r);
-    c.early_exchanges.clear();
-
-    // A connection cut mid-answer is what a killed dockerd looks like from here: when the
-    // engine no longer answers at all, the collection ends now (every later step would fail the
-    // same way) instead of going on to seal a bundle that only looks whole.
-    const auto abort_if_engine_gone = [&](const error& cut) {
-      try {
-        engine_.get_raw("/_ping");
-      } catch (const error& probe) {
-        if (probe.kind() == errc::engine_unreachable || probe.kind() == errc::timeout) {
-          throw error(probe.kind(), std::string(cut.what()) + "; the engine no longer answers (" +
-                                        probe.what() + ")");
-        }
-      }
-    };
-    auto run_step = [&](const std::string& name, const std::function<void()>& body) {
-      const std::string started = io::rfc3339_now();
-      try {
-        if (options_.cancel_flag && options_.cancel_flag->load()) {
-          throw error(errc::cancelled, "interrupted before " + name);
-        }
-        body();
-        c.custody->step(name, started, io::rfc3339_now(), "ok");
-      } catch (const error& e) {
-        c.custody->step(name, started, io::rfc3339_now(), "failed", e.what());
-        if (aborts_collection(e.kind())) throw;
-        if (e.kind() == errc::protocol) abort_if_engine_gone(e);
-        m.failures.push_back({name, errc_name(e.kind()), e.what()});
-      }
-      if (progress_) progress_({name, 0, 0, true});
-    };
-
-    if (wanted.count("capture")) run_step("capture", [&] { detail::start_capture(c); });
-    if (wanted.count("inspect")) {
-      run_step("inspect", [&] {
-        c.add_artifact("inspect",
-                       c.bundle->write_file("engine/container-inspect.json", c.raw_inspect),
-                       inspected_at,
-                       "GET /v" + engine_.api_version() + "/containers/" + c.target.id + "/json");
-      });
-    }
-    for (const auto& s : steps) {
-      if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
-    }
-    {
-      bool any_paused_step = false;
-      for (const auto& s : steps) any_paused_step |= s.needs_pause && wanted.count(s.name) > 0;
-      std::optional<pause_guard> pause;
-      if (any_paused_step) {
-        run_step("pause", [&] {
-          pause.emplace(engine_, c.target.id, options_.pause, options_.cancel_flag);
-          m.pause = pause->note();
-        });
-        if (pause && options_.leave_paused) {
-          pause->leave_paused();
-          if (pause->paused_by_us()) m.pause = "paused, and left paused as asked";
-        }
-      } else {
-        m.pause = "not paused (no filesystem step asked)";
-      }
-      try {
-        for (const auto& s : steps) {
-          if (s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
-        }
-      } catch (const error&) {
-        // Unpaused here rather than by the guard's destructor, which could not say it failed.
-        if (pause && pause->paused_by_us() && !options_.leave_paused) {
-          try {
-            pause->release();
-          } catch (const error& u) {
-            pause->leave_paused();  // no second round of retries in the destructor
-            still_paused = "container " + c.target.name() + " is still PAUSED (" + u.what() +
-                           "): run `docker unpause " + c.target.id + "` once the engine answers";
-          }
-        }
-        throw;
-      }
-      if (pause && pause->paused_by_us() && !options_.leave_paused) {
-        run_step("unpause", [&] { pause->release(); });
-      }
-    }
-    if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
-
-    // Describe, seal, publish.
-    m.finished = io::rfc3339_now();
-    c.custody->note("collection finished; writing manifest and SHA256SUMS");
-    c.custody->close();
-    c.add_artifact("custody", c.bundle->files().at("custody.jsonl"), m.started, "the collector");
-    // Failure messages can quote engine answers: never let a stray byte lose the manifest.
-    const std::string manifest_text =
-        to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    c.bundle->write_file("manifest.json", manifest_text);
-    if (!options_.sign_key.empty()) {
-      c.bundle->write_file("manifest.json.sig", sign_ed25519(options_.sign_key, manifest_text));
-    }
-    result.bundle = c.bundle->commit();
+    open_custody(c);
+    run_steps(c, wanted, inspected_at, still_paused);
+    result.bundle = seal_bundle(c);
   } catch (const error& e) {
     std::string what = e.what();
     what +=
@@ -241,6 +286,7 @@ collect_result collector::run() {
     if (!still_paused.empty()) what += "; " + still_paused;
     throw error(e.kind(), what);
   }
+  const manifest& m = c.record;
   result.container_id = m.container_id;
   result.container_name = m.container_name;
   result.pause_note = m.pause;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/engine/networks.hpp"
 #include "forensic/error.hpp"
 #include "forensic/net/links.hpp"
 #include "net/bridge_naming.hpp"
@@ -23,7 +24,7 @@ std::string bridge_of_network(engine::client& engine, std::string_view network) 
   if (network.empty()) throw error(errc::invalid_argument, "empty network name");
   nlohmann::json doc;
   try {
-    doc = engine.get_json("/networks/" + engine::url_encode(network));
+    doc = engine::inspect_network(engine, network);
   } catch (const error& e) {
     if (e.kind() == errc::not_found) {
       throw error(errc::not_found, "no Docker network named '" + std::string(network) + "'");
@@ -51,8 +52,7 @@ std::vector<std::string> docker_bridges(engine::client* engine) {
   std::vector<std::string> out;
   if (engine) {
     try {
-      const auto list = engine->get_json(
-          "/networks?filters=" + engine::url_encode(R"({"driver":["bridge"]})"));
+      const auto list = engine::list_networks(*engine, {{"driver", "bridge"}});
       if (list.is_array()) {
         for (const auto& n : list) {
           std::string b = bridge_name_of(n);

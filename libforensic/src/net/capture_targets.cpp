@@ -7,6 +7,7 @@
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/engine/networks.hpp"
 #include "forensic/error.hpp"
 #include "forensic/net/links.hpp"
 #include "net/bridge_naming.hpp"
@@ -19,8 +20,7 @@ namespace fs = std::filesystem;
 // bridge device -> network name, for every bridge-driver network (one engine call).
 std::map<std::string, std::string> networks_by_bridge(engine::client& engine) {
   std::map<std::string, std::string> out;
-  const auto list =
-      engine.get_json("/networks?filters=" + engine::url_encode(R"({"driver":["bridge"]})"));
+  const auto list = engine::list_networks(engine, {{"driver", "bridge"}});
   if (!list.is_array()) return out;
   for (const auto& n : list) out[detail::bridge_name_of(n)] = n.value("Name", "");
   return out;

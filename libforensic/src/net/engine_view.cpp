@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/engine/networks.hpp"
 #include "forensic/error.hpp"
 
 namespace forensic::net::detail {
@@ -80,7 +81,7 @@ engine_snapshot take_snapshot(engine::client* engine, bool inspect, bool network
   try {
     s.containers =
         engine::list_containers(*engine, {.all = true, .inspect = inspect, .filters = {}});
-    if (networks) s.networks = parse_docker_networks(engine->get_json("/networks"));
+    if (networks) s.networks = parse_docker_networks(engine::list_networks(*engine));
     s.available = true;
   } catch (const forensic::error& e) {
     s.failure = e.what();

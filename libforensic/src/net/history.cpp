@@ -8,6 +8,7 @@
 #include <set>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/engine/events.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/time.hpp"
 #include "net/engine_view.hpp"
@@ -27,21 +28,6 @@ struct attachment_event {
   std::string action;  // connect, disconnect
   std::string network_id, container_id;
 };
-
-// The events stream: one JSON object after another (newline separated).
-std::vector<json> parse_stream(const std::string& body) {
-  std::vector<json> out;
-  std::size_t k = 0;
-  while (k < body.size()) {
-    auto nl = body.find('\n', k);
-    if (nl == std::string::npos) nl = body.size();
-    auto doc = json::parse(body.begin() + static_cast<long>(k), body.begin() + static_cast<long>(nl),
-                           nullptr, false);
-    if (doc.is_object()) out.push_back(std::move(doc));
-    k = nl + 1;
-  }
-  return out;
-}
 
 bool in_network(const io::ip_address& a, const detail::docker_network& n) {
   for (const auto& s : n.subnets) {
@@ -91,11 +77,10 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   if (networks.empty()) r.warnings.push_back("no engine network contains " + address->to_string());
 
   const auto now = clock::now();
-  const std::string filters = R"({"type":["network","container"]})";
-  const auto body = engine.get_raw("/events?since=0&until=" +
-                                   std::to_string(clock::to_time_t(now)) +
-                                   "&filters=" + engine::url_encode(filters));
-  const auto events = parse_stream(body);
+  const auto events = engine::events(
+      engine, {.since = clock::time_point{},
+               .until = now,
+               .filters = {{"type", "network"}, {"type", "container"}}});
   const long long at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
   std::map<std::string, std::string> names;  // container id -> name from events
   std::vector<attachment_event> attach;

@@ -14,7 +14,6 @@
 #include <map>
 #include <set>
 
-#include "engine/inspect_filter.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/error.hpp"
@@ -113,11 +112,7 @@ engine_snapshot name_containers(engine::client* engine, const std::set<std::stri
     return snap;
   }
   try {
-    std::vector<std::string> targets;
-    for (const auto& id : ids) targets.push_back("/containers/" + id + "/json");
-    for (auto& r : engine->get_json_batch(targets, 4, engine::inspect_fields_filter())) {
-      if (!r.failure) snap.containers.push_back(engine::parse_container_inspect(r.body));
-    }
+    snap.containers = engine::inspect_containers(*engine, {ids.begin(), ids.end()}, 4);
     snap.available = true;
   } catch (const forensic::error& e) {
     snap.failure = e.what();

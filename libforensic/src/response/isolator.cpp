@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/engine/networks.hpp"
+#include "forensic/engine/operations.hpp"
+#include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "response/firewall.hpp"
 #include "response/quarantine_rules.hpp"
@@ -33,17 +36,19 @@ std::vector<std::string> script_lines(const std::string& script) {
   return out;
 }
 
-json state_of(const quarantine_target& t, const quarantine_options& o, const std::string& backend) {
-  return {{"schema", "forensic.quarantine/1"},
-          {"container_id", t.container_id},
-          {"container_name", t.container_name},
-          {"case", o.case_id},
-          {"mode", to_string(o.mode)},
-          {"backend", backend},
-          {"host_veths", t.host_veths},
-          {"addresses", t.addresses},
-          {"allow", o.allow},
-          {"since", utc_now()}};
+quarantine_state state_of(const quarantine_target& t, const quarantine_options& o,
+                          const std::string& backend) {
+  quarantine_state s;
+  s.container_id = t.container_id;
+  s.container_name = t.container_name;
+  s.case_id = o.case_id;
+  s.mode = o.mode;
+  s.backend = backend;
+  s.host_veths = t.host_veths;
+  s.addresses = t.addresses;
+  s.allow = o.allow;
+  s.since = utc_now();
+  return s;
 }
 
 // Removes every rule tagged for the container, in each family; returns the restore lines.
@@ -103,80 +108,92 @@ void isolate_iptables(const firewall_backend& b, const quarantine_target& t,
   }
 }
 
-std::string raw_inspect_path(const std::string& id) { return "/containers/" + id + "/json"; }
-
 void isolate_pause(engine::client& engine, const quarantine_target& t, const quarantine_options& o,
                    isolation_result& r) {
-  auto doc = engine.get_json(raw_inspect_path(t.container_id));
-  const bool paused = doc.contains("State") && doc["State"].value("Paused", false);
-  r.commands.push_back("POST /containers/" + t.container_id + "/pause");
+  const bool paused = engine::inspect_state(engine, t.container_id).paused;
+  r.commands.push_back(engine::request_line(engine::pause_request(t.container_id)));
   if (paused) {
     r.notes.push_back("already paused: nothing changed");
     return;
   }
   r.changed = true;
-  if (!o.dry_run) engine.post_json("/containers/" + t.container_id + "/pause");
+  if (!o.dry_run) engine::pause(engine, t.container_id);
 }
 
-json connect_body(const std::string& id, const json& net) {
+// The EndpointConfig that reattaches the container as it was.
+json endpoint_config(const std::string& id, const detached_network& net) {
   json endpoint = json::object();
   json aliases = json::array();
-  for (const auto& a : net.value("aliases", json::array())) {
-    if (a.is_string() && a.get<std::string>() != id.substr(0, 12)) aliases.push_back(a);
+  for (const auto& a : net.aliases) {
+    if (a != id.substr(0, 12)) aliases.push_back(a);
   }
   if (!aliases.empty()) endpoint["Aliases"] = aliases;
   // A fixed address is only accepted on networks whose subnet the user configured, which is
   // exactly when the original endpoint had an IPAMConfig.
-  if (net.value("user_ipam", false)) {
+  if (net.user_ipam) {
     json ipam = json::object();
-    if (!net.value("ipv4", "").empty()) ipam["IPv4Address"] = net["ipv4"];
-    if (!net.value("ipv6", "").empty()) ipam["IPv6Address"] = net["ipv6"];
+    if (!net.ipv4.empty()) ipam["IPv4Address"] = net.ipv4;
+    if (!net.ipv6.empty()) ipam["IPv6Address"] = net.ipv6;
     endpoint["IPAMConfig"] = ipam;
   }
-  return {{"Container", id}, {"EndpointConfig", endpoint}};
+  return endpoint;
 }
 
-json isolate_disconnect(engine::client& engine, const quarantine_target& t,
-                        const quarantine_options& o, isolation_result& r) {
-  auto doc = engine.get_json(raw_inspect_path(t.container_id));
-  json nets = json::array();
-  if (doc.contains("NetworkSettings") && doc["NetworkSettings"].is_object() &&
-      doc["NetworkSettings"].contains("Networks") &&
-      doc["NetworkSettings"]["Networks"].is_object()) {
-    for (const auto& [name, n] : doc["NetworkSettings"]["Networks"].items()) {
-      if (!n.is_object()) continue;
-      nets.push_back({{"name", name},
-                      {"id", n.value("NetworkID", "")},
-                      {"ipv4", n.value("IPAddress", "")},
-                      {"ipv6", n.value("GlobalIPv6Address", "")},
-                      {"aliases", n.contains("Aliases") && n["Aliases"].is_array() ? n["Aliases"]
-                                                                                   : json::array()},
-                      {"user_ipam", n.contains("IPAMConfig") && n["IPAMConfig"].is_object() &&
-                                        !n["IPAMConfig"].empty()}});
-    }
+std::string text(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The networks of an inspect document, with what reconnecting to each needs.
+std::vector<detached_network> attached_networks(const json& doc) {
+  std::vector<detached_network> nets;
+  if (!doc.is_object() || !doc.contains("NetworkSettings") || !doc["NetworkSettings"].is_object() ||
+      !doc["NetworkSettings"].contains("Networks") ||
+      !doc["NetworkSettings"]["Networks"].is_object()) {
+    return nets;
   }
+  for (const auto& [name, n] : doc["NetworkSettings"]["Networks"].items()) {
+    if (!n.is_object()) continue;
+    detached_network d;
+    d.name = name;
+    d.id = text(n, "NetworkID");
+    d.ipv4 = text(n, "IPAddress");
+    d.ipv6 = text(n, "GlobalIPv6Address");
+    if (n.contains("Aliases") && n["Aliases"].is_array()) {
+      for (const auto& a : n["Aliases"]) {
+        if (a.is_string()) d.aliases.push_back(a.get<std::string>());
+      }
+    }
+    d.user_ipam =
+        n.contains("IPAMConfig") && n["IPAMConfig"].is_object() && !n["IPAMConfig"].empty();
+    nets.push_back(std::move(d));
+  }
+  return nets;
+}
+
+std::vector<detached_network> isolate_disconnect(engine::client& engine, const quarantine_target& t,
+                                                 const quarantine_options& o, isolation_result& r) {
+  auto nets = attached_networks(engine::inspect_raw(engine, t.container_id));
   if (nets.empty()) {
     r.notes.push_back("attached to no network: nothing to disconnect");
     return nets;
   }
   for (const auto& n : nets) {
-    r.commands.push_back("POST /networks/" + n["id"].get<std::string>() + "/disconnect " +
-                         json{{"Container", t.container_id}}.dump());
+    r.commands.push_back(engine::request_line(engine::disconnect_request(n.id, t.container_id)) +
+                         " " + json{{"Container", t.container_id}}.dump());
   }
   r.changed = true;
   if (o.dry_run) return nets;
-  std::vector<json> done;
+  std::vector<const detached_network*> done;
   try {
     for (const auto& n : nets) {
-      engine.post_json("/networks/" + n["id"].get<std::string>() + "/disconnect",
-                       {{"Container", t.container_id}, {"Force", false}});
-      done.push_back(n);
+      engine::disconnect_network(engine, n.id, t.container_id);
+      done.push_back(&n);
     }
   } catch (...) {
-    for (const auto& n : done) {
+    for (const auto* n : done) {
       try {
-        engine.post_json("/networks/" + n["id"].get<std::string>() + "/connect",
-                         connect_body(t.container_id, n));
+        engine::connect_network(engine, n->id, t.container_id, endpoint_config(t.container_id, *n));
       } catch (...) {  // the first error is the one to report
       }
     }
@@ -211,7 +228,7 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
   r.container_name = t.container_name;
   r.mode = o.mode;
   r.dry_run = o.dry_run;
-  json state;
+  quarantine_state state;
   switch (o.mode) {
     case isolation_mode::network: {
       if (t.host_veths.empty() && t.addresses.empty()) {
@@ -232,12 +249,12 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
             r.commands.push_back("tc " + join_argv(c));
           }
         }
-        if (old && old->value("backend", "") == "tc") {
+        if (old && old->backend == "tc") {
           r.notes.push_back("already quarantined by tc: nothing changed");
           return r;
         }
         r.changed = true;
-        if (!o.dry_run) state["tc_clsact_added"] = tc_quarantine(b, t, o.allow);
+        if (!o.dry_run) state.tc_clsact_added = tc_quarantine(b, t, o.allow);
       } else {
         isolate_iptables(b, t, o, r);
       }
@@ -251,7 +268,7 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
     case isolation_mode::disconnect:
       r.backend = "engine";
       state = state_of(t, o, r.backend);
-      state["networks"] = isolate_disconnect(engine_, t, o, r);
+      state.networks = isolate_disconnect(engine_, t, o, r);
       break;
   }
   if (!o.dry_run && (r.changed || !read_state(state_dir_, t.container_id))) {
@@ -265,29 +282,24 @@ isolation_result isolator::release(const quarantine_target& t, bool dry_run) {
   r.container_id = t.container_id;
   r.container_name = t.container_name;
   r.dry_run = dry_run;
-  auto state = read_state(state_dir_, t.container_id);
-  if (state) r.mode = parse_isolation_mode(state->value("mode", "network"));
+  const auto state = read_state(state_dir_, t.container_id);
+  if (state) r.mode = state->mode;
   const std::string id = t.container_id;
-  if (state && state->value("mode", "") == "pause") {
+  if (state && state->mode == isolation_mode::pause) {
     r.backend = "engine";
-    r.commands.push_back("POST /containers/" + id + "/unpause");
-    auto doc = engine_.get_json(raw_inspect_path(id));
-    if (doc.contains("State") && doc["State"].value("Paused", false) && !dry_run) {
-      engine_.post_json("/containers/" + id + "/unpause");
-    }
-  } else if (state && state->value("mode", "") == "disconnect") {
+    r.commands.push_back(engine::request_line(engine::unpause_request(id)));
+    if (engine::inspect_state(engine_, id).paused && !dry_run) engine::unpause(engine_, id);
+  } else if (state && state->mode == isolation_mode::disconnect) {
     r.backend = "engine";
-    for (const auto& n : state->value("networks", json::array())) {
-      r.commands.push_back("POST /networks/" + n.value("id", "") + "/connect " +
-                           connect_body(id, n).dump());
-      if (!dry_run)
-        engine_.post_json("/networks/" + n.value("id", "") + "/connect", connect_body(id, n));
+    for (const auto& n : state->networks.value_or(std::vector<detached_network>{})) {
+      const auto connect = engine::connect_request(n.id, id, endpoint_config(id, n));
+      r.commands.push_back(engine::request_line(connect) + " " + connect.body);
+      if (!dry_run) engine::connect_network(engine_, n.id, id, endpoint_config(id, n));
     }
-  } else if (state && state->value("backend", "") == "tc") {
+  } else if (state && state->backend == "tc") {
     r.backend = "tc";
-    auto veths = state->value("host_veths", std::vector<std::string>{});
-    auto added = state->value("tc_clsact_added", std::vector<std::string>{});
-    r.commands = tc_release(backend(), id, veths, added, dry_run);
+    r.commands = tc_release(backend(), id, state->host_veths,
+                            state->tc_clsact_added.value_or(std::vector<std::string>{}), dry_run);
   }
   // Tagged iptables rules are removed whatever the record says: they are their own record.
   if (backend().kind != firewall_kind::tc) {
@@ -317,20 +329,19 @@ std::vector<quarantine_record> isolator::list() {
     }
   }
   for (const auto& s : all_states(state_dir_)) {
-    const std::string id = s.value("container_id", "");
+    const std::string& id = s.container_id;
     if (id.size() < 12) continue;
-    const std::string mode = s.value("mode", "network"), backend_name = s.value("backend", "");
     const bool has_rules = by_id12.count(id.substr(0, 12)) > 0;
-    if (mode == "network" && backend_name != "tc" && !has_rules) continue;  // stale record
+    if (s.mode == isolation_mode::network && s.backend != "tc" && !has_rules) continue;  // stale
     auto& rec = by_id12[id.substr(0, 12)];
     rec.container_id = id;
-    rec.container_name = s.value("container_name", "");
-    rec.case_id = s.value("case", rec.case_id);
-    rec.mode = parse_isolation_mode(mode);
-    rec.backend = backend_name;
-    rec.since = s.value("since", "");
-    rec.host_veths = s.value("host_veths", std::vector<std::string>{});
-    if (backend_name == "tc") {
+    rec.container_name = s.container_name;
+    if (!s.case_id.empty()) rec.case_id = s.case_id;
+    rec.mode = s.mode;
+    rec.backend = s.backend;
+    rec.since = s.since;
+    rec.host_veths = s.host_veths;
+    if (s.backend == "tc") {
       for (const auto& v : rec.host_veths) {
         auto f = tc_filters(b, id, v);
         rec.rules.insert(rec.rules.end(), f.begin(), f.end());

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "forensic/engine/endpoint.hpp"
@@ -139,6 +140,12 @@ class client {
 
 // Percent-encodes a query parameter value (filters are JSON in a query string).
 std::string url_encode(std::string_view value);
+
+// Engine-side filters, as `docker ps --filter` takes them: {"label", "k=v"}, {"driver",
+// "bridge"}; a key given twice matches either value.
+using filter_list = std::vector<std::pair<std::string, std::string>>;
+// The value of a `filters=` query parameter: {"key":["value",...]} as JSON, percent-encoded.
+std::string encode_filters(const filter_list& filters);
 
 // Compares dotted API versions numerically ("1.9" < "1.41").
 int compare_api_versions(std::string_view a, std::string_view b);

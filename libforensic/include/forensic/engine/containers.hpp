@@ -6,6 +6,7 @@
 // Reference resolution follows the docker CLI: full id, then name (with or without the
 // leading '/'), then a unique id prefix; unknown and ambiguous references are errors naming
 // the reference.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -117,6 +118,11 @@ std::vector<container> list_containers(client& engine, const list_options& optio
 // Resolves `reference` as the docker CLI does and returns the container's full id. Throws
 // errc::not_found ("no container 'x'") or errc::ambiguous (naming the candidates).
 std::string resolve_container_id(client& engine, std::string_view reference);
+
+// Inspects containers known by full id, up to `parallel` at once. One removed meanwhile is
+// left out (the others are still worth having); an engine that does not answer throws.
+std::vector<container> inspect_containers(client& engine, const std::vector<std::string>& ids,
+                                          std::size_t parallel = 4);
 
 // Resolves and inspects. The raw inspect JSON is returned too when `raw` is given.
 container inspect_container(client& engine, std::string_view reference,

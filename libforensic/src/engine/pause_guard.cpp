@@ -1,29 +1,31 @@
-#include "forensic/evidence/pause_guard.hpp"
+#include "forensic/engine/pause_guard.hpp"
 
-#include <nlohmann/json.hpp>
+#include <chrono>
 #include <thread>
 
 #include "forensic/engine/client.hpp"
+#include "forensic/engine/operations.hpp"
+#include "forensic/error.hpp"
 
-namespace forensic::evidence {
+namespace forensic::engine {
 
-pause_guard::pause_guard(engine::client& engine, std::string container_id, bool pause,
+pause_guard::pause_guard(client& engine, std::string container_id, bool pause,
                          const std::atomic<bool>* cancel_flag)
     : engine_(engine), id_(std::move(container_id)), cancel_flag_(cancel_flag) {
   if (!pause) {
     note_ = "not paused (asked not to)";
     return;
   }
-  auto state = engine_.get_json("/containers/" + id_ + "/json").value("State", nlohmann::json::object());
-  if (!state.is_object() || !state.value("Running", false)) {
+  const container_state state = inspect_state(engine_, id_);
+  if (!state.running) {
     note_ = "not paused (not running)";
     return;
   }
-  if (state.value("Paused", false)) {
+  if (state.paused) {
     note_ = "was already paused before collection; left paused";
     return;
   }
-  engine_.post_json("/containers/" + id_ + "/pause");
+  engine::pause(engine_, id_);
   paused_by_us_ = true;
   note_ = "paused for the filesystem steps, then unpaused";
 }
@@ -34,13 +36,13 @@ void pause_guard::release() {
   // not be aborted by it.
   engine_.set_cancel_flag(nullptr);
   struct restore {
-    engine::client& e;
+    client& e;
     const std::atomic<bool>* f;
     ~restore() { e.set_cancel_flag(f); }
   } restore_flag{engine_, cancel_flag_};
   for (int attempt = 1;; ++attempt) {
     try {
-      engine_.post_json("/containers/" + id_ + "/unpause");
+      unpause(engine_, id_);
       paused_by_us_ = false;
       return;
     } catch (const error& e) {
@@ -65,4 +67,4 @@ pause_guard::~pause_guard() {
   }
 }
 
-}  // namespace forensic::evidence
+}  // namespace forensic::engine

@@ -2,26 +2,24 @@
 // Freezing a container while its filesystem is copied, and never leaving it frozen by
 // accident.
 //
-// pause_guard pauses through the engine (POST /containers/{id}/pause, the cgroup freezer)
-// and unpauses in its destructor on every path: a normal return, an exception, or Ctrl-C
-// (the interrupt flag aborts the engine call in progress, the exception unwinds, and the
-// destructor unpauses with the flag ignored so that the unpause itself is not cancelled).
-// A container that was already paused before us is left as it was; leave_paused() keeps our
-// pause on purpose. Only SIGKILL of the tool can leave a container paused.
+// pause_guard pauses through the engine (engine::pause, the cgroup freezer) and unpauses in
+// its destructor on every path: a normal return, an exception, or Ctrl-C (the interrupt flag
+// aborts the engine call in progress, the exception unwinds, and the destructor unpauses with
+// the flag ignored so that the unpause itself is not cancelled). A container that was already
+// paused before us is left as it was; leave_paused() keeps our pause on purpose. Only SIGKILL
+// of the tool can leave a container paused.
 #include <atomic>
 #include <string>
 
 namespace forensic::engine {
-class client;
-}
 
-namespace forensic::evidence {
+class client;
 
 class pause_guard {
  public:
   // Pauses `container_id` when `pause` is true and it is running. `cancel_flag` is the flag
   // the client polls (restored after the unpause).
-  pause_guard(engine::client& engine, std::string container_id, bool pause,
+  pause_guard(client& engine, std::string container_id, bool pause,
               const std::atomic<bool>* cancel_flag = nullptr);
   ~pause_guard();
   pause_guard(const pause_guard&) = delete;
@@ -37,7 +35,7 @@ class pause_guard {
   const std::string& note() const noexcept { return note_; }
 
  private:
-  engine::client& engine_;
+  client& engine_;
   std::string id_;
   const std::atomic<bool>* cancel_flag_;
   bool paused_by_us_ = false;
@@ -45,4 +43,4 @@ class pause_guard {
   std::string note_;
 };
 
-}  // namespace forensic::evidence
+}  // namespace forensic::engine
