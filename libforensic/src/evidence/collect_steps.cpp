@@ -281,7 +281,8 @@ void commit_through_engine(collection& c, const std::string& reference) {
   commit.repo = reference.substr(0, reference.rfind(':'));
   commit.tag = reference.substr(reference.rfind(':') + 1);
   commit.comment = "forensic evidence, case " + o.case_id;
-  for (const auto& [k, v] : image_labels(c).items()) commit.labels[k] = v.get<std::string>();
+  const nlohmann::json labels = image_labels(c);
+  for (const auto& [k, v] : labels.items()) commit.labels[k] = v.get<std::string>();
   const std::string image_id = engine::commit(c.engine, c.target.id, commit);
   c.custody->note("committed image " + image_id + " as " + reference);
   // Saved by name so that `docker load -i` restores the tag as well as the layers.
