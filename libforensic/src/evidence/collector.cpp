@@ -10,6 +10,7 @@
 
 #include "evidence/collection.hpp"
 #include "forensic/error.hpp"
+#include "forensic/evidence/collection_lock.hpp"
 #include "forensic/evidence/pause_guard.hpp"
 #include "forensic/evidence/signature.hpp"
 #include "forensic/version.hpp"
@@ -123,6 +124,17 @@ collect_result collector::run() {
   m.image = c.target.image;
   m.image_id = c.target.image_id;
   describe_host(m, engine_);
+  // Before anything is written or paused: a second collection of this container stops here.
+  std::optional<collection_lock> lock;
+  m.lock.path = (options_.lock_dir / ("collect-" + c.target.id + ".lock")).string();
+  try {
+    lock.emplace(options_.lock_dir, c.target.id);
+    m.lock.held = true;
+  } catch (const collection_locked&) {
+    throw;
+  } catch (const error& e) {
+    m.lock.reason = e.what();  // not root: collected unlocked, and the manifest says so
+  }
 
   c.bundle = std::make_unique<partial_bundle>(
       options_.out_dir, detail::file_name_safe(options_.case_id) + "-" +
@@ -135,6 +147,8 @@ collect_result collector::run() {
     c.custody = std::make_unique<custody_log>(*c.bundle);
     c.custody->note("collection of container " + c.target.id + " by " + m.operator_name +
                     ", case " + m.case_id);
+    c.custody->note(m.lock.held ? "holding the collection lock " + m.lock.path
+                                : "collecting without the collection lock: " + m.lock.reason);
     for (const auto& r : c.early_exchanges) c.custody->request(r);
     c.early_exchanges.clear();
 
@@ -188,6 +202,7 @@ collect_result collector::run() {
         run_step("pause", [&] {
           pause.emplace(engine_, c.target.id, options_.pause, options_.cancel_flag);
           m.pause = pause->note();
+          m.pause_detail = pause->record();
         });
         if (pause && options_.leave_paused) {
           pause->leave_paused();
@@ -215,7 +230,12 @@ collect_result collector::run() {
       }
       if (pause && pause->paused_by_us() && !options_.leave_paused) {
         run_step("unpause", [&] { pause->release(); });
+        if (pause->paused_by_us()) {
+          m.pause = "paused for the filesystem steps; the unpause FAILED (see failures): it is "
+                    "still paused";
+        }
       }
+      if (pause) m.pause_detail = pause->record();
     }
     if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
 

@@ -44,6 +44,9 @@ struct collect_options {
   std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
   bool remove_commit_image = false;  // delete the committed image once saved
   std::string tool_name = "ir-collect";
+  // Where the per-container lock lives (collection_lock.hpp): a second collection of the same
+  // container is refused with collection_locked before anything is written or paused.
+  std::filesystem::path lock_dir = "/run/forensic";
   const std::atomic<bool>* cancel_flag = nullptr;  // SIGINT/SIGTERM
 };
 
@@ -71,7 +74,9 @@ class collector {
   collector(engine::client& engine, collect_options options);
   void on_progress(progress_callback callback) { progress_ = std::move(callback); }
   // Throws forensic::error for what aborts a collection (unknown container: nothing is
-  // written; interruption, disk full: only `<name>.partial` remains).
+  // written; interruption, disk full: only `<name>.partial` remains), and collection_locked
+  // (collection_lock.hpp) when another collection of the container is running: nothing is
+  // written or paused.
   collect_result run();
 
  private:

@@ -33,6 +33,24 @@ struct failure_record {
   std::string message;  // as the library reported it
 };
 
+// Who froze the container and who thawed it, with times (RFC 3339 UTC); empty fields are
+// written as null. paused_by: "this collection", "already paused before this collection", or
+// empty when nobody paused it. unpaused_by: "this collection", "someone else (it was no longer
+// paused when this collection unpaused it)", or empty when it was left paused.
+struct pause_record {
+  std::string paused_by;
+  std::string paused_at;
+  std::string unpaused_by;
+  std::string unpaused_at;
+};
+
+// The lock that keeps a second collection of the same container out (collection_lock.hpp).
+struct lock_record {
+  std::string path;
+  bool held = false;
+  std::string reason;  // why it was not held, when it was not
+};
+
 struct manifest {
   std::string tool;
   std::string tool_version;
@@ -51,6 +69,8 @@ struct manifest {
   std::string finished;
   // "paused for the filesystem steps", "not paused (--no-pause)", "was already paused", ...
   std::string pause;
+  pause_record pause_detail;
+  lock_record lock;
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
 };

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <string>
 
+#include "forensic/evidence/manifest.hpp"
+
 namespace forensic::engine {
 class client;
 }
@@ -35,6 +37,9 @@ class pause_guard {
   bool paused_by_us() const noexcept { return paused_by_us_; }
   // One line for the manifest: what was done and why.
   const std::string& note() const noexcept { return note_; }
+  // Who paused and unpaused, and when, as far as this guard has seen (the manifest's
+  // pause_record): filled as each happens, never ahead of it.
+  const pause_record& record() const noexcept { return record_; }
 
  private:
   engine::client& engine_;
@@ -43,6 +48,7 @@ class pause_guard {
   bool paused_by_us_ = false;
   bool leave_paused_ = false;
   std::string note_;
+  pause_record record_;
 };
 
 }  // namespace forensic::evidence
