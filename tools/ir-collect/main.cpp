@@ -43,6 +43,12 @@ const cli::tool_info info{
     "  recorded in the manifest and the others are still taken: the bundle is then complete\n"
     "  as a record but exit status is 1.\n"
     "\n"
+    "  Host-side artifacts (processes, files, network, capture, the deep paths of export) read\n"
+    "  this host's /proc/<pid> of the pid the engine reports. They are taken only when the\n"
+    "  engine is on this host's unix socket and /proc/<pid>/cgroup names the container's full\n"
+    "  id; otherwise each is listed as not collected with the reason (manifest not_collected)\n"
+    "  and nothing of this host is saved: exit status 1.\n"
+    "\n"
     "  One collection per container at a time: a lock /run/forensic/collect-<id>.lock is held\n"
     "  from before anything is written or paused until the bundle is sealed; a second\n"
     "  ir-collect of the same container stops at once, naming the holder's pid (exit 9).\n",
@@ -73,12 +79,17 @@ nlohmann::json to_json(const evidence::collect_result& r) {
   for (const auto& f : r.failures) {
     failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
   }
+  nlohmann::json not_collected = nlohmann::json::array();
+  for (const auto& n : r.not_collected) {
+    not_collected.push_back({{"artifact", n.artifact}, {"reason", n.reason}});
+  }
   nlohmann::json j = {{"schema", "forensic.collect/1"},
                       {"bundle", r.bundle.string()},
                       {"container", {{"id", r.container_id}, {"name", r.container_name}}},
                       {"pause", r.pause_note},
                       {"artifacts", artifacts},
                       {"failures", failures},
+                      {"not_collected", not_collected},
                       {"complete", r.complete()}};
   if (r.archive) {
     j["archive"] = {{"path", r.archive->path.string()}, {"sha256", r.archive->sha256}};
@@ -150,6 +161,10 @@ int run(int argc, char** argv) {
   for (const auto& f : result.failures) {
     std::cerr << "ir-collect: " << f.artifact << " not collected: " << text::escape_for_terminal(f.message)
               << "\n";
+  }
+  for (const auto& n : result.not_collected) {
+    std::cerr << "ir-collect: " << n.artifact << " not collected: "
+              << text::escape_for_terminal(n.reason) << "\n";
   }
   if (vm.count("json")) {
     std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "evidence/attribution.hpp"
 #include "evidence/collection.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
@@ -61,6 +62,7 @@ void collect_image(collection& c) {
 }
 
 void collect_processes(collection& c) {
+  if (!host_side_allowed(c, "processes")) return;
   const std::string started = rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
@@ -102,6 +104,7 @@ void collect_processes(collection& c) {
 }
 
 void collect_files(collection& c) {
+  if (!host_side_allowed(c, "files")) return;
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
   nlohmann::json absent = nlohmann::json::array();
   for (const char* path : key_files) {
@@ -122,6 +125,7 @@ void collect_files(collection& c) {
 }
 
 void collect_network(collection& c) {
+  if (!host_side_allowed(c, "network")) return;
   const std::string started = rfc3339_now();
   const auto map = net::map_links(&c.engine);
   nlohmann::json interfaces = nlohmann::json::array();
@@ -189,11 +193,9 @@ void collect_deep_paths(collection& c) {
                : std::string();
   };
   const std::string upper = field("UpperDir"), merged = field("MergedDir");
-  // The layer is a path on the engine's host: read here only when that is this host.
-  if (c.engine.where().kind != engine::endpoint::transport::unix_socket) {
-    c.custody->note("deep paths not checked: the engine is not on this host's socket");
-    return;
-  }
+  // The layer is a path on the engine's host: read here only when that is this host, and the
+  // engine is proven to describe this host's processes truthfully.
+  if (!host_side_allowed(c, "export", "paths too deep for the engine (deep-paths.tar)")) return;
   if (upper.empty()) {
     c.custody->note("deep paths not checked: the storage driver names no writable layer");
     return;

@@ -264,6 +264,7 @@ collect_result collector::run() {
   result.pause_note = m.pause;
   result.artifacts = m.artifacts;
   result.failures = m.failures;
+  result.not_collected = m.not_collected;
   if (options_.archive) result.archive = pack_bundle(result.bundle, *options_.archive);
   return result;
 }

@@ -42,6 +42,10 @@ nlohmann::json to_json(const manifest& m) {
   for (const auto& f : m.failures) {
     failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
   }
+  nlohmann::json not_collected = nlohmann::json::array();
+  for (const auto& n : m.not_collected) {
+    not_collected.push_back({{"artifact", n.artifact}, {"reason", n.reason}});
+  }
   const auto or_null = [](const std::string& s) -> nlohmann::json {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
   };
@@ -71,7 +75,8 @@ nlohmann::json to_json(const manifest& m) {
             {"unpaused_at", or_null(m.pause_detail.unpaused_at)}}},
           {"lock", std::move(lock)},
           {"artifacts", std::move(artifacts)},
-          {"failures", std::move(failures)}};
+          {"failures", std::move(failures)},
+          {"not_collected", std::move(not_collected)}};
 }
 
 custody_log::custody_log(partial_bundle& bundle) : file_(bundle.create("custody.jsonl")) {}

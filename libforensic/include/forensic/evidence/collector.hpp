@@ -66,7 +66,8 @@ struct collect_result {
   std::string pause_note;
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
-  bool complete() const noexcept { return failures.empty(); }
+  std::vector<not_collected_record> not_collected;  // host-side artifacts refused
+  bool complete() const noexcept { return failures.empty() && not_collected.empty(); }
 };
 
 class collector {

@@ -33,6 +33,13 @@ struct failure_record {
   std::string message;  // as the library reported it
 };
 
+// A host-side artifact left out on purpose (the engine's pid could not be proven to be the
+// container's, ...): nothing was read, as opposed to a failure_record (tried and failed).
+struct not_collected_record {
+  std::string artifact;
+  std::string reason;
+};
+
 // Who froze the container and who thawed it, with times (RFC 3339 UTC); empty fields are
 // written as null. paused_by: "this collection", "already paused before this collection", or
 // empty when nobody paused it. unpaused_by: "this collection", "someone else (it was no longer
@@ -73,6 +80,7 @@ struct manifest {
   lock_record lock;
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
+  std::vector<not_collected_record> not_collected;
 };
 
 nlohmann::json to_json(const manifest& m);
