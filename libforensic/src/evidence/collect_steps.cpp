@@ -13,7 +13,6 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
 #include "forensic/evidence/hashing.hpp"
-#include "forensic/net/links.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
 
@@ -122,31 +121,6 @@ void collect_files(collection& c) {
     }
   }
   if (!absent.empty()) c.custody->note("files not collected: " + absent.dump());
-}
-
-void collect_network(collection& c) {
-  if (!host_side_allowed(c, "network")) return;
-  const std::string started = rfc3339_now();
-  const auto map = net::map_links(&c.engine);
-  nlohmann::json interfaces = nlohmann::json::array();
-  nlohmann::json self = nullptr;
-  for (const auto& l : map.containers) {
-    if (l.container_id != c.target.id) continue;
-    self = net::to_json(l);
-    for (const auto& i : l.interfaces) interfaces.push_back(net::to_json(i));
-  }
-  nlohmann::json bridges = nlohmann::json::array();
-  for (const auto& b : map.bridges) bridges.push_back(net::to_json(b));
-  nlohmann::json doc = {{"container", self},     {"interfaces", interfaces},
-                        {"bridges", bridges},    {"sockets", nlohmann::json::array()},
-                        {"conntrack", nlohmann::json::array()},
-                        {"iptables", nlohmann::json::array()},
-                        {"warnings", map.warnings}};
-  c.add_artifact("network", c.bundle->write_file("network/network.json", pretty(doc)), started,
-                 "netlink (rtnetlink link and address dumps per namespace)");
-  // Recorded, not hidden: the rest of the network module is not in this build.
-  throw error(errc::not_found,
-              "sockets, conntrack flows and iptables rules not collected: module unavailable");
 }
 
 void collect_logs(collection& c) {
