@@ -51,7 +51,8 @@ struct internet_peer {
   // The source ports of the established connections the peer holds on peer_port: what an IDS
   // in front of the peer logged (after the host masqueraded them).
   std::vector<int> seen_source_ports() const {
-    auto r = sh("ip netns exec " + name + " cat /proc/net/tcp");
+    // busybox nc listens on an IPv6 socket: IPv4 peers show in tcp6, v4-mapped.
+    auto r = sh("ip netns exec " + name + " cat /proc/net/tcp /proc/net/tcp6");
     char local_port[8];
     std::snprintf(local_port, sizeof local_port, ":%04X", peer_port);
     std::vector<int> ports;
