@@ -169,21 +169,32 @@ TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing c
     }
     return false;
   };
-  // Reported, not failed, while ir-collect's capture/network steps say "module unavailable".
-  WARN(read("capture/capture.pcapng"));
-  WARN(read("network/network.json"));
-  // ir-collect records sockets only once the network module's socket reader is in the build.
-  const bool sockets = !report["sockets"].empty();
-  WARN_MESSAGE(sockets, "network/network.json holds no sockets yet");
-  if (read("capture/capture.pcapng")) {
-    CHECK(finding(report, "external_traffic", c2, "capture/capture.pcapng"));
-    CHECK(finding(report, "unanswered_syn", c2, "capture/capture.pcapng"));
-    CHECK(finding(report, "ioc_match", c2, "capture/capture.pcapng"));
+  REQUIRE(read("capture/capture.pcapng"));
+  REQUIRE(read("network/network.json"));
+  CHECK(finding(report, "external_traffic", c2, "capture/capture.pcapng"));
+  CHECK(finding(report, "unanswered_syn", c2, "capture/capture.pcapng"));
+  CHECK(finding(report, "ioc_match", c2, "capture/capture.pcapng"));
+  // The sockets and flows ir-collect's network step read from the container's namespace and the
+  // host's conntrack table.
+  REQUIRE_FALSE(report["sockets"].empty());
+  CHECK(finding(report, "remote_socket", c2, "network/network.json"));
+  CHECK(finding(report, "ioc_match", c2, "network/network.json"));
+  bool beacon_socket = false;
+  for (const auto& s : report["sockets"]) {
+    if (s["remote_address"] == c2 && s["remote_port"] == 4444 && s["comm"] == "nc" &&
+        s["pid"].get<int>() > 0) {
+      beacon_socket = true;
+    }
   }
-  if (sockets) {
-    CHECK(finding(report, "remote_socket", c2, "network/network.json"));
-    CHECK(finding(report, "ioc_match", c2, "network/network.json"));
+  CHECK(beacon_socket);
+  bool beacon_flow = false;
+  for (const auto& f : report["conntrack"]) {
+    if (f["dst"] == c2 && f["dport"] == 4444 && f["reply_src"] == c2 &&
+        f["reply_dport"].get<int>() > 0) {
+      beacon_flow = true;
+    }
   }
+  CHECK(beacon_flow);
 
   // Release: connectivity is back, and no rule of ours is left.
   auto rel = run_tool("ir-isolate", {id, "--release"});

@@ -381,3 +381,46 @@ TEST_CASE("files the collector took from beyond PATH_MAX are high findings, with
   CHECK(std::find(r2.files_missing.begin(), r2.files_missing.end(), "filesystem/deep-paths.tar") ==
         r2.files_missing.end());
 }
+
+TEST_CASE("network.json parts as ir-collect writes them: collected items are analysed, the rest "
+          "is not mistaken for an answer") {
+  temp_bundle b;
+  b.write("manifest.json", json({{"container", {{"id", "abc"}, {"name", "web"}}}}).dump());
+  b.write("processes/processes.json",
+          json({{"processes",
+                 json::array({{{"pid", 4242},
+                               {"comm", "sh"},
+                               {"fds", json::array({{{"fd", 3}, {"target", "socket:[777]"}}})}}})}})
+              .dump());
+  const json socket = {{"protocol", "tcp"},         {"local_address", "172.18.0.2"},
+                       {"local_port", 40000},       {"remote_address", "203.0.113.66"},
+                       {"remote_port", 4444},       {"state", "ESTABLISHED"},
+                       {"inode", 777},              {"pid", 4242},
+                       {"ns_pid", 7},               {"comm", "nc"}};
+  const json flow = {{"protocol", "tcp"},     {"src", "172.18.0.2"},      {"dst", "203.0.113.66"},
+                     {"sport", 40001},        {"dport", 4444},            {"reply_src", "203.0.113.66"},
+                     {"reply_dst", "192.0.2.10"}, {"reply_sport", 4444}, {"reply_dport", 61001},
+                     {"state", "SYN_SENT"},   {"unreplied", true}};
+  b.write("network/network.json",
+          json({{"sockets", {{"collected", true}, {"items", json::array({socket})}}},
+                {"conntrack", {{"collected", true}, {"items", json::array({flow})}}},
+                {"iptables", {{"collected", false}, {"reason", "iptables-save failed"}}}})
+              .dump());
+  auto r = analyze_bundle(b.root);
+  CHECK(has(r, "remote_socket", "203.0.113.66:4444", "network/network.json"));
+  CHECK(has(r, "unreplied_flow", "203.0.113.66", "network/network.json"));
+  CHECK(has(r, "shell_with_socket", "sh (pid 4242)", "processes/processes.json"));
+  REQUIRE(r.sockets.size() == 1);
+  CHECK(r.conntrack.size() == 1);
+
+  // A part that was not collected yields nothing, and the other part still does.
+  temp_bundle partial;
+  partial.write("manifest.json", json({{"container", {{"id", "abc"}, {"name", "web"}}}}).dump());
+  partial.write("network/network.json",
+                json({{"sockets", {{"collected", false}, {"reason", "process gone"}}},
+                      {"conntrack", {{"collected", true}, {"items", json::array({flow})}}}})
+                    .dump());
+  auto p = analyze_bundle(partial.root);
+  CHECK(p.sockets.empty());
+  CHECK(has(p, "unreplied_flow", "203.0.113.66", "network/network.json"));
+}

@@ -37,6 +37,8 @@ const char* exit_codes_help() noexcept {
          "  6    local I/O error or disk full\n"
          "  7    the engine refused or answered unexpectedly\n"
          "  8    capture or netlink error\n"
+         "  9    ir-collect: another collection of the same container is running (the line\n"
+         "       names its pid)\n"
          "  10   internal error (a bug)\n"
          "  130  interrupted; nothing was marked complete\n";
 }

@@ -14,6 +14,7 @@ enum exit_code : int {
   exit_io = 6,                  // local file error, disk full
   exit_engine_error = 7,        // the engine refused (conflict, server error, bad reply)
   exit_capture = 8,             // libpcap or netlink refused
+  exit_locked = 9,              // ir-collect: another collection of the container is running
   exit_internal = 10,           // a bug: please report it
   exit_interrupted = 130,       // SIGINT/SIGTERM: stopped cleanly, nothing marked complete
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/tool.hpp"
+#include "forensic/evidence/collection_lock.hpp"
 #include "forensic/evidence/collector.hpp"
 #include "forensic/text/terminal.hpp"
 
@@ -40,7 +41,17 @@ const cli::tool_info info{
     "  engine request with the SHA-256 of its response), and the artifacts (docs/bundle.md).\n"
     "  The container is unpaused on every path, Ctrl-C included. An artifact that fails is\n"
     "  recorded in the manifest and the others are still taken: the bundle is then complete\n"
-    "  as a record but exit status is 1.\n",
+    "  as a record but exit status is 1.\n"
+    "\n"
+    "  Host-side artifacts (processes, files, network, capture, the deep paths of export) read\n"
+    "  this host's /proc/<pid> of the pid the engine reports. They are taken only when the\n"
+    "  engine is on this host's unix socket and /proc/<pid>/cgroup names the container's full\n"
+    "  id; otherwise each is listed as not collected with the reason (manifest not_collected)\n"
+    "  and nothing of this host is saved: exit status 1.\n"
+    "\n"
+    "  One collection per container at a time: a lock /run/forensic/collect-<id>.lock is held\n"
+    "  from before anything is written or paused until the bundle is sealed; a second\n"
+    "  ir-collect of the same container stops at once, naming the holder's pid (exit 9).\n",
     "ARTIFACTS\n"
     "  inspect, image, processes, files, network, logs, diff, export, commit, capture\n"
     "  (all but capture by default; capture is added by --capture).\n\n"
@@ -113,11 +124,21 @@ int run(int argc, char** argv) {
   engine::client engine(cli::engine_options(vm));
   evidence::collector collector(engine, o);
   if (::isatty(STDERR_FILENO) == 1) collector.on_progress(print_progress);
-  const auto result = collector.run();
+  evidence::collect_result result;
+  try {
+    result = collector.run();
+  } catch (const evidence::collection_locked& e) {
+    std::cerr << "ir-collect: " << text::escape_for_terminal(e.what()) << "\n";
+    return cli::exit_locked;
+  }
 
   for (const auto& f : result.failures) {
     std::cerr << "ir-collect: " << f.artifact << " not collected: " << text::escape_for_terminal(f.message)
               << "\n";
+  }
+  for (const auto& n : result.not_collected) {
+    std::cerr << "ir-collect: " << n.artifact << " not collected: "
+              << text::escape_for_terminal(n.reason) << "\n";
   }
   if (vm.count("json")) {
     std::cout << evidence::to_json(result).dump(2, ' ', false,

@@ -45,6 +45,21 @@ bool unspecified(const std::string& addr) {
   return addr.empty() || addr == "*" || addr == "0.0.0.0" || addr == "::";
 }
 
+// One part of network.json: {"collected": true, "items": [...]} as ir-collect writes it, or a
+// plain array as bundles before that did. A part that was not collected has no items (the
+// bundle's manifest says why).
+json part_items(const json& doc, const char* key) {
+  if (!doc.is_object()) return json::array();
+  const auto it = doc.find(key);
+  if (it == doc.end()) return json::array();
+  if (it->is_array()) return *it;
+  if (it->is_object() && flag(*it, "collected")) {
+    const auto items = it->find("items");
+    if (items != it->end() && items->is_array()) return *items;
+  }
+  return json::array();
+}
+
 std::set<std::string> socket_inodes(const json& proc) {
   std::set<std::string> out;
   if (!proc.contains("fds") || !proc["fds"].is_array()) return out;
@@ -70,7 +85,7 @@ void analyze_processes(context& c) {
   // Sockets by inode, to say where a shell's socket goes.
   std::map<std::string, json> sockets;
   if (auto net = c.json_file(network_file); net && net->is_object()) {
-    for (const auto& s : net->value("sockets", json::array())) sockets[text(s, "inode")] = s;
+    for (const auto& s : part_items(*net, "sockets")) sockets[text(s, "inode")] = s;
   }
   for (const auto& p : procs) {
     if (!p.is_object()) continue;
@@ -127,7 +142,7 @@ void analyze_network_json(context& c) {
       for (const auto& [k, v] : cfg["ExposedPorts"].items()) exposed.insert(k);
     }
   }
-  for (const auto& s : doc->value("sockets", json::array())) {
+  for (const auto& s : part_items(*doc, "sockets")) {
     if (!s.is_object()) continue;
     c.report.sockets.push_back(s);
     const std::string proto = text(s, "protocol"), state = text(s, "state");
@@ -156,7 +171,7 @@ void analyze_network_json(context& c) {
       c.ioc_hit(*hit, remote, "socket of " + owner + " (" + state + ")", network_file);
     }
   }
-  for (const auto& f : doc->value("conntrack", json::array())) {
+  for (const auto& f : part_items(*doc, "conntrack")) {
     if (!f.is_object()) continue;
     c.report.conntrack.push_back(f);
     const std::string src = text(f, "src"), dst = text(f, "dst");

@@ -6,6 +6,7 @@
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/operations.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/time.hpp"
 
 namespace forensic::engine {
 
@@ -23,10 +24,13 @@ pause_guard::pause_guard(client& engine, std::string container_id, bool pause,
   }
   if (state.paused) {
     note_ = "was already paused before collection; left paused";
+    record_.paused_by = "already paused before this collection";
     return;
   }
   engine::pause(engine_, id_);
   paused_by_us_ = true;
+  record_.paused_by = "this collection";
+  record_.paused_at = io::rfc3339_now();
   note_ = "paused for the filesystem steps, then unpaused";
 }
 
@@ -44,12 +48,19 @@ void pause_guard::release() {
     try {
       unpause(engine_, id_);
       paused_by_us_ = false;
+      record_.unpaused_by = "this collection";
+      record_.unpaused_at = io::rfc3339_now();
       return;
     } catch (const error& e) {
       // "Not paused": someone else unpaused it already. "No such container": it was removed
       // while we worked (rm -f of a paused container works); nothing is left to unpause.
       if (e.kind() == errc::conflict || e.kind() == errc::not_found) {
         paused_by_us_ = false;
+        record_.unpaused_by = e.kind() == errc::conflict
+                                  ? "someone else (it was no longer paused when this collection "
+                                    "went to unpause it)"
+                                  : "nobody (the container was removed while paused)";
+        record_.unpaused_at = io::rfc3339_now();  // when this was found, not when it happened
         return;
       }
       if (attempt == 3) throw;

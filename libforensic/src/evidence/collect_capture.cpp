@@ -1,6 +1,7 @@
 // The capture around a collection (capture module: forensic/capture/session.hpp).
 #include <thread>
 
+#include "evidence/attribution.hpp"
 #include "evidence/collection.hpp"
 #include "forensic/capture/session.hpp"
 #include "forensic/error.hpp"
@@ -13,6 +14,8 @@ constexpr const char* capture_path = "capture/capture.pcapng";
 }
 
 void start_capture(collection& c) {
+  // The container's host veths are found through its pid's network namespace.
+  if (!host_side_allowed(c, "capture")) return;
   capture::capture_options o;
   for (const auto& name : net::host_interfaces_of(c.engine, c.target.id)) {
     o.interfaces.push_back({name, "host veth of container " + c.target.name()});
@@ -28,7 +31,10 @@ void start_capture(collection& c) {
 
 void stop_capture(collection& c) {
   auto session = std::static_pointer_cast<capture::capture_session>(c.capture);
-  if (!session) throw error(errc::not_found, "no capture was running");
+  if (!session) {
+    if (c.host_refusal && !c.host_refusal->empty()) return;  // refused at start, recorded then
+    throw error(errc::not_found, "no capture was running");
+  }
   const std::string started = io::rfc3339_now();
   // At least the asked duration, still honouring Ctrl-C.
   while (std::chrono::steady_clock::now() - c.capture_started < c.options.capture) {

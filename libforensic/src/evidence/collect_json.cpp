@@ -14,12 +14,17 @@ nlohmann::json to_json(const collect_result& r) {
   for (const auto& f : r.failures) {
     failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
   }
+  nlohmann::json not_collected = nlohmann::json::array();
+  for (const auto& n : r.not_collected) {
+    not_collected.push_back({{"artifact", n.artifact}, {"reason", n.reason}});
+  }
   nlohmann::json j = {{"schema", "forensic.collect/1"},
                       {"bundle", r.bundle.string()},
                       {"container", {{"id", r.container_id}, {"name", r.container_name}}},
                       {"pause", r.pause_note},
                       {"artifacts", artifacts},
                       {"failures", failures},
+                      {"not_collected", not_collected},
                       {"complete", r.complete()}};
   if (r.archive) {
     j["archive"] = {{"path", r.archive->path.string()}, {"sha256", r.archive->sha256}};

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "evidence/attribution.hpp"
 #include "evidence/collection.hpp"
 #include "evidence/saved_image.hpp"
 #include "forensic/engine/logs.hpp"
@@ -65,6 +66,7 @@ void collect_image(collection& c) {
 }
 
 void collect_processes(collection& c) {
+  if (!host_side_allowed(c, "processes")) return;
   const std::string started = io::rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
@@ -106,6 +108,7 @@ void collect_processes(collection& c) {
 }
 
 void collect_files(collection& c) {
+  if (!host_side_allowed(c, "files")) return;
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
   nlohmann::json absent = nlohmann::json::array();
   for (const char* path : key_files) {
@@ -123,30 +126,6 @@ void collect_files(collection& c) {
     }
   }
   if (!absent.empty()) c.custody->note("files not collected: " + absent.dump());
-}
-
-void collect_network(collection& c) {
-  const std::string started = io::rfc3339_now();
-  const auto map = net::map_links(&c.engine);
-  nlohmann::json interfaces = nlohmann::json::array();
-  nlohmann::json self = nullptr;
-  for (const auto& l : map.containers) {
-    if (l.container_id != c.target.id) continue;
-    self = net::to_json(l);
-    for (const auto& i : l.interfaces) interfaces.push_back(net::to_json(i));
-  }
-  nlohmann::json bridges = nlohmann::json::array();
-  for (const auto& b : map.bridges) bridges.push_back(net::to_json(b));
-  nlohmann::json doc = {{"container", self},     {"interfaces", interfaces},
-                        {"bridges", bridges},    {"sockets", nlohmann::json::array()},
-                        {"conntrack", nlohmann::json::array()},
-                        {"iptables", nlohmann::json::array()},
-                        {"warnings", map.warnings}};
-  c.add_artifact("network", c.bundle->write_file("network/network.json", pretty(doc)), started,
-                 "netlink (rtnetlink link and address dumps per namespace)");
-  // Recorded, not hidden: the rest of the network module is not in this build.
-  throw error(errc::not_found,
-              "sockets, conntrack flows and iptables rules not collected: module unavailable");
 }
 
 void collect_logs(collection& c) {
@@ -191,11 +170,9 @@ void collect_deep_paths(collection& c) {
                : std::string();
   };
   const std::string upper = field("UpperDir"), merged = field("MergedDir");
-  // The layer is a path on the engine's host: read here only when that is this host.
-  if (c.engine.where().kind != engine::endpoint::transport::unix_socket) {
-    c.custody->note("deep paths not checked: the engine is not on this host's socket");
-    return;
-  }
+  // The layer is a path on the engine's host: read here only when that is this host, and the
+  // engine is proven to describe this host's processes truthfully.
+  if (!host_side_allowed(c, "export", "paths too deep for the engine (deep-paths.tar)")) return;
   if (upper.empty()) {
     c.custody->note("deep paths not checked: the storage driver names no writable layer");
     return;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct collection {
   std::shared_ptr<void> capture;  // the running capture session, when asked
   std::chrono::steady_clock::time_point capture_started;
   bool observing = true;  // false while a large body streams unobserved
+  // Whether this host's /proc/<target.pid> is the container's (attribution.hpp): unset until
+  // first asked, then "" when proven or the reason it is not.
+  std::optional<std::string> host_refusal;
 
   // Streams a GET into one bundle file, recording it as `artifact`. The client's observer is
   // left out of this exchange (it would hash the body a second time on the transfer path);

@@ -16,6 +16,7 @@
 #include "forensic/engine/pause_guard.hpp"
 #include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
+#include "forensic/evidence/collection_lock.hpp"
 #include "forensic/evidence/signature.hpp"
 #include "forensic/io/time.hpp"
 #include "forensic/version.hpp"
@@ -95,7 +96,7 @@ void describe_host(manifest& m, engine::client& engine) {
 // Resolves and inspects the container, fills the manifest's header and creates the partial
 // bundle. Nothing is written before this succeeds: an unknown container or a dead engine
 // leaves no trace. Returns when the inspect was taken.
-std::string begin_collection(collection& c) {
+std::string begin_collection(collection& c, std::optional<collection_lock>& lock) {
   const collect_options& o = c.options;
   c.target = engine::inspect_container(c.engine, o.container, &c.raw_inspect);
   const std::string inspected_at = io::rfc3339_now();
@@ -110,6 +111,16 @@ std::string begin_collection(collection& c) {
   m.image = c.target.image;
   m.image_id = c.target.image_id;
   describe_host(m, c.engine);
+  // Before anything is written or paused: a second collection of this container stops here.
+  m.lock.path = (o.lock_dir / ("collect-" + c.target.id + ".lock")).string();
+  try {
+    lock.emplace(o.lock_dir, c.target.id);
+    m.lock.held = true;
+  } catch (const collection_locked&) {
+    throw;
+  } catch (const error& e) {
+    m.lock.reason = e.what();  // not root: collected unlocked, and the manifest says so
+  }
   c.bundle = std::make_unique<partial_bundle>(
       o.out_dir, detail::file_name_safe(o.case_id) + "-" + detail::file_name_safe(c.target.name()) +
                      "-" + io::format_compact_utc());
@@ -120,6 +131,9 @@ void open_custody(collection& c) {
   c.custody = std::make_unique<custody_log>(*c.bundle);
   c.custody->note("collection of container " + c.target.id + " by " + c.record.operator_name +
                   ", case " + c.record.case_id);
+  c.custody->note(c.record.lock.held
+                      ? "holding the collection lock " + c.record.lock.path
+                      : "collecting without the collection lock: " + c.record.lock.reason);
   for (const auto& r : c.early_exchanges) c.custody->request(r);
   c.early_exchanges.clear();
 }
@@ -179,6 +193,7 @@ void run_paused_steps(collection& c, const std::set<std::string>& wanted,
     run_step("pause", [&] {
       pause.emplace(c.engine, c.target.id, o.pause, o.cancel_flag);
       m.pause = pause->note();
+      m.pause_detail = pause->record();
     });
     if (pause && o.leave_paused) {
       pause->leave_paused();
@@ -206,7 +221,12 @@ void run_paused_steps(collection& c, const std::set<std::string>& wanted,
   }
   if (pause && pause->paused_by_us() && !o.leave_paused) {
     run_step("unpause", [&] { pause->release(); });
+    if (pause->paused_by_us()) {
+      m.pause = "paused for the filesystem steps; the unpause FAILED (see failures): it is "
+                "still paused";
+    }
   }
+  if (pause) m.pause_detail = pause->record();
 }
 
 // Every step, in order: capture start, inspect, the live-state steps, the paused ones,
@@ -270,7 +290,8 @@ collect_result collector::run() {
   // Everything that can be refused up front is, before anything is written: the signing key,
   // then the container.
   if (!options_.sign_key.empty()) sign_ed25519(options_.sign_key, "key check");
-  const std::string inspected_at = begin_collection(c);
+  std::optional<collection_lock> lock;
+  const std::string inspected_at = begin_collection(c, lock);
   // From here on an aborting error leaves a .partial directory: the message says so, and
   // says when the container could not be unpaused (the responder must do it by hand).
   std::string still_paused;
@@ -292,6 +313,7 @@ collect_result collector::run() {
   result.pause_note = m.pause;
   result.artifacts = m.artifacts;
   result.failures = m.failures;
+  result.not_collected = m.not_collected;
   if (options_.archive) result.archive = pack_bundle(result.bundle, *options_.archive);
   return result;
 }

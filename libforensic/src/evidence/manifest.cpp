@@ -28,6 +28,15 @@ nlohmann::json to_json(const manifest& m) {
   for (const auto& f : m.failures) {
     failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
   }
+  nlohmann::json not_collected = nlohmann::json::array();
+  for (const auto& n : m.not_collected) {
+    not_collected.push_back({{"artifact", n.artifact}, {"reason", n.reason}});
+  }
+  const auto or_null = [](const std::string& s) -> nlohmann::json {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  nlohmann::json lock = {{"path", or_null(m.lock.path)}, {"held", m.lock.held}};
+  if (!m.lock.reason.empty()) lock["reason"] = m.lock.reason;
   return {{"schema", bundle_schema},
           {"tool", {{"name", m.tool}, {"version", m.tool_version}}},
           {"host", {{"hostname", m.host}, {"kernel", m.kernel}}},
@@ -45,8 +54,15 @@ nlohmann::json to_json(const manifest& m) {
           {"started", m.started},
           {"finished", m.finished},
           {"pause", m.pause},
+          {"pause_record",
+           {{"paused_by", or_null(m.pause_detail.paused_by)},
+            {"paused_at", or_null(m.pause_detail.paused_at)},
+            {"unpaused_by", or_null(m.pause_detail.unpaused_by)},
+            {"unpaused_at", or_null(m.pause_detail.unpaused_at)}}},
+          {"lock", std::move(lock)},
           {"artifacts", std::move(artifacts)},
-          {"failures", std::move(failures)}};
+          {"failures", std::move(failures)},
+          {"not_collected", std::move(not_collected)}};
 }
 
 custody_log::custody_log(partial_bundle& bundle) : file_(bundle.create("custody.jsonl")) {}

@@ -171,6 +171,12 @@ void compare(const bundle_contents& c, verify_report& r) {
           r.not_collected.push_back(text("artifact") + ": " + text("message"));
         }
       }
+      if (m.contains("not_collected") && m["not_collected"].is_array()) {
+        for (const auto& n : m["not_collected"]) {
+          if (!n.is_object()) continue;
+          r.not_collected.push_back(text_field(n, "artifact") + ": " + text_field(n, "reason"));
+        }
+      }
       for (const auto& a : m["artifacts"]) {
         if (!a.is_object()) continue;
         const std::string path = text_field(a, "path");

@@ -15,6 +15,17 @@ namespace forensic::engine {
 
 class client;
 
+// Who froze the container and who thawed it, with times (RFC 3339 UTC); empty fields are
+// written as null. paused_by: "this collection", "already paused before this collection", or
+// empty when nobody paused it. unpaused_by: "this collection", "someone else (it was no longer
+// paused when this collection unpaused it)", or empty when it was left paused.
+struct pause_record {
+  std::string paused_by;
+  std::string paused_at;
+  std::string unpaused_by;
+  std::string unpaused_at;
+};
+
 class pause_guard {
  public:
   // Pauses `container_id` when `pause` is true and it is running. `cancel_flag` is the flag
@@ -33,6 +44,9 @@ class pause_guard {
   bool paused_by_us() const noexcept { return paused_by_us_; }
   // One line for the manifest: what was done and why.
   const std::string& note() const noexcept { return note_; }
+  // Who paused and unpaused, and when, as far as this guard has seen (the manifest's
+  // pause_record): filled as each happens, never ahead of it.
+  const pause_record& record() const noexcept { return record_; }
 
  private:
   client& engine_;
@@ -41,6 +55,7 @@ class pause_guard {
   bool paused_by_us_ = false;
   bool leave_paused_ = false;
   std::string note_;
+  pause_record record_;
 };
 
 }  // namespace forensic::engine

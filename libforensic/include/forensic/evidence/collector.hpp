@@ -45,6 +45,9 @@ struct collect_options {
   std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
   bool remove_commit_image = false;  // delete the committed image once saved
   std::string tool_name = "ir-collect";
+  // Where the per-container lock lives (collection_lock.hpp): a second collection of the same
+  // container is refused with collection_locked before anything is written or paused.
+  std::filesystem::path lock_dir = "/run/forensic";
   const std::atomic<bool>* cancel_flag = nullptr;  // SIGINT/SIGTERM
 };
 
@@ -64,7 +67,8 @@ struct collect_result {
   std::string pause_note;
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
-  bool complete() const noexcept { return failures.empty(); }
+  std::vector<not_collected_record> not_collected;  // host-side artifacts refused
+  bool complete() const noexcept { return failures.empty() && not_collected.empty(); }
 };
 
 class collector {
@@ -72,7 +76,9 @@ class collector {
   collector(engine::client& engine, collect_options options);
   void on_progress(progress_callback callback) { progress_ = std::move(callback); }
   // Throws forensic::error for what aborts a collection (unknown container: nothing is
-  // written; interruption, disk full: only `<name>.partial` remains).
+  // written; interruption, disk full: only `<name>.partial` remains), and collection_locked
+  // (collection_lock.hpp) when another collection of the container is running: nothing is
+  // written or paused.
   collect_result run();
 
  private:

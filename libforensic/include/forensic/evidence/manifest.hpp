@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "forensic/engine/pause_guard.hpp"
 #include "forensic/evidence/bundle.hpp"
 
 namespace forensic::engine {
@@ -33,6 +34,21 @@ struct failure_record {
   std::string message;  // as the library reported it
 };
 
+// A host-side artifact left out on purpose (the engine's pid could not be proven to be the
+// container's, ...): nothing was read, as opposed to a failure_record (tried and failed).
+struct not_collected_record {
+  std::string artifact;
+  std::string reason;
+};
+
+
+// The lock that keeps a second collection of the same container out (collection_lock.hpp).
+struct lock_record {
+  std::string path;
+  bool held = false;
+  std::string reason;  // why it was not held, when it was not
+};
+
 struct manifest {
   std::string tool;
   std::string tool_version;
@@ -51,8 +67,11 @@ struct manifest {
   std::string finished;
   // "paused for the filesystem steps", "not paused (--no-pause)", "was already paused", ...
   std::string pause;
+  engine::pause_record pause_detail;
+  lock_record lock;
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
+  std::vector<not_collected_record> not_collected;
 };
 
 nlohmann::json to_json(const manifest& m);
