@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "forensic/error.hpp"
+#include "forensic/io/no_atime.hpp"
 #include "forensic/io/unique_fd.hpp"
 
 namespace forensic::evidence {
@@ -227,7 +228,8 @@ void file_sink::finish() {
 }
 
 std::string sha256_file(const std::filesystem::path& path) {
-  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NOATIME: a running container's executables are hashed through /proc/<pid>/exe.
+  io::unique_fd fd = io::open_no_atime(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (!fd) throw_errno("cannot open " + path.string(), errno);
   sha256 h;
   std::vector<std::byte> block(1 << 20);
