@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "evidence/collect_mounts.hpp"
 #include "evidence/collection.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/pause_guard.hpp"
@@ -31,7 +32,8 @@ struct step {
 constexpr step steps[] = {
     {"image", detail::collect_image, false},         {"processes", detail::collect_processes, false},
     {"files", detail::collect_files, false},         {"network", detail::collect_network, false},
-    {"logs", detail::collect_logs, false},           {"diff", detail::collect_diff, true},
+    {"logs", detail::collect_logs, false},           {"bodyfile", detail::collect_bodyfile, true},
+    {"diff", detail::collect_diff, true},            {"mounts", detail::collect_mounts, true},
     {"export", detail::collect_export, true},        {"commit", detail::collect_commit, true},
 };
 
@@ -68,6 +70,8 @@ std::set<std::string> selected(const collect_options& o) {
     names.insert(n);
   }
   if (o.capture.count() > 0) names.insert("capture");
+  // MAC times come with the files they describe, recorded before those are read.
+  if (names.count("export") || names.count("mounts")) names.insert("bodyfile");
   if (names.count("capture") && o.capture.count() <= 0) {
     throw error(errc::invalid_argument, "the capture artifact needs --capture SECONDS");
   }
@@ -89,8 +93,9 @@ void describe_host(manifest& m, engine::client& engine) {
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{"inspect", "image", "processes", "files", "network",
-                                              "logs",    "diff",  "export",    "commit", "capture"};
+  static const std::vector<std::string> names{
+      "inspect", "image",  "processes", "files",  "network", "logs",
+      "diff",    "mounts", "export",    "commit", "capture"};
   return names;
 }
 
