@@ -20,20 +20,30 @@ const cli::tool_info info{
     "ir-collect",
     "ir-collect CONTAINER [--out DIR] [--case ID] [--operator NAME] [--no-pause]\n"
     "             [--leave-paused] [--capture SECONDS] [--artifacts LIST] [--archive tar|tar.zst]\n"
-    "             [--sign KEY] [--remove-image] [--json] [--host URI]",
+    "             [--sign KEY] [--remove-image] [--mount-limit MIB] [--mount-copy-system]\n"
+    "             [--json] [--host URI]",
     "  Collects evidence from one container, most volatile first: engine inspect of the container\n"
     "  and of its image with the image history (inspect, image), its processes read from the\n"
     "  host's /proc, never by running anything inside it (processes: ppid, uids, start time,\n"
     "  argv, environment, cwd, exe and its SHA-256, a deleted exe flagged and copied, open fds,\n"
     "  memory maps), key files read inside its root without following links out of it (files),\n"
     "  network state (network), stdout and stderr logs with engine timestamps (logs); then,\n"
-    "  with the container paused, the filesystem diff (diff), a tar export of its filesystem\n"
-    "  (export; entries nested too deep for the engine to reach, PATH_MAX, are read from the\n"
-    "  host into filesystem/deep-paths.tar and reported as an export failure) and a commit\n"
-    "  saved in image-archive format, loadable with `docker load -i` (commit). The committed\n"
-    "  image is KEPT in the engine, tagged forensic/<case>-<name>:<time> and labelled with the\n"
-    "  case; --remove-image deletes it once saved. With --capture N the container's traffic is\n"
-    "  captured on its host veths from first to last step, at least N s.\n"
+    "  with the container paused: first the MAC times of its writable layer and of its copied\n"
+    "  mounts, with statx only, before anything reads a file and moves its access time\n"
+    "  (filesystem/bodyfile.txt, for `mactime -b`; taken with export or mounts, engine on this\n"
+    "  host only), the filesystem diff (diff), what is mounted into it besides its image, which\n"
+    "  the export leaves out (mounts: tmpfs mounts such as /dev/shm, named volumes, bind mounts,\n"
+    "  read through its root without following links out of it, one pax tar per mount under\n"
+    "  mounts/ and mounts/mounts.json; bind mounts of host system paths such as /, /etc, /run,\n"
+    "  /var/lib/docker or the engine socket are listed, not copied, unless --mount-copy-system;\n"
+    "  at most --mount-limit MiB of file content per mount, files past it are left out, named\n"
+    "  in the custody log, and the mounts artifact is reported as failed), a tar export of its\n"
+    "  filesystem (export; entries nested too deep for the engine to reach, PATH_MAX, are read\n"
+    "  from the host into filesystem/deep-paths.tar and reported as an export failure) and a\n"
+    "  commit saved in image-archive format, loadable with `docker load -i` (commit). The\n"
+    "  committed image is KEPT in the engine, tagged forensic/<case>-<name>:<time> and labelled\n"
+    "  with the case; --remove-image deletes it once saved. With --capture N the container's\n"
+    "  traffic is captured on its host veths from first to last step, at least N s.\n"
     "\n"
     "  The bundle is <out>/<case>-<name>-<UTC time>/ (mode 0700, files 0600), written as\n"
     "  <...>.partial/ and renamed only when complete: manifest.json, SHA256SUMS (check with\n"
@@ -53,7 +63,7 @@ const cli::tool_info info{
     "  from before anything is written or paused until the bundle is sealed; a second\n"
     "  ir-collect of the same container stops at once, naming the holder's pid (exit 9).\n",
     "ARTIFACTS\n"
-    "  inspect, image, processes, files, network, logs, diff, export, commit, capture\n"
+    "  inspect, image, processes, files, network, logs, diff, mounts, export, commit, capture\n"
     "  (all but capture by default; capture is added by --capture).\n\n"
     "EXAMPLES\n"
     "  ir-collect web --case IR-2041 --out /srv/evidence\n"
@@ -100,6 +110,9 @@ int run(int argc, char** argv) {
       "sign", cli::po::value<std::string>()->value_name("KEY"),
       "sign manifest.json with this Ed25519 PEM private key (manifest.json.sig)")(
       "remove-image", "delete the committed image from the engine once saved")(
+      "mount-limit", cli::po::value<unsigned>()->default_value(1024)->value_name("MIB"),
+      "file content copied per mount at most; files past it are left out and listed")(
+      "mount-copy-system", "also copy bind mounts of host system paths (/, /etc, /run, ...)")(
       "json", "print the result as JSON on stdout");
   cli::add_engine_options(options);
   cli::po::positional_options_description positional;
@@ -119,6 +132,8 @@ int run(int argc, char** argv) {
   if (vm.count("archive")) o.archive = evidence::parse_archive_format(vm["archive"].as<std::string>());
   if (vm.count("sign")) o.sign_key = vm["sign"].as<std::string>();
   o.remove_commit_image = vm.count("remove-image") > 0;
+  o.mount_limit = static_cast<std::uint64_t>(vm["mount-limit"].as<unsigned>()) << 20;
+  o.mount_copy_system = vm.count("mount-copy-system") > 0;
   o.cancel_flag = cli::install_interrupt_flag();
 
   engine::client engine(cli::engine_options(vm));

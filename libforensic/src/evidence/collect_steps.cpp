@@ -18,6 +18,7 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
 #include "forensic/io/time.hpp"
+#include "forensic/io/no_atime.hpp"
 #include "forensic/net/links.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
@@ -86,7 +87,8 @@ void collect_processes(collection& c) {
       // The only copy of an implant that deleted itself: keep the running image.
       try {
         const std::string t = io::rfc3339_now();
-        io::unique_fd fd(::open((base + "/exe").c_str(), O_RDONLY | O_CLOEXEC));
+        io::unique_fd fd =
+            io::open_no_atime(AT_FDCWD, (base + "/exe").c_str(), O_RDONLY | O_CLOEXEC);
         if (!fd) throw_errno("cannot open " + base + "/exe", errno);
         auto f = c.bundle->create(dir + "exe");
         proc::copy_file(fd.get(), *f, 1ull << 30, base + "/exe");

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "evidence/collect_mounts.hpp"
 #include "evidence/collection.hpp"
 #include "forensic/engine/operations.hpp"
 #include "forensic/engine/pause_guard.hpp"
@@ -36,10 +37,11 @@ struct step {
 // Most volatile first. "inspect" is taken while resolving the container (before anything is
 // written), "capture" wraps all the others.
 constexpr step steps[] = {
-    {"image", detail::collect_image, false},  {"processes", detail::collect_processes, false},
-    {"files", detail::collect_files, false},  {"network", detail::collect_network, false},
-    {"logs", detail::collect_logs, false},    {"diff", detail::collect_diff, true},
-    {"export", detail::collect_export, true}, {"commit", detail::collect_commit, true},
+    {"image", detail::collect_image, false},         {"processes", detail::collect_processes, false},
+    {"files", detail::collect_files, false},         {"network", detail::collect_network, false},
+    {"logs", detail::collect_logs, false},           {"bodyfile", detail::collect_bodyfile, true},
+    {"diff", detail::collect_diff, true},            {"mounts", detail::collect_mounts, true},
+    {"export", detail::collect_export, true},        {"commit", detail::collect_commit, true},
 };
 
 // These end the collection; anything else fails one artifact only. A timeout ends it too:
@@ -75,6 +77,8 @@ std::set<std::string> selected(const collect_options& o) {
     names.insert(n);
   }
   if (o.capture.count() > 0) names.insert("capture");
+  // MAC times come with the files they describe, recorded before those are read.
+  if (names.count("export") || names.count("mounts")) names.insert("bodyfile");
   if (names.count("capture") && o.capture.count() <= 0) {
     throw error(errc::invalid_argument, "the capture artifact needs --capture SECONDS");
   }
@@ -269,8 +273,9 @@ std::filesystem::path seal_bundle(collection& c) {
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{"inspect", "image", "processes", "files",  "network",
-                                              "logs",    "diff",  "export",    "commit", "capture"};
+  static const std::vector<std::string> names{
+      "inspect", "image",  "processes", "files",  "network", "logs",
+      "diff",    "mounts", "export",    "commit", "capture"};
   return names;
 }
 

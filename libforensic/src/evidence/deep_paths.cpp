@@ -13,6 +13,7 @@
 
 #include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/no_atime.hpp"
 #include "forensic/io/unique_fd.hpp"
 #include "io/c_handles.hpp"
 
@@ -103,7 +104,7 @@ class tar_writer {
     io::unique_fd fd;
     if (S_ISREG(st.st_mode)) {
       // O_NOFOLLOW: the name was a file when stat'ed; if it was swapped for a link since, fail.
-      fd.reset(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+      fd = io::open_no_atime(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
       if (!fd) {
         not_archived = std::string("cannot open: ") + std::strerror(errno);
         return 0;
@@ -147,7 +148,9 @@ deep_paths_summary archive_deep_paths(const fs::path& layer_dir, std::size_t eng
                                       const std::atomic<bool>* cancel) {
   deep_paths_summary summary;
   std::unique_ptr<tar_writer> tar;
-  io::unique_fd fd(::open(layer_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  // O_NOATIME on directories too: listing one sets its access time like reading a file does.
+  io::unique_fd fd = io::open_no_atime(AT_FDCWD, layer_dir.c_str(),
+                                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (!fd) throw_errno("cannot open " + layer_dir.string(), errno);
   // Only the current directory's fd is held, so the depth costs no descriptors: the way back up
   // is "..", checked against the directory we came from (a rename while we walk must not send us
@@ -192,8 +195,8 @@ deep_paths_summary archive_deep_paths(const fs::path& layer_dir, std::size_t eng
                                 " levels, not walked");
       continue;
     }
-    io::unique_fd sub(
-        ::openat(fd.get(), c.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    io::unique_fd sub = io::open_no_atime(fd.get(), c.name.c_str(),
+                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (!sub) {
       summary.skipped.push_back(child_path + ": cannot open: " + std::strerror(errno));
       continue;

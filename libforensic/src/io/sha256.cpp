@@ -9,6 +9,7 @@
 
 #include "forensic/error.hpp"
 #include "forensic/io/hashing_sink.hpp"
+#include "forensic/io/no_atime.hpp"
 #include "forensic/io/unique_fd.hpp"
 #include "io/c_handles.hpp"
 
@@ -80,7 +81,8 @@ void hashing_sink::finish() {
 }
 
 std::string sha256_file(const std::filesystem::path& path) {
-  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NOATIME: a running container's executables are hashed through /proc/<pid>/exe.
+  unique_fd fd = open_no_atime(AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (!fd) throw_errno("cannot open " + path.string(), errno);
   sha256 h;
   std::vector<std::byte> block(1 << 20);

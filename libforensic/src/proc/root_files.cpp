@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "forensic/error.hpp"
+#include "forensic/io/no_atime.hpp"
 
 namespace forensic::proc {
 namespace {
@@ -22,7 +23,7 @@ int sys_openat2(int dirfd, const char* path, open_how* how) {
 
 }  // namespace
 
-io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path) {
+io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view path) {
   io::unique_fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) throw_errno("cannot open container root " + root.string(), errno);
   std::string relative(path);
@@ -30,7 +31,7 @@ io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view p
   if (relative.empty()) relative = ".";
   // O_PATH first: it opens nothing, so a planted device node (a watchdog, a tape, the host's
   // disk: the container may mknod any of them) or FIFO is refused before any open() with side
-  // effects. The regular file is then reopened through its descriptor, the very same inode.
+  // effects. The caller reopens what it accepts through this descriptor, the very same inode.
   open_how how{};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -44,12 +45,18 @@ io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view p
     if (errno == ENOSYS) throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
     throw_errno("cannot open " + what, errno);
   }
-  io::unique_fd located(fd);
+  return io::unique_fd(fd);
+}
+
+io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path) {
+  io::unique_fd located = locate_in_root(root, path);
+  const std::string what = std::string(path) + " inside " + root.string();
   struct stat st {};
   if (::fstat(located.get(), &st) != 0) throw_errno("cannot stat " + what, errno);
   if (!S_ISREG(st.st_mode)) throw error(errc::io, what + " is not a regular file");
   const std::string reopen = "/proc/self/fd/" + std::to_string(located.get());
-  io::unique_fd file(::open(reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  io::unique_fd file =
+      io::open_no_atime(AT_FDCWD, reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (!file) throw_errno("cannot open " + what, errno);
   ::fcntl(file.get(), F_SETFL, ::fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
   return file;

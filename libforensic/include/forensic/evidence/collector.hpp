@@ -4,8 +4,10 @@
 //
 // Artifacts are taken most volatile first: engine inspect (container, image, image history),
 // processes from the host's /proc, key files read inside the container's root, network state,
-// logs; then, with the container paused (unless asked otherwise), the filesystem diff, the
-// filesystem export and a commit saved as an image archive. A capture (capture_seconds > 0)
+// logs; then, with the container paused (unless asked otherwise), a bodyfile of MAC times
+// (before anything reads a file), the filesystem diff, what is mounted into the container
+// besides its image (mounts.hpp), the filesystem export and a commit saved as an image
+// archive. A capture (capture_seconds > 0)
 // starts before everything and stops after everything. Each artifact streams to disk hashed
 // on the fly; a failed artifact is recorded in the manifest and the others still run, but an
 // interruption, a full disk or an unwritable bundle abort the whole collection, leaving only a
@@ -44,6 +46,8 @@ struct collect_options {
   std::optional<archive_format> archive;
   std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
   bool remove_commit_image = false;  // delete the committed image once saved
+  bool mount_copy_system = false;    // also copy bind mounts of host system paths (mounts.hpp)
+  std::uint64_t mount_limit = 1024ull << 20;  // file content copied per mount, bytes
   std::string tool_name = "ir-collect";
   // Where the per-container lock lives (collection_lock.hpp): a second collection of the same
   // container is refused with collection_locked before anything is written or paused.

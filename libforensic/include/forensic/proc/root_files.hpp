@@ -7,7 +7,8 @@
 // openat2(2) with RESOLVE_IN_ROOT resolves every symlink and ".." as if the directory were
 // "/", so nothing outside the container's root can be reached; RESOLVE_NO_MAGICLINKS refuses
 // /proc/self/... style jumps as well. The path is located with O_PATH and only a regular file
-// is then opened: a FIFO or device node planted by the container is never open()ed.
+// is then opened: a FIFO or device node planted by the container is never open()ed. Files are
+// opened with O_NOATIME (io/no_atime.hpp): reading evidence leaves its access time as it was.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -22,6 +23,12 @@ namespace forensic::proc {
 // (a directory such as /proc/<pid>/root). Throws errc::not_found when it does not exist
 // there, errc::io for anything else (including a path that is not a regular file).
 io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path);
+
+// Locates `path` below `root` as open_in_root does, whatever its type, and returns an O_PATH
+// descriptor (nothing is opened for reading: a device node or FIFO is safe to hold). Reopen a
+// directory with openat(fd, ".", O_DIRECTORY ...); a file through /proc/self/fd/<fd>. Throws
+// errc::not_found when it does not exist there, errc::io for anything else.
+io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view path);
 
 // Streams an open file into `sink` (at most `max_bytes`; more throws errc::io naming `what`),
 // returning the number of bytes copied. The sink is not finished.
