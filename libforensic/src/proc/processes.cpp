@@ -15,6 +15,7 @@
 
 #include "forensic/error.hpp"
 #include "forensic/evidence/hashing.hpp"
+#include "forensic/proc/membership.hpp"
 #include "forensic/text/terminal.hpp"
 
 namespace forensic::proc {
@@ -74,11 +75,6 @@ std::string status_field(const std::string& status, std::string_view key) {
   return {};
 }
 
-std::uint64_t inode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
 std::string rfc3339(std::int64_t seconds, long nanos) {
   std::time_t t = seconds;
   std::tm tm{};
@@ -88,20 +84,6 @@ std::string rfc3339(std::int64_t seconds, long nanos) {
   char frac[16];
   std::snprintf(frac, sizeof frac, ".%02ldZ", nanos / 10000000);
   return std::string(buf) + frac;
-}
-
-std::vector<int> all_pids(const std::string& proc_root) {
-  std::vector<int> pids;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
-  if (!dir) throw_errno("cannot list " + proc_root, errno);
-  while (auto* e = ::readdir(dir.get())) {
-    int pid = 0;
-    const char* end = e->d_name + std::strlen(e->d_name);
-    auto [p, ec] = std::from_chars(e->d_name, end, pid);
-    if (ec == std::errc() && p == end && pid > 0) pids.push_back(pid);
-  }
-  std::sort(pids.begin(), pids.end());
-  return pids;
 }
 
 // Structural UTF-8 check (lead byte + continuation bytes); enough to know whether JSON can
@@ -131,20 +113,8 @@ std::int64_t boot_time(const std::string& proc_root) {
 }
 
 std::vector<int> pids_of_container(int init_pid, const std::string& proc_root) {
-  const std::string base = proc_root + "/" + std::to_string(init_pid);
-  const std::uint64_t ns = inode_of(base + "/ns/pid");
-  if (ns == 0) throw error(errc::not_found, "process " + std::to_string(init_pid) + " is gone");
   std::vector<int> out;
-  const bool host_namespace = ns == inode_of(proc_root + "/1/ns/pid");
-  const auto cgroup = host_namespace ? slurp(base + "/cgroup") : std::nullopt;
-  for (int pid : all_pids(proc_root)) {
-    const std::string dir = proc_root + "/" + std::to_string(pid);
-    if (!host_namespace) {
-      if (inode_of(dir + "/ns/pid") == ns) out.push_back(pid);
-    } else if (cgroup && slurp(dir + "/cgroup") == cgroup) {
-      out.push_back(pid);
-    }
-  }
+  for (const auto& m : members_of_container(init_pid, proc_root)) out.push_back(m.pid);
   return out;
 }
 
