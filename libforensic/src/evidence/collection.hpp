@@ -8,6 +8,7 @@
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/engine/events.hpp"
 #include "forensic/evidence/bundle.hpp"
 #include "forensic/evidence/collector.hpp"
 #include "forensic/evidence/manifest.hpp"
@@ -31,6 +32,7 @@ struct collection {
   std::shared_ptr<void> capture;  // the running capture session, when asked
   std::chrono::steady_clock::time_point capture_started;
   bool observing = true;  // false while a large body streams unobserved
+  std::vector<engine::event_line> early_events;  // the first pass of the "events" artifact
 
   // Streams a GET into one bundle file, recording it as `artifact`. The client's observer is
   // left out of this exchange (it would hash the body a second time on the transfer path);
@@ -55,6 +57,12 @@ void collect_logs(collection& c);
 void collect_diff(collection& c);
 void collect_export(collection& c);
 void collect_commit(collection& c);
+// The engine's history (events): taken before the first step, while the engine's bounded
+// event memory still holds what the collection's own events would push out of it, and again
+// after the last, so that the collection's pause, export and commit are in it too; written
+// merged by the second call (collect_history.cpp).
+void take_early_events(collection& c);
+void collect_events(collection& c);
 // The capture wraps every other step: started first, stopped last (after at least
 // options.capture), its file adopted into the bundle.
 void start_capture(collection& c);

@@ -89,8 +89,9 @@ void describe_host(manifest& m, engine::client& engine) {
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{"inspect", "image", "processes", "files", "network",
-                                              "logs",    "diff",  "export",    "commit", "capture"};
+  static const std::vector<std::string> names{"inspect", "image",  "processes", "files",
+                                              "network", "logs",   "diff",      "export",
+                                              "commit",  "events", "capture"};
   return names;
 }
 
@@ -177,6 +178,7 @@ collect_result collector::run() {
                        "GET /v" + engine_.api_version() + "/containers/" + c.target.id + "/json");
       });
     }
+    if (wanted.count("events")) run_step("events", [&] { detail::take_early_events(c); });
     for (const auto& s : steps) {
       if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
     }
@@ -217,6 +219,8 @@ collect_result collector::run() {
         run_step("unpause", [&] { pause->release(); });
       }
     }
+    // After the unpause: the collection's own events are part of the history it records.
+    if (wanted.count("events")) run_step("events", [&] { detail::collect_events(c); });
     if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
 
     // Describe, seal, publish.
