@@ -211,7 +211,7 @@ void collect_host_files(collection& c) {
 }  // namespace
 
 void take_early_events(collection& c) {
-  c.early_events = one_pass(c);
+  c.early_events = merged(one_pass(c));
   c.custody->note("engine events, first pass (before the collection changed anything): " +
                   std::to_string(c.early_events.size()) + " events");
 }

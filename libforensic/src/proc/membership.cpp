@@ -155,8 +155,12 @@ container_view view_of(int init_pid, const std::string& proc_root) {
     throw error(errc::not_found, "process " + std::to_string(init_pid) + " is gone");
   }
   v.mnt_ns = ns_inode(base + "/ns/mnt");
-  if (v.pid_ns == ns_inode(proc_root + "/1/ns/pid")) v.pid_ns = 0;
-  if (v.mnt_ns == ns_inode(proc_root + "/1/ns/mnt")) v.mnt_ns = 0;
+  // The host's own namespaces: pid 1's, and the collector's own (pid 1's links are unreadable
+  // when the collector runs confined, and a namespace it shares is not the container's).
+  for (const char* who : {"/1", "/self"}) {
+    if (v.pid_ns == ns_inode(proc_root + who + "/ns/pid")) v.pid_ns = 0;
+    if (v.mnt_ns == ns_inode(proc_root + who + "/ns/mnt")) v.mnt_ns = 0;
+  }
   v.nspid_depth = detail::nspid_levels(*status).size();
   const auto groups = detail::parse_cgroup(*cgroup);
   v.hierarchy = detail::membership_hierarchy(groups);
