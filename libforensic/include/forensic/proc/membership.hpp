@@ -11,10 +11,10 @@
 //                          after `unshare -fp` inside the container;
 //   "mnt_namespace"        /proc/<pid>/ns/mnt is the init's.
 // A namespace that is the host's own (pid 1's or the caller's, as with --pid host) identifies
-// nothing and is not compared. A process found through a namespace but outside the container's cgroup was put
-// there from outside (nsenter, setns from a host process) and is flagged `entered_from_outside`;
-// so is a process of another container when this one shares that container's pid namespace
-// (--pid container:X): its `cgroup` then names the other container.
+// nothing and is not compared. A process found through a namespace but outside the container's
+// cgroup was put there from outside (nsenter, setns from a host process) and is flagged
+// `entered_from_outside`; so is a process of another container when this one shares that
+// container's pid namespace (--pid container:X): its `cgroup` then names the other container.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
