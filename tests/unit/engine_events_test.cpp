@@ -1,12 +1,17 @@
 // The engine's event history: the request a window makes, its body split into events kept byte
-// for byte, and the engine's time stamps.
+// for byte, and the engine's time stamps; and where the engine keeps its own files.
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/events.hpp"
+#include "forensic/engine/host_files.hpp"
 #include "support/fake_engine.hpp"
+#include "support/scratch.hpp"
 
 using namespace forensic;
 using forensic::testing::fake_engine;
@@ -87,4 +92,54 @@ TEST_CASE("events: a window is one bounded request with its filters, answered in
         "GET /v1.41/events?since=1795424400.000000001&until=1795424700.000000000&filters="
         "%7B%22container%22%3A%5B%226b85%22%5D%2C%22type%22%3A%5B%22container%22%5D%7D");
   CHECK_THROWS_AS(engine::events(c, {until, since, {}}), error);
+}
+
+TEST_CASE("host files: listed from DockerRootDir and LogPath only when they are on this host") {
+  forensic::testing::temp_dir root("forensic-engine-root");
+  const std::string id(64, 'a');
+  const auto dir = root.path / "containers" / id;
+  std::filesystem::create_directories(dir);
+  const std::string log = (dir / (id + "-json.log")).string();
+  for (const std::string& name : std::vector<std::string>{
+           "config.v2.json", "hostconfig.json", "hosts", id + "-json.log", id + "-json.log.2.gz",
+           id + "-json.log.1", id + "-json.logx", id + "-json.log.tmp"}) {
+    std::ofstream(dir / name) << "x";
+  }
+  std::string info_root = root.path.string();
+  fake_engine fake([&](const std::string& head, const auto& send) {
+    CHECK(head.starts_with("GET /v1.41/info "));
+    send(http_response(200, nlohmann::json{{"DockerRootDir", info_root}}.dump()));
+  });
+  engine::client_options o;
+  o.where = engine::endpoint::parse(fake.uri());
+  o.where.api_version = "1.41";
+  engine::client c(o);
+  const std::string inspect = nlohmann::json{{"Id", id}, {"LogPath", log}}.dump();
+  auto files = engine::list_container_host_files(c, id, inspect);
+  REQUIRE(files.on_this_host);
+  CHECK(files.root_dir == root.path.string());
+  // Fixed files that exist, then the log and its numbered rotations, newest rotation first.
+  CHECK(files.paths == std::vector<std::string>{
+                           (dir / "config.v2.json").string(), (dir / "hostconfig.json").string(),
+                           (dir / "hosts").string(), log, log + ".1", log + ".2.gz"});
+  // The container's directory gone: removed, said so.
+  files = engine::list_container_host_files(c, std::string(64, 'b'), inspect);
+  CHECK_FALSE(files.on_this_host);
+  CHECK(files.reason.find("removed") != std::string::npos);
+  CHECK(files.paths.empty());
+  // An engine whose root is not here: its files are elsewhere.
+  info_root = (root.path / "elsewhere").string();
+  files = engine::list_container_host_files(c, id, inspect);
+  CHECK_FALSE(files.on_this_host);
+  CHECK(files.reason.find("elsewhere") != std::string::npos);
+}
+
+TEST_CASE("host files: an engine over TCP has its files on its own host; nothing is asked") {
+  engine::client_options o;
+  o.where = engine::endpoint::parse("tcp://203.0.113.7:2375");  // never contacted
+  engine::client c(o);
+  const auto files = engine::list_container_host_files(c, std::string(64, 'a'), "{}");
+  CHECK_FALSE(files.on_this_host);
+  CHECK(files.reason.find("TCP") != std::string::npos);
+  CHECK(files.paths.empty());
 }
