@@ -156,7 +156,7 @@ TEST_CASE("images are removed with DELETE; streamed requests name the engine's p
 
 TEST_CASE("events are asked up to a time and parsed line by line") {
   fake_engine fake(answering([](const std::string&) {
-    return http_response(200, "{\"Type\":\"network\"}\nnot json\n{\"Type\":\"container\"}\n");
+    return http_response(200, "{\"Type\":\"network\"}\n\n{\"Type\":\"container\"}\n");
   }));
   engine::client c(pinned(fake));
   const auto until = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
@@ -164,7 +164,8 @@ TEST_CASE("events are asked up to a time and parsed line by line") {
                                       .until = until,
                                       .filters = {{"type", "network"}, {"type", "container"}}});
   REQUIRE(got.size() == 2);
-  CHECK(got[0].value("Type", "") == "network");
+  CHECK(got[0].type == "network");
+  CHECK(got[0].doc.value("Type", "") == "network");
   CHECK(fake.requests().at(0) ==
         "GET /v1.41/events?since=0&until=1700000000"
         "&filters=%7B%22type%22%3A%5B%22network%22%2C%22container%22%5D%7D");

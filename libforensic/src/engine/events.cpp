@@ -1,13 +1,21 @@
 #include "forensic/engine/events.hpp"
 
+#include <cstdio>
+
+#include "forensic/error.hpp"
+
 namespace forensic::engine {
-namespace {
 
-std::string seconds(std::chrono::system_clock::time_point t) {
-  return std::to_string(std::chrono::system_clock::to_time_t(t));
+std::string unix_timestamp(std::chrono::system_clock::time_point t) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch());
+  const auto s = std::chrono::floor<std::chrono::seconds>(ns);
+  const auto fraction = (ns - s).count();
+  if (fraction == 0) return std::to_string(s.count());
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(s.count()),
+                static_cast<long long>(fraction));
+  return buf;
 }
-
-}  // namespace
 
 request events_request(const event_query& query) {
   std::string target = "/events";
@@ -17,30 +25,50 @@ request events_request(const event_query& query) {
     target += '=';
     target += value;
   };
-  if (query.since) add("since", seconds(*query.since));
-  if (query.until) add("until", seconds(*query.until));
+  if (query.since) add("since", unix_timestamp(*query.since));
+  if (query.until) add("until", unix_timestamp(*query.until));
   if (!query.filters.empty()) add("filters", encode_filters(query.filters));
   return request::get(std::move(target));
 }
 
-std::string events_raw(client& engine, const event_query& query) {
-  return engine.get_raw(events_request(query).target);
+std::vector<event> events(client& engine, const event_query& query) {
+  if (query.since && query.until && *query.until < *query.since) {
+    throw error(errc::invalid_argument, "events: the window ends before it starts");
+  }
+  return parse_events(engine.get_raw(events_request(query).target));
 }
 
-std::vector<nlohmann::json> events(client& engine, const event_query& query) {
-  return parse_events(events_raw(engine, query));
-}
-
-std::vector<nlohmann::json> parse_events(const std::string& body) {
-  std::vector<nlohmann::json> out;
-  std::size_t k = 0;
-  while (k < body.size()) {
-    auto nl = body.find('\n', k);
-    if (nl == std::string::npos) nl = body.size();
-    auto doc = nlohmann::json::parse(body.begin() + static_cast<long>(k),
-                                     body.begin() + static_cast<long>(nl), nullptr, false);
-    if (doc.is_object()) out.push_back(std::move(doc));
+std::vector<event> parse_events(std::string_view body) {
+  std::vector<event> out;
+  std::size_t line_no = 0;
+  for (std::size_t k = 0; k < body.size();) {
+    std::size_t nl = body.find('\n', k);
+    if (nl == std::string_view::npos) nl = body.size();
+    std::string_view line = body.substr(k, nl - k);
     k = nl + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    event e;
+    e.doc = nlohmann::json::parse(line, nullptr, false);
+    if (!e.doc.is_object()) {
+      throw error(errc::protocol,
+                  "events: line " + std::to_string(line_no) + " is not a JSON object");
+    }
+    e.raw = std::string(line);
+    const auto text = [](const nlohmann::json& j, const char* key) {
+      return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+    const auto& doc = e.doc;
+    if (doc.contains("timeNano") && doc["timeNano"].is_number_integer()) {
+      e.time_nano = doc["timeNano"].get<std::int64_t>();
+    } else if (doc.contains("time") && doc["time"].is_number_integer()) {
+      e.time_nano = doc["time"].get<std::int64_t>() * 1000000000;
+    }
+    e.type = text(doc, "Type");
+    e.action = text(doc, "Action");
+    if (doc.contains("Actor") && doc["Actor"].is_object()) e.actor_id = text(doc["Actor"], "ID");
+    out.push_back(std::move(e));
   }
   return out;
 }

@@ -20,6 +20,7 @@
 #include "forensic/io/time.hpp"
 #include "forensic/io/no_atime.hpp"
 #include "forensic/net/links.hpp"
+#include "forensic/proc/membership.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
 
@@ -71,7 +72,8 @@ void collect_processes(collection& c) {
   const std::string started = io::rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
-  for (int pid : proc::pids_of_container(init)) {
+  for (const auto& member : proc::members_of_container(init)) {
+    const int pid = member.pid;
     auto p = proc::read_process(pid);
     if (!p) continue;  // exited between the listing and the read
     const std::string dir = "processes/" + std::to_string(pid) + "/";
@@ -99,14 +101,16 @@ void collect_processes(collection& c) {
         p->errors.push_back(std::string("exe copy: ") + e.what());
       }
     }
-    list.push_back(proc::to_json(*p));
+    auto entry = proc::to_json(*p);
+    entry.update(proc::to_json(member));  // how it was found, and whether it came from outside
+    list.push_back(std::move(entry));
   }
   nlohmann::json doc = {{"container_id", c.target.id},
                         {"init_pid", init},
                         {"boot_time", proc::boot_time()},
                         {"processes", std::move(list)}};
   c.add_artifact("processes", c.bundle->write_file("processes/processes.json", pretty(doc)),
-                 started, "/proc/<pid>/{stat,status,cmdline,environ,cwd,exe,fd}");
+                 started, "/proc/<pid>/{cgroup,ns,stat,status,cmdline,environ,cwd,exe,fd}");
 }
 
 void collect_files(collection& c) {

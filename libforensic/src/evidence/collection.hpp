@@ -9,6 +9,7 @@
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/engine/events.hpp"
 #include "forensic/evidence/bundle.hpp"
 #include "forensic/evidence/collector.hpp"
 #include "forensic/evidence/manifest.hpp"
@@ -35,6 +36,7 @@ struct collection {
   // Whether this host's /proc/<target.pid> is the container's (attribution.hpp): unset until
   // first asked, then "" when proven or the reason it is not.
   std::optional<std::string> host_refusal;
+  std::vector<engine::event> early_events;  // the first pass of the "events" artifact
 
   // Streams a GET into one bundle file, recording it as `artifact`. The client's observer is
   // left out of this exchange (it would hash the body a second time on the transfer path);
@@ -59,6 +61,12 @@ void collect_logs(collection& c);
 void collect_diff(collection& c);
 void collect_export(collection& c);
 void collect_commit(collection& c);
+// The engine's history (events): taken before the first step, while the engine's bounded
+// event memory still holds what the collection's own events would push out of it, and again
+// after the last, so that the collection's pause, export and commit are in it too; written
+// merged by the second call (collect_history.cpp).
+void take_early_events(collection& c);
+void collect_events(collection& c);
 // The capture wraps every other step: started first, stopped last (after at least
 // options.capture), its file adopted into the bundle.
 void start_capture(collection& c);

@@ -246,10 +246,13 @@ void run_steps(collection& c, const std::set<std::string>& wanted, const std::st
           inspected_at, engine::describe(c.engine, engine::inspect_request(c.target.id)));
     });
   }
+  if (wanted.count("events")) run_step("events", [&] { detail::take_early_events(c); });
   for (const auto& s : steps) {
     if (!s.needs_pause && wanted.count(s.name)) run_step(s.name, [&] { s.run(c); });
   }
   run_paused_steps(c, wanted, run_step, still_paused);
+  // After the unpause: the collection's own events are part of the history it records.
+  if (wanted.count("events")) run_step("events", [&] { detail::collect_events(c); });
   if (wanted.count("capture")) run_step("capture-stop", [&] { detail::stop_capture(c); });
 }
 
@@ -274,8 +277,8 @@ std::filesystem::path seal_bundle(collection& c) {
 
 const std::vector<std::string>& artifact_names() {
   static const std::vector<std::string> names{
-      "inspect", "image",  "processes", "files",  "network", "logs",
-      "diff",    "mounts", "export",    "commit", "capture"};
+      "inspect", "image",  "processes", "files",  "network", "logs",   "diff",
+      "mounts",  "export", "commit",    "events", "capture"};
   return names;
 }
 

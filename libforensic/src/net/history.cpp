@@ -85,7 +85,8 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   std::map<std::string, std::string> names;  // container id -> name from events
   std::vector<attachment_event> attach;
   long long oldest = 0;
-  for (const auto& e : events) {
+  for (const auto& ev : events) {
+    const json& e = ev.doc;
     const long long ns = e.value("timeNano", 0LL);
     if (!oldest || (ns && ns < oldest)) oldest = ns;
     const json actor = e.value("Actor", json::object());

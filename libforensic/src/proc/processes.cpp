@@ -16,6 +16,7 @@
 #include "forensic/error.hpp"
 #include "forensic/io/sha256.hpp"
 #include "forensic/io/time.hpp"
+#include "forensic/proc/membership.hpp"
 #include "forensic/text/terminal.hpp"
 #include "proc/proc_files.hpp"
 #include "io/c_handles.hpp"
@@ -71,20 +72,8 @@ std::int64_t boot_time(const std::string& proc_root) {
 }
 
 std::vector<int> pids_of_container(int init_pid, const std::string& proc_root) {
-  const std::string base = proc_root + "/" + std::to_string(init_pid);
-  const std::uint64_t ns = inode_of(base + "/ns/pid");
-  if (ns == 0) throw error(errc::not_found, "process " + std::to_string(init_pid) + " is gone");
   std::vector<int> out;
-  const bool host_namespace = ns == inode_of(proc_root + "/1/ns/pid");
-  const auto cgroup = host_namespace ? slurp(base + "/cgroup") : std::nullopt;
-  for (int pid : all_pids(proc_root)) {
-    const std::string dir = proc_root + "/" + std::to_string(pid);
-    if (!host_namespace) {
-      if (inode_of(dir + "/ns/pid") == ns) out.push_back(pid);
-    } else if (cgroup && slurp(dir + "/cgroup") == cgroup) {
-      out.push_back(pid);
-    }
-  }
+  for (const auto& m : members_of_container(init_pid, proc_root)) out.push_back(m.pid);
   return out;
 }
 

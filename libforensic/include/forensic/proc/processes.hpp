@@ -2,9 +2,8 @@
 // The processes of a container, read from the host's /proc (never by running anything inside
 // the container: its binaries are the attacker's).
 //
-// Membership: every host pid whose /proc/<pid>/ns/pid is the container init's pid namespace.
-// When that namespace is the host's own (--pid host) the namespace says nothing, and the
-// init's cgroup is used instead. Everything a process exposes is hostile text (argv, environ,
+// Membership is decided by the kernel's view (membership.hpp: cgroup, pid namespace and those
+// nested below it, mount namespace), not by what the engine reports. Everything a process exposes is hostile text (argv, environ,
 // file names): it is kept exact here and escaped only where printed.
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
@@ -38,8 +37,8 @@ struct process_info {
   std::vector<std::string> errors;  // what could not be read (the process may have exited)
 };
 
-// The host pids in the pid namespace (or cgroup) of `init_pid`, sorted. Throws errc::not_found
-// when init_pid is gone.
+// The host pids of members_of_container(init_pid), sorted. Throws errc::not_found when init_pid
+// is gone.
 std::vector<int> pids_of_container(int init_pid, const std::string& proc_root = "/proc");
 
 // Reads one process. Fields that vanish mid-read are left empty and named in `errors`;
