@@ -55,6 +55,41 @@ std::set<std::string> socket_inodes(const json& proc) {
   return out;
 }
 
+// A list of network.json. A part the collector could not take is `{"collected": false,
+// "reason": ...}` (listed by coverage.cpp): it reads as no entries here, never as an object to
+// iterate.
+const json& list_of(const json& doc, const char* key) {
+  static const json none = json::array();
+  if (!doc.is_object()) return none;
+  const auto it = doc.find(key);
+  return it != doc.end() && it->is_array() ? *it : none;
+}
+
+// Why a conntrack flow looks unanswered, or "": what a beacon to a C2 that is down, filtered or
+// refusing leaves behind. The kernel's status bits and per-direction counters are used when the
+// bundle has them.
+std::string unanswered(const json& f) {
+  if (flag(f, "unreplied")) return "never answered";
+  if (const auto it = f.find("status"); it != f.end()) {
+    std::string bits;
+    if (it->is_string()) bits = it->get<std::string>();
+    if (it->is_array()) {
+      for (const auto& b : *it) bits += (b.is_string() ? b.get<std::string>() : "") + " ";
+    }
+    if (!bits.empty() && bits.find("SEEN_REPLY") == std::string::npos) {
+      return "never answered: no SEEN_REPLY in its status";
+    }
+  }
+  if (integer(f, "reply_packets", -1) == 0 && integer(f, "orig_packets", 0) > 0) {
+    return "never answered: no packet in the reply direction";
+  }
+  // ASSURED is set once the handshake completes: a TCP flow without it was refused or dropped.
+  if (text(f, "protocol") == "tcp" && text(f, "assured") == "false") {
+    return "never ASSURED: the TCP handshake did not complete";
+  }
+  return "";
+}
+
 std::string endpoint_text(const json& s) {
   return text(s, "local_address") + ":" + text(s, "local_port") + " -> " +
          text(s, "remote_address") + ":" + text(s, "remote_port");
@@ -70,7 +105,7 @@ void analyze_processes(context& c) {
   // Sockets by inode, to say where a shell's socket goes.
   std::map<std::string, json> sockets;
   if (auto net = c.json_file(network_file); net && net->is_object()) {
-    for (const auto& s : net->value("sockets", json::array())) sockets[text(s, "inode")] = s;
+    for (const auto& s : list_of(*net, "sockets")) sockets[text(s, "inode")] = s;
   }
   for (const auto& p : procs) {
     if (!p.is_object()) continue;
@@ -127,7 +162,7 @@ void analyze_network_json(context& c) {
       for (const auto& [k, v] : cfg["ExposedPorts"].items()) exposed.insert(k);
     }
   }
-  for (const auto& s : doc->value("sockets", json::array())) {
+  for (const auto& s : list_of(*doc, "sockets")) {
     if (!s.is_object()) continue;
     c.report.sockets.push_back(s);
     const std::string proto = text(s, "protocol"), state = text(s, "state");
@@ -156,17 +191,20 @@ void analyze_network_json(context& c) {
       c.ioc_hit(*hit, remote, "socket of " + owner + " (" + state + ")", network_file);
     }
   }
-  for (const auto& f : doc->value("conntrack", json::array())) {
+  for (const auto& f : list_of(*doc, "conntrack")) {
     if (!f.is_object()) continue;
     c.report.conntrack.push_back(f);
     const std::string src = text(f, "src"), dst = text(f, "dst");
     const std::string line = text(f, "protocol") + " " + src + ":" + text(f, "sport") + " -> " +
                              dst + ":" + text(f, "dport") + " " + text(f, "state");
-    const bool unreplied = flag(f, "unreplied");
+    const std::string why = unanswered(f);
+    const bool unreplied = !why.empty();
     if (external(dst) || unreplied) {
+      json d = f;
+      if (unreplied) d["unanswered"] = why;
       c.add({"network", unreplied ? "unreplied_flow" : "conntrack_flow",
              unreplied ? severity::medium : severity::low,
-             "conntrack: " + line + (unreplied ? " (never answered)" : ""), network_file, "", f});
+             "conntrack: " + line + (unreplied ? " (" + why + ")" : ""), network_file, "", d});
     }
     for (const char* key : {"src", "dst", "reply_src", "reply_dst"}) {
       if (const auto* hit = c.options.iocs.match_address(text(f, key))) {
