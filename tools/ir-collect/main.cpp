@@ -98,7 +98,7 @@ int run(int argc, char** argv) {
       "case", cli::po::value<std::string>()->default_value("case")->value_name("ID"),
       "case identifier (bundle name, manifest, image labels)")(
       "operator", cli::po::value<std::string>()->value_name("NAME"),
-      "who collects (default: $SUDO_USER or $USER)")(
+      "who collects (default: $SUDO_USER, the login uid's name, or $USER)")(
       "no-pause", "do not pause for diff/export/commit (the copy may be inconsistent)")(
       "leave-paused", "keep the container paused afterwards (containment)")(
       "capture", cli::po::value<unsigned>()->value_name("SECONDS"),

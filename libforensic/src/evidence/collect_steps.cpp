@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "evidence/collection.hpp"
+#include "evidence/custody_facts.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
@@ -103,22 +104,33 @@ void collect_processes(collection& c) {
 
 void collect_files(collection& c) {
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
+  const std::string listed_at = rfc3339_now();
   nlohmann::json absent = nlohmann::json::array();
+  nlohmann::json copied = nlohmann::json::array();
   for (const char* path : key_files) {
     const std::string started = rfc3339_now();
     try {
       io::unique_fd fd = proc::open_in_root(root, path);  // absent: no empty artifact
+      // Before the first read: reading can move the atime the auditor asks about.
+      nlohmann::json facts = file_metadata(fd.get(), std::string(path) + " inside " + root);
       auto f = c.bundle->create(std::string("files") + path);
       proc::copy_file(fd.get(), *f, 64u << 20, std::string(path) + " inside " + root);
       f->finish();
       c.add_artifact("files", f->record(), started,
                      std::string(path) + " via openat2(" + root + ", RESOLVE_IN_ROOT)");
+      facts["path"] = path;
+      facts["bundle_path"] = f->record().path;
+      facts["sha256"] = f->record().sha256;
+      copied.push_back(std::move(facts));
     } catch (const error& e) {
       if (e.kind() == errc::no_space) throw;
       absent.push_back({{"path", path}, {"reason", e.what()}});
     }
   }
   if (!absent.empty()) c.custody->note("files not collected: " + absent.dump());
+  const nlohmann::json doc = {{"files", std::move(copied)}, {"absent", std::move(absent)}};
+  c.add_artifact("files", c.bundle->write_file("files/files.json", pretty(doc)), listed_at,
+                 "fstat of each file opened inside " + root + ", before it was read");
 }
 
 void collect_network(collection& c) {

@@ -3,12 +3,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <set>
 
 #include "evidence/collection.hpp"
+#include "evidence/custody_facts.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/pause_guard.hpp"
 #include "forensic/evidence/signature.hpp"
@@ -41,14 +41,6 @@ constexpr step steps[] = {
 bool aborts_collection(errc e) {
   return e == errc::cancelled || e == errc::no_space || e == errc::io ||
          e == errc::engine_unreachable || e == errc::timeout;
-}
-
-std::string operator_name(const std::string& given) {
-  if (!given.empty()) return given;
-  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v && *v) return v;
-  }
-  return "uid " + std::to_string(::getuid());
 }
 
 std::set<std::string> selected(const collect_options& o) {
@@ -109,14 +101,19 @@ collect_result collector::run() {
 
   // Everything that can be refused up front is, before anything is written: the signing key,
   // then the container (an unknown container or a dead engine writes nothing at all).
-  if (!options_.sign_key.empty()) sign_ed25519(options_.sign_key, "key check");
+  manifest& m = c.record;
+  if (!options_.sign_key.empty()) {
+    sign_ed25519(options_.sign_key, "key check");
+    m.signature_key_sha256 = ed25519_public_key_sha256(options_.sign_key);
+  }
   c.target = engine::inspect_container(engine_, options_.container, &c.raw_inspect);
   const std::string inspected_at = rfc3339_now();
-  manifest& m = c.record;
+  m.clock = detail::read_clock_state();  // the clock every time below is read from
   m.started = inspected_at;
   m.tool = options_.tool_name;
   m.tool_version = forensic::version_string;
-  m.operator_name = operator_name(options_.operator_name);
+  m.operator_identity = detail::read_operator(options_.operator_name);
+  m.operator_name = detail::operator_display_name(m.operator_identity);
   m.case_id = options_.case_id;
   m.container_id = c.target.id;
   m.container_name = c.target.name();

@@ -25,6 +25,28 @@ std::string rfc3339(std::chrono::system_clock::time_point tp) {
   return std::string(buf) + frac;
 }
 
+template <class T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+nlohmann::json clock_json(const clock_state& c) {
+  nlohmann::json j = {{"source", c.source},
+                      {"synchronized", or_null(c.synchronized)},
+                      {"esterror_us", or_null(c.esterror_us)},
+                      {"maxerror_us", or_null(c.maxerror_us)}};
+  if (!c.error.empty()) j["error"] = c.error;
+  return j;
+}
+
+nlohmann::json operator_json(const operator_record& o) {
+  return {{"uid", o.uid},
+          {"login_uid", or_null(o.login_uid)},
+          {"login_name", o.login_name},
+          {"sudo_user", o.sudo_user},
+          {"given", o.given}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const manifest& m) {
@@ -42,6 +64,17 @@ nlohmann::json to_json(const manifest& m) {
   for (const auto& f : m.failures) {
     failures.push_back({{"artifact", f.artifact}, {"error", f.error}, {"message", f.message}});
   }
+  nlohmann::json streamed = nlohmann::json::array();
+  for (const auto& d : m.streamed_digests) {
+    streamed.push_back({{"path", d.path},
+                        {"streamed_sha256", d.streamed_sha256},
+                        {"sha256", d.sha256},
+                        {"match", d.streamed_sha256 == d.sha256}});
+  }
+  nlohmann::json signature;  // null: not signed
+  if (!m.signature_key_sha256.empty()) {
+    signature = {{"algorithm", "ed25519"}, {"public_key_sha256", m.signature_key_sha256}};
+  }
   return {{"schema", bundle_schema},
           {"tool", {{"name", m.tool}, {"version", m.tool_version}}},
           {"host", {{"hostname", m.host}, {"kernel", m.kernel}}},
@@ -50,6 +83,8 @@ nlohmann::json to_json(const manifest& m) {
             {"api_version", m.engine_api_version},
             {"endpoint", m.engine_endpoint}}},
           {"operator", m.operator_name},
+          {"operator_identity", operator_json(m.operator_identity)},
+          {"clock", clock_json(m.clock)},
           {"case", m.case_id},
           {"container",
            {{"id", m.container_id},
@@ -60,7 +95,9 @@ nlohmann::json to_json(const manifest& m) {
           {"finished", m.finished},
           {"pause", m.pause},
           {"artifacts", std::move(artifacts)},
-          {"failures", std::move(failures)}};
+          {"failures", std::move(failures)},
+          {"streamed_digests", std::move(streamed)},
+          {"signature", std::move(signature)}};
 }
 
 custody_log::custody_log(partial_bundle& bundle) : file_(bundle.create("custody.jsonl")) {}

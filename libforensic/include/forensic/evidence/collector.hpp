@@ -35,7 +35,7 @@ struct collect_options {
   std::string container;  // id, name or unique id prefix
   std::filesystem::path out_dir = ".";
   std::string case_id = "case";
-  std::string operator_name;  // empty: $SUDO_USER, $USER, or the uid
+  std::string operator_name;  // empty: $SUDO_USER, the login uid's name, $USER, or the uid
   bool pause = true;           // pause for diff/export/commit
   bool leave_paused = false;   // keep it paused afterwards (containment)
   std::chrono::seconds capture{0};  // > 0: capture on its host veths for at least this long
