@@ -19,7 +19,7 @@ const cli::tool_info info{
     "ir-collect",
     "ir-collect CONTAINER [--out DIR] [--case ID] [--operator NAME] [--no-pause]\n"
     "             [--leave-paused] [--capture SECONDS] [--artifacts LIST] [--archive tar|tar.zst]\n"
-    "             [--sign KEY] [--remove-image] [--json] [--host URI]",
+    "             [--sign KEY] [--keep-image] [--json] [--host URI]",
     "  Collects evidence from one container, most volatile first: engine inspect of the container\n"
     "  and of its image with the image history (inspect, image), its processes read from the\n"
     "  host's /proc, never by running anything inside it (processes: ppid, uids, start time,\n"
@@ -30,9 +30,11 @@ const cli::tool_info info{
     "  (export; entries nested too deep for the engine to reach, PATH_MAX, are read from the\n"
     "  host into filesystem/deep-paths.tar and reported as an export failure) and a commit\n"
     "  saved in image-archive format, loadable with `docker load -i` (commit). The committed\n"
-    "  image is KEPT in the engine, tagged forensic/<case>-<name>:<time> and labelled with the\n"
-    "  case; --remove-image deletes it once saved. With --capture N the container's traffic is\n"
-    "  captured on its host veths from first to last step, at least N s.\n"
+    "  image, tagged forensic/<case>-<name>:<time> and labelled with the case, is removed from\n"
+    "  the engine once saved (nothing the collection creates outlives it); --keep-image keeps\n"
+    "  it there (--remove-image, the former opt-in, is accepted and changes nothing). With\n"
+    "  --capture N the container's traffic is captured on its host veths from first to last\n"
+    "  step, at least N s.\n"
     "\n"
     "  The bundle is <out>/<case>-<name>-<UTC time>/ (mode 0700, files 0600), written as\n"
     "  <...>.partial/ and renamed only when complete: manifest.json, SHA256SUMS (check with\n"
@@ -109,7 +111,8 @@ int run(int argc, char** argv) {
       "also pack the bundle into one reproducible archive plus <archive>.sha256")(
       "sign", cli::po::value<std::string>()->value_name("KEY"),
       "sign manifest.json with this Ed25519 PEM private key (manifest.json.sig)")(
-      "remove-image", "delete the committed image from the engine once saved")(
+      "keep-image", "keep the committed image in the engine (default: removed once saved)")(
+      "remove-image", "accepted for compatibility: removing the image is the default")(
       "json", "print the result as JSON on stdout");
   cli::add_engine_options(options);
   cli::po::positional_options_description positional;
@@ -128,7 +131,7 @@ int run(int argc, char** argv) {
   if (vm.count("artifacts")) o.artifacts = split_list(vm["artifacts"].as<std::string>());
   if (vm.count("archive")) o.archive = evidence::parse_archive_format(vm["archive"].as<std::string>());
   if (vm.count("sign")) o.sign_key = vm["sign"].as<std::string>();
-  o.remove_commit_image = vm.count("remove-image") > 0;
+  o.keep_commit_image = vm.count("keep-image") > 0;
   o.cancel_flag = cli::install_interrupt_flag();
 
   engine::client engine(cli::engine_options(vm));

@@ -288,15 +288,40 @@ void collect_commit(collection& c) {
   const std::string image_id = doc.is_object() ? doc.value("Id", "") : "";
   if (image_id.empty()) throw error(errc::protocol, "commit answered without an image id");
   c.custody->note("committed image " + image_id + " as " + reference + ":" + tag);
-  // Saved by name so that `docker load -i` restores the tag as well as the layers.
-  c.stream_to_file("commit", "image/commit.tar",
-                   engine::request::get("/images/get?names=" +
-                                        engine::url_encode(reference + ":" + tag)));
-  if (o.remove_commit_image) {
+  const auto remove_image = [&] {
     io::string_sink ignored(1 << 20);
     c.engine.call(engine::request::with("DELETE", "/images/" + image_id), ignored);
-    c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
+  };
+  try {
+    // Saved by name so that `docker load -i` restores the tag as well as the layers.
+    c.stream_to_file("commit", "image/commit.tar",
+                     engine::request::get("/images/get?names=" +
+                                          engine::url_encode(reference + ":" + tag)));
+  } catch (const error&) {
+    // Not left behind for a save that failed either; the save's error is the one that counts.
+    if (!o.keep_commit_image) {
+      try {
+        remove_image();
+        c.custody->note("removed committed image " + image_id + " after its save failed");
+      } catch (const error& e) {
+        c.custody->note("committed image " + image_id + " could not be removed: " + e.what());
+      }
+    }
+    throw;
   }
+  if (o.keep_commit_image) {
+    c.custody->note("committed image " + image_id + " kept in the engine (asked with --keep-image)");
+    return;
+  }
+  try {
+    remove_image();
+  } catch (const error& e) {
+    throw error(e.kind(), "image/commit.tar is saved, but the committed image " + reference + ":" +
+                              tag + " (" + image_id + ") could not be removed from the engine: " +
+                              e.what() + "; remove it with `docker rmi " + image_id + "`");
+  }
+  c.custody->note("removed committed image " + image_id +
+                  " from the engine once saved in image/commit.tar");
 }
 
 std::string file_name_safe(std::string_view text) {

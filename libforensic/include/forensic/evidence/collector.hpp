@@ -5,7 +5,8 @@
 // Artifacts are taken most volatile first: engine inspect (container, image, image history),
 // processes from the host's /proc, key files read inside the container's root, network state,
 // logs; then, with the container paused (unless asked otherwise), the filesystem diff, the
-// filesystem export and a commit saved as an image archive. A capture (capture_seconds > 0)
+// filesystem export and a commit saved as an image archive (the committed image is then removed
+// from the engine unless asked to keep it). A capture (capture_seconds > 0)
 // starts before everything and stops after everything. Each artifact streams to disk hashed
 // on the fly; a failed artifact is recorded in the manifest and the others still run, but an
 // interruption, a full disk or an unwritable bundle abort the whole collection, leaving only a
@@ -42,7 +43,9 @@ struct collect_options {
   std::vector<std::string> artifacts;  // empty: every artifact but "capture"
   std::optional<archive_format> archive;
   std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
-  bool remove_commit_image = false;  // delete the committed image once saved
+  // The committed image is deleted from the engine once saved in the bundle (nothing the
+  // collection creates outlives it), unless this keeps it there.
+  bool keep_commit_image = false;
   std::string tool_name = "ir-collect";
   const std::atomic<bool>* cancel_flag = nullptr;  // SIGINT/SIGTERM
 };
