@@ -31,7 +31,10 @@ const cli::tool_info info{
     "                listeners, remote peers) and conntrack flows;\n"
     "    IOCs        with --ioc: IPs, CIDRs, domains and SHA-256 digests (docs/ioc-format.md),\n"
     "                each hit saying where it was seen;\n"
-    "    timeline    file mtimes, process starts, log lines, flows and DNS, in UTC.\n"
+    "    timeline    file mtimes, process starts, log lines, flows and DNS, in UTC;\n"
+    "    coverage    for every artifact: present, failed (with the manifest's reason), not\n"
+    "                collected, or not asked, and what each gap hides (no network state: C2\n"
+    "                over the network cannot be seen).\n"
     "  Every finding names the bundle file it comes from. Any bundle file may be missing: the\n"
     "  report lists what was read and what was not.\n",
     "OUTPUT\n"

@@ -20,7 +20,7 @@ const cli::tool_info info{
     "ir-collect",
     "ir-collect CONTAINER [--out DIR] [--case ID] [--operator NAME] [--no-pause]\n"
     "             [--leave-paused] [--capture SECONDS] [--artifacts LIST] [--archive tar|tar.zst]\n"
-    "             [--sign KEY] [--remove-image] [--mount-limit MIB] [--mount-copy-system]\n"
+    "             [--sign KEY] [--keep-image] [--mount-limit MIB] [--mount-copy-system]\n"
     "             [--json] [--host URI]",
     "  Collects evidence from one container, most volatile first: engine inspect of the container\n"
     "  and of its image with the image history (inspect, image), its processes read from the\n"
@@ -43,7 +43,9 @@ const cli::tool_info info{
     "  image loadable with `docker load -i` (commit): the export as its one layer, the\n"
     "  container's config, tagged forensic/<case>-<name>:<time> and labelled with the case;\n"
     "  nothing is written into the engine. Without the export the engine commits the container\n"
-    "  instead and its image is saved. The engine's history of it (events): its\n"
+    "  instead, its image is saved and then removed from the engine (nothing the collection\n"
+    "  creates outlives it) unless --keep-image (--remove-image, the former opt-in, is accepted\n"
+    "  and changes nothing). The engine's history of it (events): its\n"
     "  events since it was created and the create/start/exec/die/destroy of every container in\n"
     "  that time, taken before the first step and after the last (so the collection's own pause\n"
     "  is in it), with a note when the engine's bounded memory no longer reaches\n"
@@ -108,7 +110,7 @@ int run(int argc, char** argv) {
       "case", cli::po::value<std::string>()->default_value("case")->value_name("ID"),
       "case identifier (bundle name, manifest, image labels)")(
       "operator", cli::po::value<std::string>()->value_name("NAME"),
-      "who collects (default: $SUDO_USER or $USER)")(
+      "who collects (default: $SUDO_USER, the login uid's name, or $USER)")(
       "no-pause", "do not pause for diff/export/commit (the copy may be inconsistent)")(
       "leave-paused", "keep the container paused afterwards (containment)")(
       "capture", cli::po::value<unsigned>()->value_name("SECONDS"),
@@ -119,10 +121,11 @@ int run(int argc, char** argv) {
       "also pack the bundle into one reproducible archive plus <archive>.sha256")(
       "sign", cli::po::value<std::string>()->value_name("KEY"),
       "sign manifest.json with this Ed25519 PEM private key (manifest.json.sig)")(
-      "remove-image", "delete the committed image from the engine once saved")(
       "mount-limit", cli::po::value<unsigned>()->default_value(1024)->value_name("MIB"),
       "file content copied per mount at most; files past it are left out and listed")(
       "mount-copy-system", "also copy bind mounts of host system paths (/, /etc, /run, ...)")(
+      "keep-image", "keep the committed image in the engine (default: removed once saved)")(
+      "remove-image", "accepted for compatibility: removing the image is the default")(
       "json", "print the result as JSON on stdout");
   cli::add_engine_options(options);
   cli::po::positional_options_description positional;
@@ -141,9 +144,9 @@ int run(int argc, char** argv) {
   if (vm.count("artifacts")) o.artifacts = split_list(vm["artifacts"].as<std::string>());
   if (vm.count("archive")) o.archive = evidence::parse_archive_format(vm["archive"].as<std::string>());
   if (vm.count("sign")) o.sign_key = vm["sign"].as<std::string>();
-  o.remove_commit_image = vm.count("remove-image") > 0;
   o.mount_limit = static_cast<std::uint64_t>(vm["mount-limit"].as<unsigned>()) << 20;
   o.mount_copy_system = vm.count("mount-copy-system") > 0;
+  o.keep_commit_image = vm.count("keep-image") > 0;
   o.cancel_flag = cli::install_interrupt_flag();
 
   engine::client engine(cli::engine_options(vm));

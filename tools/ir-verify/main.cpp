@@ -19,7 +19,9 @@ const cli::tool_info info{
     "  is re-hashed and compared with SHA256SUMS and manifest.json. Files listed but absent are\n"
     "  MISSING, present but unlisted EXTRA, with another digest MODIFIED. A .partial directory\n"
     "  (an interrupted collection) never verifies. With --pubkey, manifest.json.sig must be a\n"
-    "  valid Ed25519 signature of manifest.json under that key. Exit status 0 only when all hold.\n"
+    "  valid Ed25519 signature of manifest.json under that key; the key is named by the SHA-256\n"
+    "  of its raw public key, and must be the one the manifest names when it names one. Exit\n"
+    "  status 0 only when all hold.\n"
     "  Artifacts the manifest records as not collected are listed (NOT COLLECTED): they do not\n"
     "  fail the check, which is about the integrity of what the bundle holds.\n",
     "EXAMPLES\n"
@@ -35,10 +37,15 @@ void print(const evidence::verify_report& r) {
   list("MODIFIED", r.modified);
   list("PROBLEM ", r.problems);
   list("NOT COLLECTED", r.not_collected);
+  const std::string named =
+      r.manifest_key_sha256.empty()
+          ? ""
+          : "; the manifest names key sha256 " + text::escape_for_terminal(r.manifest_key_sha256);
   if (r.signature_checked) {
-    std::cout << "signature: " << (r.signature_valid ? "valid" : "INVALID") << "\n";
+    std::cout << "signature: " << (r.signature_valid ? "valid" : "INVALID") << " under key sha256 "
+              << r.signature_key_sha256 << named << "\n";
   } else if (r.signature_present) {
-    std::cout << "signature: present, not checked (give --pubkey)\n";
+    std::cout << "signature: present, not checked (give --pubkey)" << named << "\n";
   }
   std::cout << (r.ok() ? "OK " : "FAILED ") << text::escape_for_terminal(r.bundle) << ": "
             << r.files_checked << " files checked";

@@ -221,6 +221,7 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   part("network", &detail::analyze_network_json);
   part("capture", &detail::analyze_capture);
   part("logs", &detail::analyze_logs);
+  part("coverage", &detail::analyze_coverage);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const finding& a, const finding& b) {
     if (a.level != b.level) return a.level > b.level;
     if (a.category != b.category) return category_rank(a.category) < category_rank(b.category);

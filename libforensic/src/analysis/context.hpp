@@ -34,6 +34,8 @@ void analyze_processes(context& c);
 void analyze_network_json(context& c);
 void analyze_capture(context& c);
 void analyze_logs(context& c);
+// What the bundle holds of each artifact and what the missing ones hide (coverage.cpp).
+void analyze_coverage(context& c);
 
 // Normalises a container path from the diff or a tar entry to "/a/b" ("./a/b", "a/b/").
 std::string normal_path(std::string_view raw);

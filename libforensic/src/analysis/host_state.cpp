@@ -70,6 +70,31 @@ std::set<std::string> socket_inodes(const json& proc) {
   return out;
 }
 
+// Why a conntrack flow looks unanswered, or "": what a beacon to a C2 that is down, filtered or
+// refusing leaves behind. The kernel's status bits and per-direction counters are used when the
+// bundle has them.
+std::string unanswered(const json& f) {
+  if (flag(f, "unreplied")) return "never answered";
+  if (const auto it = f.find("status"); it != f.end()) {
+    std::string bits;
+    if (it->is_string()) bits = it->get<std::string>();
+    if (it->is_array()) {
+      for (const auto& b : *it) bits += (b.is_string() ? b.get<std::string>() : "") + " ";
+    }
+    if (!bits.empty() && bits.find("SEEN_REPLY") == std::string::npos) {
+      return "never answered: no SEEN_REPLY in its status";
+    }
+  }
+  if (integer(f, "reply_packets", -1) == 0 && integer(f, "orig_packets", 0) > 0) {
+    return "never answered: no packet in the reply direction";
+  }
+  // ASSURED is set once the handshake completes: a TCP flow without it was refused or dropped.
+  if (text(f, "protocol") == "tcp" && text(f, "assured") == "false") {
+    return "never ASSURED: the TCP handshake did not complete";
+  }
+  return "";
+}
+
 std::string endpoint_text(const json& s) {
   return text(s, "local_address") + ":" + text(s, "local_port") + " -> " +
          text(s, "remote_address") + ":" + text(s, "remote_port");
@@ -177,11 +202,14 @@ void analyze_network_json(context& c) {
     const std::string src = text(f, "src"), dst = text(f, "dst");
     const std::string line = text(f, "protocol") + " " + src + ":" + text(f, "sport") + " -> " +
                              dst + ":" + text(f, "dport") + " " + text(f, "state");
-    const bool unreplied = flag(f, "unreplied");
+    const std::string why = unanswered(f);
+    const bool unreplied = !why.empty();
     if (external(dst) || unreplied) {
+      json d = f;
+      if (unreplied) d["unanswered"] = why;
       c.add({"network", unreplied ? "unreplied_flow" : "conntrack_flow",
              unreplied ? severity::medium : severity::low,
-             "conntrack: " + line + (unreplied ? " (never answered)" : ""), network_file, "", f});
+             "conntrack: " + line + (unreplied ? " (" + why + ")" : ""), network_file, "", d});
     }
     for (const char* key : {"src", "dst", "reply_src", "reply_dst"}) {
       if (const auto* hit = c.options.iocs.match_address(text(f, key))) {

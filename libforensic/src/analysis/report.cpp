@@ -56,6 +56,11 @@ json to_json(const timeline_event& e) {
   return {{"time", e.time}, {"kind", e.kind}, {"summary", e.summary}, {"source", e.source}};
 }
 
+json to_json(const coverage_entry& e) {
+  return {{"artifact", e.artifact}, {"status", e.status}, {"reason", e.reason},
+          {"hides", e.hides},       {"files", e.files}};
+}
+
 json to_json(const analysis_report& r) {
   json doc = {
       {"schema", "forensic.analysis/1"},
@@ -73,6 +78,7 @@ json to_json(const analysis_report& r) {
       {"sockets", r.sockets},
       {"conntrack", r.conntrack},
       {"timeline", json::array()},
+      {"coverage", json::array()},
       {"files_read", r.files_read},
       {"files_missing", r.files_missing},
       {"warnings", r.warnings}};
@@ -85,6 +91,7 @@ json to_json(const analysis_report& r) {
   for (const auto& f : r.flows) doc["flows"].push_back(to_json(f));
   for (const auto& d : r.dns) doc["dns"].push_back(to_json(d));
   for (const auto& e : r.timeline) doc["timeline"].push_back(to_json(e));
+  for (const auto& e : r.coverage) doc["coverage"].push_back(to_json(e));
   return doc;
 }
 
@@ -156,6 +163,19 @@ void findings_table(std::ostringstream& o, const analysis_report& r, const std::
   o << "\n";
 }
 
+// What the bundle holds and what its gaps hide, before any finding: absent evidence gives no
+// findings, and the reader must know what was never looked at.
+void coverage_section(std::ostringstream& o, const analysis_report& r) {
+  if (r.coverage.empty()) return;
+  o << "## Coverage\n\n| artifact | status | reason | what it hides |\n|---|---|---|---|\n";
+  for (const auto& e : r.coverage) {
+    const bool gap = e.status != "present";
+    o << "| " << md(e.artifact) << " | " << (gap ? "**" + md(e.status) + "**" : md(e.status))
+      << " | " << md(e.reason) << " | " << md(e.hides) << " |\n";
+  }
+  o << "\n";
+}
+
 }  // namespace
 
 std::string to_markdown(const analysis_report& r) {
@@ -178,11 +198,22 @@ std::string to_markdown(const analysis_report& r) {
   o << "- Findings: " << counts[severity::high] << " high, " << counts[severity::medium]
     << " medium, " << counts[severity::low] << " low, " << counts[severity::info] << " info\n";
   o << "- IOCs loaded: " << r.ioc_count << "\n";
+  if (!r.coverage.empty()) {
+    std::string gaps;
+    std::size_t present = 0;
+    for (const auto& e : r.coverage) {
+      if (e.status == "present") ++present;
+      else gaps += (gaps.empty() ? "" : ", ") + md(e.artifact) + " (" + md(e.status) + ")";
+    }
+    o << "- Coverage: " << present << " of " << r.coverage.size() << " present"
+      << (gaps.empty() ? "" : "; not whole: " + gaps) << " (see Coverage)\n";
+  }
   o << "- All times are UTC.\n\n";
   if (r.verification.status == "failed") {
     o << "> **WARNING: this bundle failed verification.** Files changed or went missing after "
          "collection; treat every finding below as unproven.\n\n";
   }
+  coverage_section(o, r);
   static const std::pair<const char*, const char*> sections[] = {{"ioc", "IOC hits"},
                                                                  {"integrity", "Integrity"},
                                                                  {"filesystem", "Filesystem"},

@@ -46,6 +46,7 @@ void stop_capture(collection& c) {
   auto result = session->stop();
   c.capture.reset();
   const auto root = c.bundle->directory();
+  std::string mismatches;
   for (const auto& f : result.files) {
     for (const auto& p : {f.path, f.sha256_path}) {
       if (p.empty()) continue;
@@ -53,10 +54,24 @@ void stop_capture(collection& c) {
       c.add_artifact("capture", rec, started,
                      "libpcap on the container's host veths (" + std::to_string(f.packets) +
                          " packets)");
+      if (p != f.path) continue;
+      // The digest taken while the packets streamed to disk against the re-read that
+      // SHA256SUMS will list: a difference means the file changed between the two.
+      c.record.streamed_digests.push_back({rec.path, f.sha256, rec.sha256});
+      const bool same = f.sha256 == rec.sha256;
+      c.custody->note(rec.path + ": digest while streaming " + f.sha256 +
+                      (same ? " equals" : " DIFFERS FROM") + " the one in SHA256SUMS " +
+                      rec.sha256);
+      if (!same) mismatches += (mismatches.empty() ? "" : ", ") + rec.path;
     }
   }
   for (const auto& w : result.warnings) c.custody->note("capture: " + w);
   c.custody->note("capture stopped: " + result.message);
+  if (!mismatches.empty()) {
+    throw error(errc::verification_failed,
+                "the digest computed while capturing differs from the file's digest in "
+                "SHA256SUMS: " + mismatches + " changed after it was written");
+  }
 }
 
 }  // namespace forensic::evidence::detail

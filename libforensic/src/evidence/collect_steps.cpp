@@ -12,6 +12,7 @@
 #include "evidence/attribution.hpp"
 #include "evidence/collection.hpp"
 #include "evidence/saved_image.hpp"
+#include "evidence/custody_facts.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/engine/operations.hpp"
 #include "forensic/engine/requests.hpp"
@@ -116,22 +117,33 @@ void collect_processes(collection& c) {
 void collect_files(collection& c) {
   if (!host_side_allowed(c, "files")) return;
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
+  const std::string listed_at = rfc3339_now();
   nlohmann::json absent = nlohmann::json::array();
+  nlohmann::json copied = nlohmann::json::array();
   for (const char* path : key_files) {
     const std::string started = io::rfc3339_now();
     try {
       io::unique_fd fd = proc::open_in_root(root, path);  // absent: no empty artifact
+      // Before the first read: reading can move the atime the auditor asks about.
+      nlohmann::json facts = file_metadata(fd.get(), std::string(path) + " inside " + root);
       auto f = c.bundle->create(std::string("files") + path);
       proc::copy_file(fd.get(), *f, 64u << 20, std::string(path) + " inside " + root);
       f->finish();
       c.add_artifact("files", f->record(), started,
                      std::string(path) + " via openat2(" + root + ", RESOLVE_IN_ROOT)");
+      facts["path"] = path;
+      facts["bundle_path"] = f->record().path;
+      facts["sha256"] = f->record().sha256;
+      copied.push_back(std::move(facts));
     } catch (const error& e) {
       if (e.kind() == errc::no_space) throw;
       absent.push_back({{"path", path}, {"reason", e.what()}});
     }
   }
   if (!absent.empty()) c.custody->note("files not collected: " + absent.dump());
+  const nlohmann::json doc = {{"files", std::move(copied)}, {"absent", std::move(absent)}};
+  c.add_artifact("files", c.bundle->write_file("files/files.json", pretty(doc)), listed_at,
+                 "fstat of each file opened inside " + root + ", before it was read");
 }
 
 void collect_logs(collection& c) {
@@ -268,12 +280,34 @@ void commit_through_engine(collection& c, const std::string& reference) {
   for (const auto& [k, v] : labels.items()) commit.labels[k] = v.get<std::string>();
   const std::string image_id = engine::commit(c.engine, c.target.id, commit);
   c.custody->note("committed image " + image_id + " as " + reference);
-  // Saved by name so that `docker load -i` restores the tag as well as the layers.
-  c.stream_to_file("commit", "image/commit.tar", engine::image_save_request(reference));
-  if (o.remove_commit_image) {
-    engine::remove_image(c.engine, image_id);
-    c.custody->note("removed committed image " + image_id + " (asked with --remove-image)");
+  try {
+    // Saved by name so that `docker load -i` restores the tag as well as the layers.
+    c.stream_to_file("commit", "image/commit.tar", engine::image_save_request(reference));
+  } catch (const error&) {
+    // Not left behind for a save that failed either; the save's error is the one that counts.
+    if (!o.keep_commit_image) {
+      try {
+        engine::remove_image(c.engine, image_id);
+        c.custody->note("removed committed image " + image_id + " after its save failed");
+      } catch (const error& e) {
+        c.custody->note("committed image " + image_id + " could not be removed: " + e.what());
+      }
+    }
+    throw;
   }
+  if (o.keep_commit_image) {
+    c.custody->note("committed image " + image_id + " kept in the engine (asked with --keep-image)");
+    return;
+  }
+  try {
+    engine::remove_image(c.engine, image_id);
+  } catch (const error& e) {
+    throw error(e.kind(), "image/commit.tar is saved, but the committed image " + reference +
+                              " (" + image_id + ") could not be removed from the engine: " +
+                              e.what() + "; remove it with `docker rmi " + image_id + "`");
+  }
+  c.custody->note("removed committed image " + image_id +
+                  " from the engine once saved in image/commit.tar");
 }
 
 // Architecture and OS of the container's image, from the image inspect the bundle holds, else

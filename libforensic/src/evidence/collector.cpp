@@ -13,6 +13,7 @@
 
 #include "evidence/collect_mounts.hpp"
 #include "evidence/collection.hpp"
+#include "evidence/custody_facts.hpp"
 #include "forensic/engine/operations.hpp"
 #include "forensic/engine/pause_guard.hpp"
 #include "forensic/engine/requests.hpp"
@@ -50,14 +51,6 @@ constexpr step steps[] = {
 bool aborts_collection(errc e) {
   return e == errc::cancelled || e == errc::no_space || e == errc::io ||
          e == errc::engine_unreachable || e == errc::timeout;
-}
-
-std::string operator_name(const std::string& given) {
-  if (!given.empty()) return given;
-  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-    if (const char* v = std::getenv(var); v && *v) return v;
-  }
-  return "uid " + std::to_string(::getuid());
 }
 
 std::set<std::string> selected(const collect_options& o) {
@@ -105,10 +98,12 @@ std::string begin_collection(collection& c, std::optional<collection_lock>& lock
   c.target = engine::inspect_container(c.engine, o.container, &c.raw_inspect);
   const std::string inspected_at = io::rfc3339_now();
   manifest& m = c.record;
+  m.clock = detail::read_clock_state();  // the clock every time below is read from
   m.started = inspected_at;
   m.tool = o.tool_name;
   m.tool_version = forensic::version_string;
-  m.operator_name = operator_name(o.operator_name);
+  m.operator_identity = detail::read_operator(o.operator_name);
+  m.operator_name = detail::operator_display_name(m.operator_identity);
   m.case_id = o.case_id;
   m.container_id = c.target.id;
   m.container_name = c.target.name();
@@ -297,7 +292,10 @@ collect_result collector::run() {
 
   // Everything that can be refused up front is, before anything is written: the signing key,
   // then the container.
-  if (!options_.sign_key.empty()) sign_ed25519(options_.sign_key, "key check");
+  if (!options_.sign_key.empty()) {
+    sign_ed25519(options_.sign_key, "key check");
+    c.record.signature_key_sha256 = ed25519_public_key_sha256(options_.sign_key);
+  }
   std::optional<collection_lock> lock;
   const std::string inspected_at = begin_collection(c, lock);
   // From here on an aborting error leaves a .partial directory: the message says so, and

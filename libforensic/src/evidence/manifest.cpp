@@ -11,6 +11,28 @@ namespace {
 
 constexpr auto json_replace = nlohmann::json::error_handler_t::replace;
 
+template <class T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+nlohmann::json clock_json(const clock_state& c) {
+  nlohmann::json j = {{"source", c.source},
+                      {"synchronized", or_null(c.synchronized)},
+                      {"esterror_us", or_null(c.esterror_us)},
+                      {"maxerror_us", or_null(c.maxerror_us)}};
+  if (!c.error.empty()) j["error"] = c.error;
+  return j;
+}
+
+nlohmann::json operator_json(const operator_record& o) {
+  return {{"uid", o.uid},
+          {"login_uid", or_null(o.login_uid)},
+          {"login_name", o.login_name},
+          {"sudo_user", o.sudo_user},
+          {"given", o.given}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const manifest& m) {
@@ -32,11 +54,22 @@ nlohmann::json to_json(const manifest& m) {
   for (const auto& n : m.not_collected) {
     not_collected.push_back({{"artifact", n.artifact}, {"reason", n.reason}});
   }
-  const auto or_null = [](const std::string& s) -> nlohmann::json {
+  const auto text_or_null = [](const std::string& s) -> nlohmann::json {
     return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
   };
-  nlohmann::json lock = {{"path", or_null(m.lock.path)}, {"held", m.lock.held}};
+  nlohmann::json lock = {{"path", text_or_null(m.lock.path)}, {"held", m.lock.held}};
   if (!m.lock.reason.empty()) lock["reason"] = m.lock.reason;
+  nlohmann::json streamed = nlohmann::json::array();
+  for (const auto& d : m.streamed_digests) {
+    streamed.push_back({{"path", d.path},
+                        {"streamed_sha256", d.streamed_sha256},
+                        {"sha256", d.sha256},
+                        {"match", d.streamed_sha256 == d.sha256}});
+  }
+  nlohmann::json signature;  // null: not signed
+  if (!m.signature_key_sha256.empty()) {
+    signature = {{"algorithm", "ed25519"}, {"public_key_sha256", m.signature_key_sha256}};
+  }
   return {{"schema", bundle_schema},
           {"tool", {{"name", m.tool}, {"version", m.tool_version}}},
           {"host", {{"hostname", m.host}, {"kernel", m.kernel}}},
@@ -45,6 +78,8 @@ nlohmann::json to_json(const manifest& m) {
             {"api_version", m.engine_api_version},
             {"endpoint", m.engine_endpoint}}},
           {"operator", m.operator_name},
+          {"operator_identity", operator_json(m.operator_identity)},
+          {"clock", clock_json(m.clock)},
           {"case", m.case_id},
           {"container",
            {{"id", m.container_id},
@@ -55,14 +90,16 @@ nlohmann::json to_json(const manifest& m) {
           {"finished", m.finished},
           {"pause", m.pause},
           {"pause_record",
-           {{"paused_by", or_null(m.pause_detail.paused_by)},
-            {"paused_at", or_null(m.pause_detail.paused_at)},
-            {"unpaused_by", or_null(m.pause_detail.unpaused_by)},
-            {"unpaused_at", or_null(m.pause_detail.unpaused_at)}}},
+           {{"paused_by", text_or_null(m.pause_detail.paused_by)},
+            {"paused_at", text_or_null(m.pause_detail.paused_at)},
+            {"unpaused_by", text_or_null(m.pause_detail.unpaused_by)},
+            {"unpaused_at", text_or_null(m.pause_detail.unpaused_at)}}},
           {"lock", std::move(lock)},
           {"artifacts", std::move(artifacts)},
           {"failures", std::move(failures)},
           {"not_collected", std::move(not_collected)}};
+          {"streamed_digests", std::move(streamed)},
+          {"signature", std::move(signature)}};
 }
 
 custody_log::custody_log(partial_bundle& bundle) : file_(bundle.create("custody.jsonl")) {}

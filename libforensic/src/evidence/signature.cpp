@@ -80,4 +80,24 @@ bool verify_ed25519(const std::filesystem::path& key_file, std::string_view mess
   return ok == 1;
 }
 
+std::string ed25519_public_key_sha256(const std::filesystem::path& key_file) {
+  evp_pkey key = load_key(key_file, false);
+  unsigned char raw[32];
+  std::size_t size = sizeof raw;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  std::size_t digest_size = 0;
+  if (EVP_PKEY_get_raw_public_key(key.get(), raw, &size) != 1 || size != sizeof raw ||
+      EVP_Q_digest(nullptr, "SHA256", nullptr, raw, size, digest, &digest_size) != 1) {
+    throw error(errc::crypto,
+                "cannot read the public key of " + key_file.string() + ": " + openssl_error());
+  }
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < digest_size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 0xf];
+  }
+  return out;
+}
+
 }  // namespace forensic::evidence

@@ -216,12 +216,25 @@ verify_report verify_bundle(const fs::path& bundle, const verify_options& option
 
   auto sig = c.documents.find("manifest.json.sig");
   r.signature_present = sig != c.documents.end();
+  auto manifest = c.documents.find("manifest.json");
+  if (manifest != c.documents.end()) {
+    const auto m = nlohmann::json::parse(manifest->second, nullptr, false);
+    if (m.is_object() && m.contains("signature") && m["signature"].is_object()) {
+      r.manifest_key_sha256 = text_field(m["signature"], "public_key_sha256");
+    }
+  }
   if (!options.public_key.empty()) {
     r.signature_checked = true;
-    auto manifest = c.documents.find("manifest.json");
     r.signature_valid = r.signature_present && manifest != c.documents.end() &&
                         verify_ed25519(options.public_key, manifest->second, sig->second);
+    r.signature_key_sha256 = ed25519_public_key_sha256(options.public_key);
     if (!r.signature_present) r.problems.push_back("no manifest.json.sig to check the key against");
+    if (r.signature_valid && !r.manifest_key_sha256.empty() &&
+        r.manifest_key_sha256 != r.signature_key_sha256) {
+      r.problems.push_back("manifest.json names signing key sha256 " + r.manifest_key_sha256 +
+                           " but the signature verified under key sha256 " +
+                           r.signature_key_sha256);
+    }
   }
   return r;
 }
@@ -239,7 +252,9 @@ nlohmann::json to_json(const verify_report& r) {
           {"signature",
            {{"present", r.signature_present},
             {"checked", r.signature_checked},
-            {"valid", r.signature_valid}}}};
+            {"valid", r.signature_valid},
+            {"key_sha256", r.signature_key_sha256},
+            {"manifest_key_sha256", r.manifest_key_sha256}}}};
 }
 
 }  // namespace forensic::evidence

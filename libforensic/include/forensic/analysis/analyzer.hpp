@@ -35,6 +35,20 @@ struct analysis_options {
   std::size_t max_timeline = 20000;  // events kept (the earliest are kept)
 };
 
+// What the bundle holds of one artifact, and for what it lacks, what that hides from the
+// analyst. Absent evidence yields no findings; this is what keeps "nothing found" from reading
+// as "nothing there".
+struct coverage_entry {
+  std::string artifact;  // a collector artifact ("network", "export", ...) or a part of one
+                         // ("network.sockets")
+  // "present", "partial" (present, with a failure recorded), "failed", "not_collected" (the
+  // collector says why it did not take it), "not_asked", or "absent" (no manifest says why)
+  std::string status;
+  std::string reason;               // the manifest's failure message or not-collected reason
+  std::string hides;                // what cannot be seen without it; "" when present
+  std::vector<std::string> files;   // its bundle files found
+};
+
 struct analysis_report {
   std::string bundle;  // as given
   bundle_verification verification;
@@ -46,6 +60,7 @@ struct analysis_report {
   nlohmann::json conntrack = nlohmann::json::array();  // from network/network.json
   std::vector<timeline_event> timeline;                // sorted by time
   std::vector<std::string> files_read, files_missing;
+  std::vector<coverage_entry> coverage;  // every artifact, in collection order
   std::size_t ioc_count = 0;
   std::vector<std::string> warnings;
 };
@@ -54,6 +69,7 @@ struct analysis_report {
 analysis_report analyze_bundle(const std::filesystem::path& bundle,
                                const analysis_options& options = {});
 
+nlohmann::json to_json(const coverage_entry& e);
 nlohmann::json to_json(const analysis_report& r);  // schema forensic.analysis/1
 std::string to_markdown(const analysis_report& r);
 

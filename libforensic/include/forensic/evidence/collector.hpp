@@ -6,8 +6,8 @@
 // processes from the host's /proc, key files read inside the container's root, network state,
 // logs; then, with the container paused (unless asked otherwise), a bodyfile of MAC times
 // (before anything reads a file), the filesystem diff, what is mounted into the container
-// besides its image (mounts.hpp), the filesystem export and a commit saved as an image
-// archive. A capture (capture_seconds > 0)
+// besides its image (mounts.hpp), the filesystem export and an image archive made from it (an
+// engine commit, removed again unless asked to keep it, when there is no export). A capture (capture_seconds > 0)
 // starts before everything and stops after everything. Each artifact streams to disk hashed
 // on the fly; a failed artifact is recorded in the manifest and the others still run, but an
 // interruption, a full disk or an unwritable bundle abort the whole collection, leaving only a
@@ -38,16 +38,18 @@ struct collect_options {
   std::string container;  // id, name or unique id prefix
   std::filesystem::path out_dir = ".";
   std::string case_id = "case";
-  std::string operator_name;  // empty: $SUDO_USER, $USER, or the uid
+  std::string operator_name;  // empty: $SUDO_USER, the login uid's name, $USER, or the uid
   bool pause = true;           // pause for diff/export/commit
   bool leave_paused = false;   // keep it paused afterwards (containment)
   std::chrono::seconds capture{0};  // > 0: capture on its host veths for at least this long
   std::vector<std::string> artifacts;  // empty: every artifact but "capture"
   std::optional<archive_format> archive;
   std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
-  bool remove_commit_image = false;  // delete the committed image once saved
   bool mount_copy_system = false;    // also copy bind mounts of host system paths (mounts.hpp)
   std::uint64_t mount_limit = 1024ull << 20;  // file content copied per mount, bytes
+  // The committed image is deleted from the engine once saved in the bundle (nothing the
+  // collection creates outlives it), unless this keeps it there.
+  bool keep_commit_image = false;
   std::string tool_name = "ir-collect";
   // Where the per-container lock lives (collection_lock.hpp): a second collection of the same
   // container is refused with collection_locked before anything is written or paused.

@@ -4,6 +4,7 @@
 // with the SHA-256 of each response). Field names are in docs/bundle.md.
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,30 @@ struct lock_record {
   std::string path;
   bool held = false;
   std::string reason;  // why it was not held, when it was not
+// The host's clock when the collection started: every time in the bundle was read from it.
+struct clock_state {
+  std::string source;                    // current clocksource: "kvm-clock", "tsc", ...
+  std::optional<bool> synchronized;      // the kernel's NTP state says synchronised
+  std::optional<long long> esterror_us;  // estimated error of the clock, microseconds
+  std::optional<long long> maxerror_us;  // maximum error of the clock, microseconds
+  std::string error;                     // what could not be read, and why
+};
+
+// Who collected. The audit login uid is set at login and kept across su and sudo, so it names
+// the person behind a root shell; $SUDO_USER is what sudo says.
+struct operator_record {
+  std::uint32_t uid = 0;  // real uid of the collector
+  std::optional<std::uint32_t> login_uid;
+  std::string login_name;  // the login uid's user name on this host
+  std::string sudo_user;
+  std::string given;  // the name given by the caller (--operator)
+};
+
+// A digest computed while a file streamed in (the capture), against the one SHA256SUMS lists.
+struct streamed_digest {
+  std::string path;
+  std::string streamed_sha256;
+  std::string sha256;  // as hashed into SHA256SUMS
 };
 
 struct manifest {
@@ -58,6 +83,8 @@ struct manifest {
   std::string engine_api_version;
   std::string engine_endpoint;
   std::string operator_name;
+  operator_record operator_identity;
+  clock_state clock;
   std::string case_id;
   std::string container_id;
   std::string container_name;
@@ -72,6 +99,8 @@ struct manifest {
   std::vector<artifact_record> artifacts;
   std::vector<failure_record> failures;
   std::vector<not_collected_record> not_collected;
+  std::vector<streamed_digest> streamed_digests;
+  std::string signature_key_sha256;  // the Ed25519 key that signs manifest.json; "" unsigned
 };
 
 nlohmann::json to_json(const manifest& m);

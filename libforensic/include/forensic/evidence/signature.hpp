@@ -17,4 +17,9 @@ std::string sign_ed25519(const std::filesystem::path& key_file, std::string_view
 bool verify_ed25519(const std::filesystem::path& key_file, std::string_view message,
                     std::string_view signature);
 
+// The key's fingerprint: SHA-256 of the raw 32-byte Ed25519 public key, 64 lowercase hex digits
+// (`openssl pkey -pubin -in pub.pem -outform DER | tail -c 32 | sha256sum` gives the same).
+// `key_file` may hold the private or the public key. Throws errc::crypto like the others.
+std::string ed25519_public_key_sha256(const std::filesystem::path& key_file);
+
 }  // namespace forensic::evidence

@@ -31,6 +31,11 @@ struct verify_report {
   bool signature_present = false;
   bool signature_checked = false;
   bool signature_valid = false;
+  // SHA-256 of the raw Ed25519 public key given to check the signature, and of the one the
+  // manifest says signed it ("" when it names none). Both named, an auditor sees which key
+  // vouched for the bundle; a signature valid under another key than the named one is a problem.
+  std::string signature_key_sha256;
+  std::string manifest_key_sha256;
 
   bool ok() const {
     return missing.empty() && extra.empty() && modified.empty() && problems.empty() &&
