@@ -1,9 +1,6 @@
 #!/usr/bin/env bash
 # internet-peer.sh up NAME ADDR | down NAME
 #
-# (Engineers working in parallel on this tree: the shared working rules — own build dir
-# build/<name>, commit only your own paths, finish by 11:10 UTC — are in /tmp/common_prompt.md.)
-#
 # Stands in for an "internet" host without touching any real network: a network namespace NAME
 # holding ADDR (which must be in a documentation range, 198.51.100.0/24 or 203.0.113.0/24),
 # joined to the host by a veth whose host side takes the range's .1 address. Before returning it

@@ -127,7 +127,7 @@ copy_outcome copy_host_file(collection& c, const std::string& source, const std:
     if (err == ENOENT) out.entry["vanished"] = true;
     return out;
   };
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   io::unique_fd fd(::open(source.c_str(), flags | O_NOATIME));
   out.entry["atime_preserved"] = true;
@@ -181,7 +181,7 @@ copy_outcome copy_host_file(collection& c, const std::string& source, const std:
 }
 
 void collect_host_files(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   const auto listed = engine::list_container_host_files(c.engine, c.target.id, c.raw_inspect);
   nlohmann::json doc;
   std::vector<std::string> problems;
@@ -223,7 +223,7 @@ void take_early_events(collection& c) {
 }
 
 void collect_events(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   auto events = one_pass(c);
   events.insert(events.end(), std::make_move_iterator(c.early_events.begin()),
                 std::make_move_iterator(c.early_events.end()));

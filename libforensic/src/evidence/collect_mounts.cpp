@@ -16,6 +16,7 @@
 #include "forensic/evidence/bodyfile.hpp"
 #include "forensic/evidence/mounts.hpp"
 #include "forensic/io/no_atime.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/proc/mountinfo.hpp"
 #include "forensic/proc/root_files.hpp"
 
@@ -129,7 +130,7 @@ void collect_bodyfile(collection& c) {
     c.custody->note("bodyfile not taken: the engine is not on this host's socket");
     return;
   }
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   std::unique_ptr<evidence_file> file;
   const auto sink = [&]() -> io::byte_sink& {
     if (!file) file = c.bundle->create("filesystem/bodyfile.txt");
@@ -200,7 +201,7 @@ void collect_bodyfile(collection& c) {
 }
 
 void collect_mounts(collection& c) {
-  const std::string started = rfc3339_now();
+  const std::string started = io::rfc3339_now();
   std::vector<container_mount> mounts;
   try {
     mounts = plan(c);
@@ -223,7 +224,7 @@ void collect_mounts(collection& c) {
       list.push_back(std::move(j));
       continue;
     }
-    const std::string t = rfc3339_now();
+    const std::string t = io::rfc3339_now();
     try {
       std::string why;
       io::unique_fd fd = open_mount(c, m, why);

@@ -117,7 +117,7 @@ void collect_processes(collection& c) {
 void collect_files(collection& c) {
   if (!host_side_allowed(c, "files")) return;
   const std::string root = "/proc/" + std::to_string(running_pid(c)) + "/root";
-  const std::string listed_at = rfc3339_now();
+  const std::string listed_at = io::rfc3339_now();
   nlohmann::json absent = nlohmann::json::array();
   nlohmann::json copied = nlohmann::json::array();
   for (const char* path : key_files) {

@@ -97,7 +97,7 @@ nlohmann::json to_json(const manifest& m) {
           {"lock", std::move(lock)},
           {"artifacts", std::move(artifacts)},
           {"failures", std::move(failures)},
-          {"not_collected", std::move(not_collected)}};
+          {"not_collected", std::move(not_collected)},
           {"streamed_digests", std::move(streamed)},
           {"signature", std::move(signature)}};
 }

@@ -24,13 +24,11 @@ class pax_writer {
  public:
   pax_writer(io::byte_sink& sink, std::uint64_t limit, const std::atomic<bool>* cancel,
              mount_archive_summary& summary)
-      : a_(archive_write_new()), limit_(limit), cancel_(cancel), summary_(summary) {
-    if (!a_) throw error(errc::archive, "cannot create a tar writer");
+      : out_(sink), limit_(limit), cancel_(cancel), summary_(summary) {
     // Full pax, not "restricted": only full pax writes atime, ctime and nanoseconds always.
-    check(a_.get(), archive_write_set_format_pax(a_.get()), "tar format");
-    check(a_.get(), archive_write_set_bytes_in_last_block(a_.get(), 1), "tar block");
-    check(a_.get(), archive_write_open(a_.get(), &sink, nullptr, write_to_sink, nullptr),
-          "tar open");
+    out_.check(archive_write_set_format_pax(out_.get()), "tar format");
+    out_.check(archive_write_set_bytes_in_last_block(out_.get(), 1), "tar block");
+    out_.open("tar open");
   }
 
   // Adds `name` in `dir_fd` ("" for dir_fd itself, whose descriptor may be O_PATH) as `path`.
@@ -47,7 +45,7 @@ class pax_writer {
       if (summary_.left_out_first.size() < max_named) summary_.left_out_first.push_back(shown);
       return;
     }
-    entry_ptr e(archive_entry_new());
+    io::archive_entry_ptr e(archive_entry_new());
     archive_entry_copy_pathname(e.get(), path.c_str());
     archive_entry_set_mode(e.get(), st.stx_mode);
     archive_entry_set_uid(e.get(), st.stx_uid);
@@ -90,18 +88,18 @@ class pax_writer {
         return;
       }
     }
-    check(a_.get(), archive_write_header(a_.get(), e.get()), "cannot add " + shown);
+    out_.check(archive_write_header(out_.get(), e.get()), "cannot add " + shown);
     ++summary_.entries;
     if (!fd) return;
     // Exactly stx_size bytes: a file that grew is cut there, one that shrank is padded with
     // zeros by libarchive (the header is already written).
-    summary_.bytes += write_file_data(a_.get(), fd.get(), st.stx_size, block_, shown, cancel_);
+    summary_.bytes += write_file_data(out_, fd.get(), st.stx_size, block_, shown, cancel_);
   }
 
-  void close() { check(a_.get(), archive_write_close(a_.get()), "cannot finish the tar"); }
+  void close() { out_.close("cannot finish the tar"); }
 
  private:
-  archive_writer a_;
+  tar_output out_;
   std::uint64_t limit_;
   const std::atomic<bool>* cancel_;
   mount_archive_summary& summary_;

@@ -36,15 +36,6 @@ std::vector<T> numbers(std::string_view text) {
   return out;
 }
 
-std::uint64_t inode_of(const std::string& path) { return ns_inode(path); }
-
-std::vector<int> all_pids(const std::string& proc_root) {
-  auto pids = list_pids(proc_root);
-  if (!pids) throw_errno("cannot list " + proc_root, errno);
-  std::sort(pids->begin(), pids->end());
-  return std::move(*pids);
-}
-
 // Structural UTF-8 check (lead byte + continuation bytes); enough to know whether JSON can
 // carry the string as it is.
 bool valid_utf8(std::string_view s) {

@@ -42,12 +42,13 @@ struct not_collected_record {
   std::string reason;
 };
 
-
 // The lock that keeps a second collection of the same container out (collection_lock.hpp).
 struct lock_record {
   std::string path;
   bool held = false;
   std::string reason;  // why it was not held, when it was not
+};
+
 // The host's clock when the collection started: every time in the bundle was read from it.
 struct clock_state {
   std::string source;                    // current clocksource: "kvm-clock", "tsc", ...
