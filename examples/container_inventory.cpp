@@ -13,8 +13,7 @@ int main() {
   try {
     engine::client engine;  // DOCKER_HOST & co., or the default unix socket
     for (const auto& c : engine::list_containers(engine, {.all = true})) {
-      std::cout << c.short_id() << "  " << text::escape_for_terminal(c.name()) << "  "
-                << c.state;
+      std::cout << c.short_id() << "  " << text::escape_for_terminal(c.name()) << "  " << c.state;
       for (const auto& flag : c.risk_flags()) std::cout << "  " << flag;
       std::cout << "\n";
     }

@@ -9,9 +9,7 @@ namespace {
 class category_impl final : public std::error_category {
  public:
   const char* name() const noexcept override { return "forensic"; }
-  std::string message(int value) const override {
-    return errc_name(static_cast<errc>(value));
-  }
+  std::string message(int value) const override { return errc_name(static_cast<errc>(value)); }
 };
 
 }  // namespace
@@ -27,24 +25,42 @@ std::error_code make_error_code(errc e) noexcept {
 
 const char* errc_name(errc e) noexcept {
   switch (e) {
-    case errc::engine_unreachable: return "engine_unreachable";
-    case errc::permission_denied: return "permission_denied";
-    case errc::not_found: return "not_found";
-    case errc::ambiguous: return "ambiguous";
-    case errc::conflict: return "conflict";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::timeout: return "timeout";
-    case errc::protocol: return "protocol";
-    case errc::engine_error: return "engine_error";
-    case errc::parse: return "parse";
-    case errc::io: return "io";
-    case errc::no_space: return "no_space";
-    case errc::pcap: return "pcap";
-    case errc::archive: return "archive";
-    case errc::crypto: return "crypto";
-    case errc::netlink: return "netlink";
-    case errc::cancelled: return "cancelled";
-    case errc::verification_failed: return "verification_failed";
+    case errc::engine_unreachable:
+      return "engine_unreachable";
+    case errc::permission_denied:
+      return "permission_denied";
+    case errc::not_found:
+      return "not_found";
+    case errc::ambiguous:
+      return "ambiguous";
+    case errc::conflict:
+      return "conflict";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::timeout:
+      return "timeout";
+    case errc::protocol:
+      return "protocol";
+    case errc::engine_error:
+      return "engine_error";
+    case errc::parse:
+      return "parse";
+    case errc::io:
+      return "io";
+    case errc::no_space:
+      return "no_space";
+    case errc::pcap:
+      return "pcap";
+    case errc::archive:
+      return "archive";
+    case errc::crypto:
+      return "crypto";
+    case errc::netlink:
+      return "netlink";
+    case errc::cancelled:
+      return "cancelled";
+    case errc::verification_failed:
+      return "verification_failed";
   }
   return "unknown";
 }

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct scratch {
-  fs::path dir = fs::temp_directory_path() / ("ir-capture-it-" + std::to_string(::getpid()) +
-                                              "-" + std::to_string(next()++));
+  fs::path dir = fs::temp_directory_path() /
+                 ("ir-capture-it-" + std::to_string(::getpid()) + "-" + std::to_string(next()++));
   scratch() { fs::create_directories(dir); }
   ~scratch() { fs::remove_all(dir); }
   static int& next() {
@@ -141,8 +141,8 @@ TEST_CASE("ir-capture --network: the custom-named bridge of an internal network"
   scratch dir;
   const auto file = dir / "net.pcapng";
   int rc = capture_around(dir,
-                          {"--network", s.net, "--peer", s.a_ip, "--filter", "icmp",
-                           "--duration", "3", "--write", file, "--json"},
+                          {"--network", s.net, "--peer", s.a_ip, "--filter", "icmp", "--duration",
+                           "3", "--write", file, "--json"},
                           s.ping_from_b(4));
   REQUIRE_MESSAGE(rc == 0, file_text(dir / "err.txt"));
   const auto j = json::parse(file_text(dir / "out.txt"));
@@ -161,8 +161,8 @@ TEST_CASE("ir-capture on several interfaces: one pcapng keeps every interface's 
   scratch dir;
   const auto file = dir / "multi.pcapng";
   int rc = capture_around(dir,
-                          {"--container", s.a, "--container", s.b, "--network", s.net,
-                           "--filter", "icmp", "--duration", "3", "--write", file, "--json"},
+                          {"--container", s.a, "--container", s.b, "--network", s.net, "--filter",
+                           "icmp", "--duration", "3", "--write", file, "--json"},
                           s.ping_from_b(3));
   REQUIRE_MESSAGE(rc == 0, file_text(dir / "err.txt"));
   const auto j = json::parse(file_text(dir / "out.txt"));
@@ -211,10 +211,10 @@ TEST_CASE("ir-capture --count and --pcap: stops by itself, plain pcap read by tc
   pair_on_internal s;
   scratch dir;
   const auto file = dir / "count.pcap";
-  int rc = capture_around(dir,
-                          {"--container", s.b, "--filter", "icmp", "--count", "4", "--pcap",
-                           "--write", file, "--json"},
-                          s.ping_from_b(4));
+  int rc = capture_around(
+      dir,
+      {"--container", s.b, "--filter", "icmp", "--count", "4", "--pcap", "--write", file, "--json"},
+      s.ping_from_b(4));
   REQUIRE_MESSAGE(rc == 0, file_text(dir / "err.txt"));
   const auto j = json::parse(file_text(dir / "out.txt"));
   CHECK(j["stop_reason"] == "packet_count");
@@ -236,8 +236,8 @@ TEST_CASE("ir-capture refuses clearly: unknown targets, bad filter, existing fil
   CHECK(r.exit_code == 5);
   r = run_tool("ir-capture", {"--container", "no-such-container-xyz"});
   CHECK(r.exit_code == 5);
-  r = run_tool("ir-capture", {"--interface", "lo", "--filter", "host and", "--write",
-                              dir / "x.pcapng"});
+  r = run_tool("ir-capture",
+               {"--interface", "lo", "--filter", "host and", "--write", dir / "x.pcapng"});
   CHECK(r.exit_code == 2);
   r = run_tool("ir-capture", {"--interface", "lo", "--peer", "198.51.100.4 or port 22"});
   CHECK(r.exit_code == 2);

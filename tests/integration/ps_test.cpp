@@ -56,8 +56,8 @@ TEST_CASE("ir-ps --json --all agrees with docker inspect") {
   REQUIRE(engine_available());
   testbed bed;
   const std::string bridge_name = bed.prefix().substr(0, 9) + "-br";  // <= 15 bytes
-  auto internal = bed.network("internal", {"--internal", "-o",
-                                           "com.docker.network.bridge.name=" + bridge_name});
+  auto internal = bed.network(
+      "internal", {"--internal", "-o", "com.docker.network.bridge.name=" + bridge_name});
   auto second = bed.network("second", {"--internal"});
   auto on_default = bed.container("default", {});
   auto on_internal = bed.container("internal", {"--network", internal});

@@ -3,16 +3,16 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -50,8 +50,10 @@ void drain(int out_fd, int err_fd, int in_fd, const std::string& input, command_
       ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
       if (got <= 0) {
         ::close(fds[i].fd);
-        if (fds[i].fd == out_fd) out_fd = -1;
-        else err_fd = -1;
+        if (fds[i].fd == out_fd)
+          out_fd = -1;
+        else
+          err_fd = -1;
         continue;
       }
       (fds[i].fd == out_fd ? r.out : r.err).append(buf, static_cast<std::size_t>(got));
@@ -99,9 +101,7 @@ command_result run(const std::vector<std::string>& argv, const std::string& inpu
 
 command_result sh(const std::string& script) { return run({"/bin/sh", "-c", script}); }
 
-std::string tool(const std::string& name) {
-  return std::string(FORENSIC_TOOLS_DIR) + "/" + name;
-}
+std::string tool(const std::string& name) { return std::string(FORENSIC_TOOLS_DIR) + "/" + name; }
 
 command_result run_tool(const std::string& name, const std::vector<std::string>& args) {
   std::vector<std::string> argv{tool(name)};

@@ -382,8 +382,9 @@ TEST_CASE("files the collector took from beyond PATH_MAX are high findings, with
         r2.files_missing.end());
 }
 
-TEST_CASE("network.json parts as ir-collect writes them: collected items are analysed, the rest "
-          "is not mistaken for an answer") {
+TEST_CASE(
+    "network.json parts as ir-collect writes them: collected items are analysed, the rest "
+    "is not mistaken for an answer") {
   temp_bundle b;
   b.write("manifest.json", json({{"container", {{"id", "abc"}, {"name", "web"}}}}).dump());
   b.write("processes/processes.json",
@@ -392,15 +393,22 @@ TEST_CASE("network.json parts as ir-collect writes them: collected items are ana
                                {"comm", "sh"},
                                {"fds", json::array({{{"fd", 3}, {"target", "socket:[777]"}}})}}})}})
               .dump());
-  const json socket = {{"protocol", "tcp"},         {"local_address", "172.18.0.2"},
-                       {"local_port", 40000},       {"remote_address", "203.0.113.66"},
-                       {"remote_port", 4444},       {"state", "ESTABLISHED"},
-                       {"inode", 777},              {"pid", 4242},
-                       {"ns_pid", 7},               {"comm", "nc"}};
-  const json flow = {{"protocol", "tcp"},     {"src", "172.18.0.2"},      {"dst", "203.0.113.66"},
-                     {"sport", 40001},        {"dport", 4444},            {"reply_src", "203.0.113.66"},
-                     {"reply_dst", "192.0.2.10"}, {"reply_sport", 4444}, {"reply_dport", 61001},
-                     {"state", "SYN_SENT"},   {"unreplied", true}};
+  const json socket = {{"protocol", "tcp"},   {"local_address", "172.18.0.2"},
+                       {"local_port", 40000}, {"remote_address", "203.0.113.66"},
+                       {"remote_port", 4444}, {"state", "ESTABLISHED"},
+                       {"inode", 777},        {"pid", 4242},
+                       {"ns_pid", 7},         {"comm", "nc"}};
+  const json flow = {{"protocol", "tcp"},
+                     {"src", "172.18.0.2"},
+                     {"dst", "203.0.113.66"},
+                     {"sport", 40001},
+                     {"dport", 4444},
+                     {"reply_src", "203.0.113.66"},
+                     {"reply_dst", "192.0.2.10"},
+                     {"reply_sport", 4444},
+                     {"reply_dport", 61001},
+                     {"state", "SYN_SENT"},
+                     {"unreplied", true}};
   b.write("network/network.json",
           json({{"sockets", {{"collected", true}, {"items", json::array({socket})}}},
                 {"conntrack", {{"collected", true}, {"items", json::array({flow})}}},

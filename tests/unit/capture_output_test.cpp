@@ -12,8 +12,8 @@
 
 #include "capture/output.hpp"
 #include "forensic/error.hpp"
-#include "net/bridge_naming.hpp"
 #include "forensic/io/sha256.hpp"
+#include "net/bridge_naming.hpp"
 
 using namespace forensic;
 using namespace forensic::capture;
@@ -22,9 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct temp_dir {
-  fs::path path = fs::temp_directory_path() /
-                  ("capture-output-" + std::to_string(::getpid()) + "-" +
-                   std::to_string(counter()++));
+  fs::path path = fs::temp_directory_path() / ("capture-output-" + std::to_string(::getpid()) +
+                                               "-" + std::to_string(counter()++));
   temp_dir() { fs::create_directories(path); }
   ~temp_dir() { fs::remove_all(path); }
   static int& counter() {
@@ -132,8 +131,7 @@ TEST_CASE("existing output, missing folder, too little space: refused before cap
     CHECK(std::string(e.what()).find("refusing to overwrite") != std::string::npos);
   }
   CHECK(read_text(out) == "old evidence");
-  CHECK_THROWS_AS(detail::capture_output(settings_for(d.path / "no" / "x.pcapng"),
-                                         one_interface()),
+  CHECK_THROWS_AS(detail::capture_output(settings_for(d.path / "no" / "x.pcapng"), one_interface()),
                   error);
   auto s = settings_for(d.path / "f.pcapng");
   s.min_free_bytes = std::uint64_t{1} << 62;

@@ -67,7 +67,8 @@ fs::path temp_file(const std::string& name) {
 }
 
 void save(const fs::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(p, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -117,8 +118,8 @@ TEST_CASE("pcapng: section comment, one named interface block each, packets, sta
   const auto path = temp_file("a.pcapng");
   save(path, f);
   char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                      errbuf);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   REQUIRE_MESSAGE(p != nullptr, errbuf);
   struct pcap_pkthdr* h;
   const u_char* data;
@@ -153,8 +154,8 @@ TEST_CASE("plain pcap: nanosecond header, records, one link type only") {
   const auto path = temp_file("b.pcap");
   save(path, f);
   char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO,
-                                                      errbuf);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   REQUIRE_MESSAGE(p != nullptr, errbuf);
   CHECK(pcap_datalink(p) == 1);
   struct pcap_pkthdr* h;

@@ -11,8 +11,10 @@ namespace {
 struct scoped_env {
   std::string name;
   scoped_env(const char* n, const char* value) : name(n) {
-    if (value) ::setenv(n, value, 1);
-    else ::unsetenv(n);
+    if (value)
+      ::setenv(n, value, 1);
+    else
+      ::unsetenv(n);
   }
   ~scoped_env() { ::unsetenv(name.c_str()); }
 };
@@ -39,8 +41,8 @@ TEST_CASE("endpoint URIs parse the docker CLI's way") {
 }
 
 TEST_CASE("bad endpoint URIs are rejected with the offending text") {
-  for (const char* bad : {"unix://relative.sock", "tcp://host:99999", "tcp://:2375", "ssh://x",
-                          "tcp://[fd00::1"}) {
+  for (const char* bad :
+       {"unix://relative.sock", "tcp://host:99999", "tcp://:2375", "ssh://x", "tcp://[fd00::1"}) {
     try {
       endpoint::parse(bad);
       FAIL("accepted " << bad);

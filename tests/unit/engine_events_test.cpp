@@ -9,8 +9,8 @@
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/events.hpp"
-#include "forensic/io/time.hpp"
 #include "forensic/engine/host_files.hpp"
+#include "forensic/io/time.hpp"
 #include "support/fake_engine.hpp"
 #include "support/scratch.hpp"
 

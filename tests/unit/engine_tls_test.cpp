@@ -23,7 +23,8 @@ struct tls_material {
     dir = fs::temp_directory_path() / ("tls-test-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string d = dir.string();
-    auto r = sh("set -e; cd " + d + "\n"
+    auto r = sh("set -e; cd " + d +
+                "\n"
                 "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
                 "  -subj /CN=test-ca 2>/dev/null\n"
                 "openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem "
@@ -71,8 +72,8 @@ TEST_CASE("TLS with a client certificate, verified against the engine's CA") {
   // -Verify 1 makes the server demand a client certificate, as dockerd --tlsverify does.
   background_process server({"openssl", "s_server", "-quiet", "-accept",
                              "127.0.0.1:" + std::to_string(port), "-cert", m.file("server.pem"),
-                             "-key", m.file("server.key"), "-CAfile", m.file("ca.pem"),
-                             "-Verify", "1", "-www"});
+                             "-key", m.file("server.key"), "-CAfile", m.file("ca.pem"), "-Verify",
+                             "1", "-www"});
   wait_for_port(port);
 
   {

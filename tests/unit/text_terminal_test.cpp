@@ -13,10 +13,11 @@ TEST_CASE("control bytes, escapes and invalid UTF-8 never reach the terminal raw
   CHECK(escape_for_terminal("back\\slash") == "back\\\\slash");
   CHECK(escape_for_terminal(std::string("nul\0x", 5)) == "nul\\x00x");
   CHECK(escape_for_terminal("\x7f") == "\\x7f");
-  CHECK(escape_for_terminal("\xff\xfe") == "\\xff\\xfe");            // invalid UTF-8
-  CHECK(escape_for_terminal("\xc2\x9b" "2J") == "\\xc2\\x9b2J");     // C1 CSI
-  CHECK(escape_for_terminal("\xe2\x82") == "\\xe2\\x82");            // truncated sequence
-  CHECK(escape_for_terminal("\xc0\xaf") == "\\xc0\\xaf");            // overlong '/'
+  CHECK(escape_for_terminal("\xff\xfe") == "\\xff\\xfe");  // invalid UTF-8
+  CHECK(escape_for_terminal("\xc2\x9b"
+                            "2J") == "\\xc2\\x9b2J");      // C1 CSI
+  CHECK(escape_for_terminal("\xe2\x82") == "\\xe2\\x82");  // truncated sequence
+  CHECK(escape_for_terminal("\xc0\xaf") == "\\xc0\\xaf");  // overlong '/'
   CHECK(escape_for_terminal("caf\xc3\xa9 \xe6\x97\xa5") == "caf\xc3\xa9 \xe6\x97\xa5");
 }
 

@@ -4,24 +4,33 @@ namespace forensic::cli {
 
 int exit_code_for(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument: return exit_usage;
+    case errc::invalid_argument:
+      return exit_usage;
     case errc::engine_unreachable:
-    case errc::timeout: return exit_engine_unreachable;
-    case errc::permission_denied: return exit_permission_denied;
+    case errc::timeout:
+      return exit_engine_unreachable;
+    case errc::permission_denied:
+      return exit_permission_denied;
     case errc::not_found:
-    case errc::ambiguous: return exit_not_found;
+    case errc::ambiguous:
+      return exit_not_found;
     case errc::io:
     case errc::no_space:
-    case errc::archive: return exit_io;
+    case errc::archive:
+      return exit_io;
     case errc::conflict:
     case errc::engine_error:
     case errc::protocol:
     case errc::parse:
-    case errc::crypto: return exit_engine_error;
+    case errc::crypto:
+      return exit_engine_error;
     case errc::pcap:
-    case errc::netlink: return exit_capture;
-    case errc::cancelled: return exit_interrupted;
-    case errc::verification_failed: return exit_negative;
+    case errc::netlink:
+      return exit_capture;
+    case errc::cancelled:
+      return exit_interrupted;
+    case errc::verification_failed:
+      return exit_negative;
   }
   return exit_internal;
 }

@@ -39,7 +39,8 @@ int run_tool(const tool_info& info, const std::function<int()>& body) noexcept {
 void print_help(const tool_info& info, const po::options_description& options) {
   std::cout << "NAME\n  " << info.name << " (libforensic " << forensic::version_string << ")\n\n"
             << "SYNOPSIS\n  " << info.synopsis << "\n\n"
-            << "DESCRIPTION\n" << info.description << "\n"
+            << "DESCRIPTION\n"
+            << info.description << "\n"
             << options << "\n";
   if (*info.extra_help) std::cout << info.extra_help << "\n";
   std::cout << "ENVIRONMENT\n"
@@ -69,9 +70,8 @@ bool parse_command_line(int argc, char** argv, const tool_info& info,
 }
 
 void add_engine_options(po::options_description& options) {
-  options.add_options()(
-      "host,H", po::value<std::string>()->value_name("URI"),
-      "engine endpoint: unix:///var/run/docker.sock (default), tcp://HOST:PORT")(
+  options.add_options()("host,H", po::value<std::string>()->value_name("URI"),
+                        "engine endpoint: unix:///var/run/docker.sock (default), tcp://HOST:PORT")(
       "timeout", po::value<double>()->value_name("SECONDS")->default_value(30.0),
       "longest wait for the engine on any single read");
 }

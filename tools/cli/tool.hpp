@@ -14,9 +14,9 @@ namespace forensic::cli {
 namespace po = boost::program_options;
 
 struct tool_info {
-  const char* name;         // "ir-ps"
-  const char* synopsis;     // "ir-ps [--all] [--json] [--filter K=V]... [--host URI]"
-  const char* description;  // paragraphs, already wrapped at 100 columns
+  const char* name;             // "ir-ps"
+  const char* synopsis;         // "ir-ps [--all] [--json] [--filter K=V]... [--host URI]"
+  const char* description;      // paragraphs, already wrapped at 100 columns
   const char* extra_help = "";  // EXAMPLES, JSON notes: printed after the options
 };
 

@@ -11,8 +11,8 @@
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
 #include "forensic/capture/session.hpp"
-#include "forensic/net/capture_targets.hpp"
 #include "forensic/io/time.hpp"
+#include "forensic/net/capture_targets.hpp"
 #include "forensic/text/terminal.hpp"
 
 namespace {
@@ -139,9 +139,8 @@ void print_summary(const capture::capture_result& r) {
 
 int run(int argc, char** argv) {
   cli::po::options_description where("WHERE");
-  where.add_options()(
-      "container,c", cli::po::value<std::vector<std::string>>()->value_name("C"),
-      "a container's host veth(s), by name or id (repeatable)")(
+  where.add_options()("container,c", cli::po::value<std::vector<std::string>>()->value_name("C"),
+                      "a container's host veth(s), by name or id (repeatable)")(
       "network,n", cli::po::value<std::vector<std::string>>()->value_name("N"),
       "the bridge of a Docker network (repeatable)")(
       "interface,i", cli::po::value<std::vector<std::string>>()->value_name("IF"),
@@ -154,8 +153,8 @@ int run(int argc, char** argv) {
       "port", cli::po::value<std::vector<int>>()->value_name("N"),
       "only traffic on port N (repeatable: any of them)")(
       "snaplen,s", cli::po::value<int>()->default_value(262144)->value_name("BYTES"),
-      "bytes kept of each packet")(
-      "duration,d", cli::po::value<double>()->value_name("S"), "stop after S seconds")(
+      "bytes kept of each packet")("duration,d", cli::po::value<double>()->value_name("S"),
+                                   "stop after S seconds")(
       "count", cli::po::value<std::uint64_t>()->value_name("N"), "stop after N packets")(
       "max-bytes", cli::po::value<std::uint64_t>()->value_name("B"),
       "stop after B bytes of packet data");
@@ -177,8 +176,9 @@ int run(int argc, char** argv) {
   tuning.add_options()("buffer-mb", cli::po::value<double>()->default_value(32)->value_name("M"),
                        "kernel buffer per interface")(
       "immediate", "deliver each packet at once (default: kernel batches, fewer wake-ups)")(
-      "no-promiscuous", "do not put interfaces in promiscuous mode (a bridge then sees only "
-                        "traffic to the host)");
+      "no-promiscuous",
+      "do not put interfaces in promiscuous mode (a bridge then sees only "
+      "traffic to the host)");
   cli::po::options_description options;
   options.add(where).add(what).add(out).add(tuning);
   cli::add_engine_options(options);
@@ -196,7 +196,8 @@ int run(int argc, char** argv) {
   std::cerr << "ir-capture: capturing on";
   for (const auto& i : o.interfaces) {
     std::cerr << " " << text::escape_for_terminal(i.name)
-              << (i.description.empty() ? "" : " (" + text::escape_for_terminal(i.description) + ")");
+              << (i.description.empty() ? ""
+                                        : " (" + text::escape_for_terminal(i.description) + ")");
   }
   std::cerr << (o.bpf_filter.empty() ? "" : ", filter '" + o.bpf_filter + "'") << " -> "
             << text::escape_for_terminal(o.output.string()) << "; Ctrl-C stops\n";

@@ -104,7 +104,8 @@ std::vector<std::string> split_list(const std::string& text) {
 
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
-  options.add_options()("container", cli::po::value<std::string>()->required(), "container id or name")(
+  options.add_options()("container", cli::po::value<std::string>()->required(),
+                        "container id or name")(
       "out,o", cli::po::value<std::string>()->default_value(".")->value_name("DIR"),
       "directory that receives the bundle")(
       "case", cli::po::value<std::string>()->default_value("case")->value_name("ID"),
@@ -142,7 +143,8 @@ int run(int argc, char** argv) {
   o.leave_paused = vm.count("leave-paused") > 0;
   if (vm.count("capture")) o.capture = std::chrono::seconds(vm["capture"].as<unsigned>());
   if (vm.count("artifacts")) o.artifacts = split_list(vm["artifacts"].as<std::string>());
-  if (vm.count("archive")) o.archive = evidence::parse_archive_format(vm["archive"].as<std::string>());
+  if (vm.count("archive"))
+    o.archive = evidence::parse_archive_format(vm["archive"].as<std::string>());
   if (vm.count("sign")) o.sign_key = vm["sign"].as<std::string>();
   o.mount_limit = static_cast<std::uint64_t>(vm["mount-limit"].as<unsigned>()) << 20;
   o.mount_copy_system = vm.count("mount-copy-system") > 0;
@@ -161,12 +163,12 @@ int run(int argc, char** argv) {
   }
 
   for (const auto& f : result.failures) {
-    std::cerr << "ir-collect: " << f.artifact << " not collected: " << text::escape_for_terminal(f.message)
-              << "\n";
+    std::cerr << "ir-collect: " << f.artifact
+              << " not collected: " << text::escape_for_terminal(f.message) << "\n";
   }
   for (const auto& n : result.not_collected) {
-    std::cerr << "ir-collect: " << n.artifact << " not collected: "
-              << text::escape_for_terminal(n.reason) << "\n";
+    std::cerr << "ir-collect: " << n.artifact
+              << " not collected: " << text::escape_for_terminal(n.reason) << "\n";
   }
   if (vm.count("json")) {
     std::cout << evidence::to_json(result).dump(2, ' ', false,
@@ -174,7 +176,8 @@ int run(int argc, char** argv) {
               << "\n";
   } else {
     std::cout << text::escape_for_terminal(result.bundle.string()) << "\n";
-    if (result.archive) std::cout << text::escape_for_terminal(result.archive->path.string()) << "\n";
+    if (result.archive)
+      std::cout << text::escape_for_terminal(result.archive->path.string()) << "\n";
   }
   return result.complete() ? cli::exit_ok : cli::exit_negative;
 }

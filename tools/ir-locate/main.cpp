@@ -27,7 +27,8 @@ const cli::tool_info info{
     "  IPv4 and IPv6. When the engine is down, containers are named by their cgroup id and the\n"
     "  output says their names are unknown.\n",
     "JSON OUTPUT\n"
-    "  --json prints {\"schema\": \"forensic.locate/1\", \"address\", \"found\", \"matches\": [...]}:\n"
+    "  --json prints {\"schema\": \"forensic.locate/1\", \"address\", \"found\", \"matches\": "
+    "[...]}:\n"
     "  docs/json-net.md.\n\n"
     "EXAMPLES\n"
     "  ir-locate --ip 198.51.100.7\n"
@@ -47,7 +48,9 @@ void print_text(const net::locate_result& r) {
                 << "\n    cmdline: " << text::escape_for_terminal(cmd) << "\n";
     }
   }
-  if (r.matches.empty()) std::cout << "not found: nothing on this host holds or talks to " << r.address.to_string() << "\n";
+  if (r.matches.empty())
+    std::cout << "not found: nothing on this host holds or talks to " << r.address.to_string()
+              << "\n";
   for (const auto& w : r.warnings) {
     std::cerr << "ir-locate: warning: " << text::escape_for_terminal(w) << "\n";
   }

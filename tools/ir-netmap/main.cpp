@@ -12,8 +12,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-netmap",
-    "ir-netmap [--json] [--host URI]",
+    "ir-netmap", "ir-netmap [--json] [--host URI]",
     "  Maps every container to its network namespace, its interfaces inside (name, MAC,\n"
     "  addresses), the host-side veth of each, the bridge that veth is enslaved to and the\n"
     "  Docker network of that bridge; then every Docker bridge with its subnets as the engine\n"
@@ -25,7 +24,8 @@ const cli::tool_info info{
     "  cgroups and their names are reported as unknown. Places where the engine's view and the\n"
     "  rules disagree are listed last.\n",
     "JSON OUTPUT\n"
-    "  --json prints {\"schema\": \"forensic.netmap/1\", \"containers\": [...], \"bridges\": [...],\n"
+    "  --json prints {\"schema\": \"forensic.netmap/1\", \"containers\": [...], \"bridges\": "
+    "[...],\n"
     "  \"firewall\": {...}, \"disagreements\": [...], \"warnings\": [...]}: docs/json-net.md.\n\n"
     "EXAMPLES\n"
     "  ir-netmap\n"
@@ -47,10 +47,12 @@ void print_containers(const net::network_map& m) {
                 "BRIDGE", "NETWORK"});
   for (const auto& c : m.links.containers) {
     const std::string name = !c.container_name.empty() ? c.container_name
-                             : c.container_id.empty() ? "?"
-                                                      : c.container_id.substr(0, 12) + " (name unknown)";
+                             : c.container_id.empty()
+                                 ? "?"
+                                 : c.container_id.substr(0, 12) + " (name unknown)";
     std::string mode = c.network_mode;
-    if (!c.shares_namespace_with.empty()) mode = "container:" + c.shares_namespace_with.substr(0, 12);
+    if (!c.shares_namespace_with.empty())
+      mode = "container:" + c.shares_namespace_with.substr(0, 12);
     if (c.interfaces.empty()) {
       t.add_row({name, c.pid ? std::to_string(c.pid) : "-",
                  c.netns_inode ? std::to_string(c.netns_inode) : "-", mode,
@@ -79,12 +81,11 @@ void print_bridges(const net::network_map& m) {
   for (const auto& b : m.bridges) {
     std::string published;
     for (const auto& p : b.publications) {
-      published += (published.empty() ? "" : ",") + (p.host_address.empty() ? "*" : p.host_address) +
-                   ":" + p.host_port + "->" + p.container_address + ":" + p.container_port + "/" +
-                   p.protocol;
+      published += (published.empty() ? "" : ",") +
+                   (p.host_address.empty() ? "*" : p.host_address) + ":" + p.host_port + "->" +
+                   p.container_address + ":" + p.container_port + "/" + p.protocol;
     }
-    t.add_row({b.bridge.name,
-               or_dash(b.bridge.docker_network) + (b.internal ? " (internal)" : ""),
+    t.add_row({b.bridge.name, or_dash(b.bridge.docker_network) + (b.internal ? " (internal)" : ""),
                join(b.bridge.engine_subnets), join(b.iptables_subnets),
                std::to_string(b.bridge.ports.size()), or_dash(published)});
   }

@@ -11,8 +11,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-ps",
-    "ir-ps [--all] [--json] [--filter KEY=VALUE]... [--host URI]",
+    "ir-ps", "ir-ps [--all] [--json] [--filter KEY=VALUE]... [--host URI]",
     "  Lists the containers of the engine (running ones, or all with --all) in one list call plus\n"
     "  concurrent inspects, with each container's addresses per network and its RISK flags:\n"
     "  PRIVILEGED, DOCKER-SOCK (engine socket mounted inside), HOST-NET, HOST-PID, HOST-IPC,\n"
@@ -66,8 +65,8 @@ void print_table(const std::vector<engine::container>& containers) {
 
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
-  options.add_options()("all,a", "include stopped containers")(
-      "json", "print JSON instead of a table")(
+  options.add_options()("all,a", "include stopped containers")("json",
+                                                               "print JSON instead of a table")(
       "filter,f", cli::po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
       "engine-side filter: label=K[=V], name=N, network=N (repeatable)");
   cli::add_engine_options(options);

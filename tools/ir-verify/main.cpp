@@ -12,8 +12,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-verify",
-    "ir-verify BUNDLE [--pubkey KEY] [--json]",
+    "ir-verify", "ir-verify BUNDLE [--pubkey KEY] [--json]",
     "  Checks a bundle written by ir-collect, as a directory or as the archive made by\n"
     "  --archive (tar or tar.zst, and its detached .sha256 when it lies beside it): every file\n"
     "  is re-hashed and compared with SHA256SUMS and manifest.json. Files listed but absent are\n"

@@ -57,8 +57,11 @@ json to_json(const timeline_event& e) {
 }
 
 json to_json(const coverage_entry& e) {
-  return {{"artifact", e.artifact}, {"status", e.status}, {"reason", e.reason},
-          {"hides", e.hides},       {"files", e.files}};
+  return {{"artifact", e.artifact},
+          {"status", e.status},
+          {"reason", e.reason},
+          {"hides", e.hides},
+          {"files", e.files}};
 }
 
 json to_json(const analysis_report& r) {
@@ -202,8 +205,10 @@ std::string to_markdown(const analysis_report& r) {
     std::string gaps;
     std::size_t present = 0;
     for (const auto& e : r.coverage) {
-      if (e.status == "present") ++present;
-      else gaps += (gaps.empty() ? "" : ", ") + md(e.artifact) + " (" + md(e.status) + ")";
+      if (e.status == "present")
+        ++present;
+      else
+        gaps += (gaps.empty() ? "" : ", ") + md(e.artifact) + " (" + md(e.status) + ")";
     }
     o << "- Coverage: " << present << " of " << r.coverage.size() << " present"
       << (gaps.empty() ? "" : "; not whole: " + gaps) << " (see Coverage)\n";

@@ -21,8 +21,9 @@ std::string peer_primitive(const std::string& peer) {
     return (peer.find('/') == std::string::npos ? "host " : "net ") + peer;
   }
   throw error(errc::invalid_argument,
-              "peer '" + peer + "' is not an IP address or network (e.g. 172.18.0.3, fd00::3, "
-                                "10.0.0.0/8)");
+              "peer '" + peer +
+                  "' is not an IP address or network (e.g. 172.18.0.3, fd00::3, "
+                  "10.0.0.0/8)");
 }
 
 }  // namespace
@@ -67,13 +68,20 @@ void check_filter(const std::string& filter) {
 
 const char* stop_reason_name(stop_reason r) noexcept {
   switch (r) {
-    case stop_reason::duration: return "duration";
-    case stop_reason::packet_count: return "packet_count";
-    case stop_reason::byte_count: return "byte_count";
-    case stop_reason::total_bytes_cap: return "total_bytes_cap";
-    case stop_reason::disk_space: return "disk_space";
-    case stop_reason::interrupted: return "interrupted";
-    case stop_reason::interfaces_gone: return "interfaces_gone";
+    case stop_reason::duration:
+      return "duration";
+    case stop_reason::packet_count:
+      return "packet_count";
+    case stop_reason::byte_count:
+      return "byte_count";
+    case stop_reason::total_bytes_cap:
+      return "total_bytes_cap";
+    case stop_reason::disk_space:
+      return "disk_space";
+    case stop_reason::interrupted:
+      return "interrupted";
+    case stop_reason::interfaces_gone:
+      return "interfaces_gone";
   }
   return "unknown";
 }

@@ -46,8 +46,8 @@ extern "C" void on_pcap_packet(u_char* user, const struct pcap_pkthdr* h, const 
   prefetch_ahead(*d, bytes + h->caplen);
   raw_packet p;
   const std::int64_t fraction = d->nanoseconds ? h->ts.tv_usec : h->ts.tv_usec * 1000LL;
-  p.timestamp = std::chrono::nanoseconds(static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 +
-                                         fraction);
+  p.timestamp =
+      std::chrono::nanoseconds(static_cast<std::int64_t>(h->ts.tv_sec) * 1'000'000'000 + fraction);
   p.original_length = h->len;
   p.data = {reinterpret_cast<const std::byte*>(bytes), h->caplen};
   try {
@@ -67,8 +67,8 @@ extern "C" void on_pcap_packet(u_char* user, const struct pcap_pkthdr* h, const 
                                        "); the container may have stopped");
     case PCAP_ERROR_PERM_DENIED:
     case PCAP_ERROR_PROMISC_PERM_DENIED:
-      throw error(errc::permission_denied, "capturing on " + name +
-                                               " needs root or CAP_NET_RAW (" + detail + ")");
+      throw error(errc::permission_denied,
+                  "capturing on " + name + " needs root or CAP_NET_RAW (" + detail + ")");
     case PCAP_ERROR_IFACE_NOT_UP:
       throw error(errc::pcap, "interface " + name + " is down");
     default:
@@ -131,7 +131,8 @@ live_interface::live_interface(const std::string& name, const live_settings& s) 
     }
     const int set = pcap_setfilter(p, &program);
     pcap_freecode(&program);
-    if (set != 0) throw error(errc::pcap, "cannot set the filter on " + name + ": " + pcap_geterr(p));
+    if (set != 0)
+      throw error(errc::pcap, "cannot set the filter on " + name + ": " + pcap_geterr(p));
   }
   if (pcap_setnonblock(p, 1, errbuf) != 0) {
     throw error(errc::pcap, "cannot make " + name + " non-blocking: " + errbuf);

@@ -191,8 +191,8 @@ std::optional<output_stop> capture_output::check_space(std::uint64_t upcoming) {
   if (available < needed) {
     return output_stop{stop_reason::disk_space,
                        "stopped before filling the disk: " + in_mib(available) + " free on " +
-                           dir.string() + ", the guard keeps " +
-                           in_mib(settings_.min_free_bytes) + " free"};
+                           dir.string() + ", the guard keeps " + in_mib(settings_.min_free_bytes) +
+                           " free"};
   }
   return std::nullopt;
 }
@@ -203,11 +203,11 @@ std::optional<output_stop> capture_output::write(std::uint32_t interface_id,
                                                  std::uint32_t original_length) {
   const std::uint64_t record = current_->writer->record_size(data.size());
   if (current_->packets > 0) {
-    const bool size_due = settings_.rotate_bytes &&
-                          current_->writer->bytes() + record > *settings_.rotate_bytes;
-    const bool time_due = settings_.rotate_seconds &&
-                          std::chrono::steady_clock::now() - current_->opened >=
-                              *settings_.rotate_seconds;
+    const bool size_due =
+        settings_.rotate_bytes && current_->writer->bytes() + record > *settings_.rotate_bytes;
+    const bool time_due =
+        settings_.rotate_seconds &&
+        std::chrono::steady_clock::now() - current_->opened >= *settings_.rotate_seconds;
     if (size_due || time_due) {
       close_current(nullptr);
       open_next();

@@ -96,8 +96,8 @@ void pcapng_writer::begin(const section_info& section,
   };
   const std::string comment = fit(section.comment), hw = fit(section.hardware),
                     os = fit(section.os), app = fit(section.application);
-  std::size_t options = text_option_size(comment) + text_option_size(hw) +
-                        text_option_size(os) + text_option_size(app);
+  std::size_t options = text_option_size(comment) + text_option_size(hw) + text_option_size(os) +
+                        text_option_size(app);
   if (options) options += 4;
   auto total = static_cast<std::uint32_t>(28 + options);
   put_u32(shb_type);
@@ -118,8 +118,8 @@ void pcapng_writer::begin(const section_info& section,
     const std::string name = fit(i.name), description = fit(i.description);
     // if_filter: one byte saying "libpcap filter string", then the string.
     const std::string filter = i.filter.empty() ? "" : std::string(1, '\0') + fit(i.filter);
-    std::size_t opts = text_option_size(name) + text_option_size(description) +
-                       option_size(1) + text_option_size(filter) + 4;
+    std::size_t opts = text_option_size(name) + text_option_size(description) + option_size(1) +
+                       text_option_size(filter) + 4;
     auto size = static_cast<std::uint32_t>(20 + opts);
     put_u32(idb_type);
     put_u32(size);
@@ -142,8 +142,7 @@ void pcapng_writer::begin(const section_info& section,
 std::size_t pcapng_writer::record_size(std::size_t captured) const { return 32 + pad4(captured); }
 
 void pcapng_writer::write_packet(std::uint32_t interface_id, std::chrono::nanoseconds timestamp,
-                                 std::span<const std::byte> data,
-                                 std::uint32_t original_length) {
+                                 std::span<const std::byte> data, std::uint32_t original_length) {
   const std::size_t size = record_size(data.size());
   const auto ts = static_cast<std::uint64_t>(timestamp.count());
   // Enhanced packet block: 28 bytes of header, the data padded to 32 bits, the size again.
@@ -161,8 +160,7 @@ void pcapng_writer::write_packet(std::uint32_t interface_id, std::chrono::nanose
   std::memcpy(end + padding, &trail, sizeof trail);
 }
 
-void pcapng_writer::write_statistics(std::uint32_t interface_id,
-                                     const interface_counters& c) {
+void pcapng_writer::write_statistics(std::uint32_t interface_id, const interface_counters& c) {
   auto u64_option = [this](std::uint16_t code, std::uint64_t v) {
     put_u16(code);
     put_u16(8);
@@ -194,12 +192,11 @@ void pcapng_writer::write_statistics(std::uint32_t interface_id,
 
 // ---- classic pcap -------------------------------------------------------------------------
 
-void pcap_writer::begin(const section_info&,
-                        const std::vector<interface_description>& interfaces) {
+void pcap_writer::begin(const section_info&, const std::vector<interface_description>& interfaces) {
   if (interfaces.size() != 1) {
-    throw error(errc::invalid_argument,
-                "plain pcap holds exactly one link type; got " +
-                    std::to_string(interfaces.size()) + " interface descriptions");
+    throw error(errc::invalid_argument, "plain pcap holds exactly one link type; got " +
+                                            std::to_string(interfaces.size()) +
+                                            " interface descriptions");
   }
   put_u32(0xa1b23c4d);  // nanosecond-resolution pcap
   put_u16(2);

@@ -195,9 +195,9 @@ void capture_session::impl::interface_failed(std::size_t i) {
   live[i].close();
   bool any = false;
   for (const auto& l : live) any = any || l.open();
-  if (!any) stop_with(stop_reason::interfaces_gone, "every interface went away (last: " +
-                                                        live[i].name() + ": " + live[i].failure() +
-                                                        ")");
+  if (!any)
+    stop_with(stop_reason::interfaces_gone, "every interface went away (last: " + live[i].name() +
+                                                ": " + live[i].failure() + ")");
 }
 
 void capture_session::impl::refresh_counters() {
@@ -338,8 +338,10 @@ void capture_session::impl::finish_pending() {
     ::poll(fds.data(), fds.size(), 20);
     drain(true);
   }
-  if (!reason) reason = saved;
-  else message += " (while finishing after: " + std::string(stop_reason_name(*saved)) + ")";
+  if (!reason)
+    reason = saved;
+  else
+    message += " (while finishing after: " + std::string(stop_reason_name(*saved)) + ")";
 }
 
 void capture_session::impl::conclude() {

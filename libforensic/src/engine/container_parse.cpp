@@ -127,9 +127,8 @@ std::vector<port_binding> parse_inspect_ports(const json& ports) {
 }
 
 bool is_docker_socket(const std::string& source) {
-  return source == "/var/run/docker.sock" || source == "/run/docker.sock" ||
-         source == "/var/run" || source == "/run" || source == "/" ||
-         source.ends_with("/docker.sock");
+  return source == "/var/run/docker.sock" || source == "/run/docker.sock" || source == "/var/run" ||
+         source == "/run" || source == "/" || source.ends_with("/docker.sock");
 }
 
 std::vector<mount_point> parse_mounts(const json& mounts) {

@@ -34,7 +34,8 @@ void parse_tcp_authority(std::string_view authority, std::string_view uri, endpo
   if (authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos) {
-      throw error(errc::invalid_argument, "unterminated IPv6 address in '" + std::string(uri) + "'");
+      throw error(errc::invalid_argument,
+                  "unterminated IPv6 address in '" + std::string(uri) + "'");
     }
     ep.host = std::string(authority.substr(1, close - 1));
     auto rest = authority.substr(close + 1);

@@ -55,8 +55,8 @@ void add_entry(tar_output& out, const fs::path& full, const std::string& name,
 archive_format parse_archive_format(std::string_view name) {
   if (name == "tar") return archive_format::tar;
   if (name == "tar.zst" || name == "tar.zstd") return archive_format::tar_zst;
-  throw error(errc::invalid_argument, "unknown archive format '" + std::string(name) +
-                                          "' (use tar or tar.zst)");
+  throw error(errc::invalid_argument,
+              "unknown archive format '" + std::string(name) + "' (use tar or tar.zst)");
 }
 
 const char* extension(archive_format f) { return f == archive_format::tar ? ".tar" : ".tar.zst"; }
@@ -108,9 +108,9 @@ packed_archive pack_bundle(const fs::path& bundle_dir, archive_format format) {
   return out;
 }
 
-void read_archive(const fs::path& path,
-                  const std::function<void(const std::string&, long long, const archive_body&)>&
-                      on_file) {
+void read_archive(
+    const fs::path& path,
+    const std::function<void(const std::string&, long long, const archive_body&)>& on_file) {
   archive_reader a(archive_read_new());
   if (!a) throw error(errc::archive, "cannot allocate an archive reader");
   archive_read_support_filter_all(a.get());

@@ -162,7 +162,8 @@ fs::path partial_bundle::commit() {
   }
   sync_directory(directory_);
   const fs::path final_dir = final_directory();
-  if (::renameat2(AT_FDCWD, directory_.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_NOREPLACE) != 0) {
+  if (::renameat2(AT_FDCWD, directory_.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_NOREPLACE) !=
+      0) {
     throw_errno("cannot rename " + directory_.string() + " to " + final_dir.string(), errno);
   }
   sync_directory(out_dir_);
@@ -192,7 +193,8 @@ std::map<std::string, std::string> parse_sha256sums(std::string_view text) {
       hex = std::isxdigit(static_cast<unsigned char>(line[i])) && !std::isupper(line[i]);
     }
     if (!hex || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) {
-      throw error(errc::parse, "SHA256SUMS line " + std::to_string(line_no) + " is not '<sha256>  <path>'");
+      throw error(errc::parse,
+                  "SHA256SUMS line " + std::to_string(line_no) + " is not '<sha256>  <path>'");
     }
     out[std::string(line.substr(66))] = std::string(line.substr(0, 64));
   }

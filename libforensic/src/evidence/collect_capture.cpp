@@ -51,9 +51,9 @@ void stop_capture(collection& c) {
     for (const auto& p : {f.path, f.sha256_path}) {
       if (p.empty()) continue;
       auto rec = c.bundle->adopt(p.lexically_relative(root).generic_string());
-      c.add_artifact("capture", rec, started,
-                     "libpcap on the container's host veths (" + std::to_string(f.packets) +
-                         " packets)");
+      c.add_artifact(
+          "capture", rec, started,
+          "libpcap on the container's host veths (" + std::to_string(f.packets) + " packets)");
       if (p != f.path) continue;
       // The digest taken while the packets streamed to disk against the re-read that
       // SHA256SUMS will list: a difference means the file changed between the two.
@@ -70,7 +70,8 @@ void stop_capture(collection& c) {
   if (!mismatches.empty()) {
     throw error(errc::verification_failed,
                 "the digest computed while capturing differs from the file's digest in "
-                "SHA256SUMS: " + mismatches + " changed after it was written");
+                "SHA256SUMS: " +
+                    mismatches + " changed after it was written");
   }
 }
 

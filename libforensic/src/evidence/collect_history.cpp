@@ -50,8 +50,8 @@ std::string rfc3339_of(const struct timespec& t) {
 std::vector<engine::event> one_pass(collection& c) {
   const auto created = io::parse_rfc3339(c.target.created);
   if (!created) {
-    throw error(errc::parse, "the container's creation time '" + c.target.created +
-                                 "' is not an RFC 3339 time");
+    throw error(errc::parse,
+                "the container's creation time '" + c.target.created + "' is not an RFC 3339 time");
   }
   const auto since = *created;
   const auto until = clock::now();

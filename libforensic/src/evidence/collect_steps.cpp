@@ -11,15 +11,15 @@
 
 #include "evidence/attribution.hpp"
 #include "evidence/collection.hpp"
-#include "evidence/saved_image.hpp"
 #include "evidence/custody_facts.hpp"
+#include "evidence/saved_image.hpp"
 #include "forensic/engine/logs.hpp"
 #include "forensic/engine/operations.hpp"
 #include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "forensic/evidence/deep_paths.hpp"
-#include "forensic/io/time.hpp"
 #include "forensic/io/no_atime.hpp"
+#include "forensic/io/time.hpp"
 #include "forensic/net/links.hpp"
 #include "forensic/proc/membership.hpp"
 #include "forensic/proc/processes.hpp"
@@ -30,10 +30,17 @@ namespace {
 
 // Files a responder looks at first; read inside the container's root only (root_files.hpp).
 constexpr const char* key_files[] = {
-    "/etc/passwd",         "/etc/shadow",          "/etc/group",
-    "/etc/sudoers",        "/etc/hosts",           "/etc/resolv.conf",
-    "/etc/crontab",        "/etc/ld.so.preload",   "/root/.ash_history",
-    "/root/.bash_history", "/root/.ssh/authorized_keys",
+    "/etc/passwd",
+    "/etc/shadow",
+    "/etc/group",
+    "/etc/sudoers",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/crontab",
+    "/etc/ld.so.preload",
+    "/root/.ash_history",
+    "/root/.bash_history",
+    "/root/.ssh/authorized_keys",
     "/var/spool/cron/crontabs/root",
 };
 
@@ -250,8 +257,8 @@ namespace {
 
 // The repository and tag both ways of saving the image give it: `docker load` restores them.
 std::string image_reference(const collection& c) {
-  const std::string repo = "forensic/" + file_name_safe(c.options.case_id) + "-" +
-                           file_name_safe(c.target.name());
+  const std::string repo =
+      "forensic/" + file_name_safe(c.options.case_id) + "-" + file_name_safe(c.target.name());
   std::string reference;
   for (char ch : repo) reference += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return reference + ":" + io::format_compact_utc();
@@ -296,15 +303,16 @@ void commit_through_engine(collection& c, const std::string& reference) {
     throw;
   }
   if (o.keep_commit_image) {
-    c.custody->note("committed image " + image_id + " kept in the engine (asked with --keep-image)");
+    c.custody->note("committed image " + image_id +
+                    " kept in the engine (asked with --keep-image)");
     return;
   }
   try {
     engine::remove_image(c.engine, image_id);
   } catch (const error& e) {
-    throw error(e.kind(), "image/commit.tar is saved, but the committed image " + reference +
-                              " (" + image_id + ") could not be removed from the engine: " +
-                              e.what() + "; remove it with `docker rmi " + image_id + "`");
+    throw error(e.kind(), "image/commit.tar is saved, but the committed image " + reference + " (" +
+                              image_id + ") could not be removed from the engine: " + e.what() +
+                              "; remove it with `docker rmi " + image_id + "`");
   }
   c.custody->note("removed committed image " + image_id +
                   " from the engine once saved in image/commit.tar");
@@ -344,8 +352,8 @@ void collect_commit(collection& c) {
   // single layer of an image it is what a commit would hold, without writing it into the engine.
   const std::string started = io::rfc3339_now();
   const auto doc = nlohmann::json::parse(c.raw_inspect, nullptr, false);
-  nlohmann::json config = doc.is_object() ? doc.value("Config", nlohmann::json::object())
-                                          : nlohmann::json::object();
+  nlohmann::json config =
+      doc.is_object() ? doc.value("Config", nlohmann::json::object()) : nlohmann::json::object();
   if (!config.is_object()) config = nlohmann::json::object();
   config["Labels"] = image_labels(c);
   saved_image image;
@@ -361,8 +369,8 @@ void collect_commit(collection& c) {
   if (!fd) throw_errno("cannot open " + layer_path, errno);
   auto file = c.bundle->create("image/commit.tar");
   auto sink = c.with_progress("commit", *file);
-  const std::string image_id = write_saved_image(fd.get(), layer.size, layer.sha256, image, *sink,
-                                                 c.options.cancel_flag);
+  const std::string image_id =
+      write_saved_image(fd.get(), layer.size, layer.sha256, image, *sink, c.options.cancel_flag);
   sink->finish();
   c.add_artifact("commit", file->record(), started,
                  "filesystem/export.tar as the layer of image " + image_id + " (" + reference +
@@ -374,7 +382,8 @@ void collect_commit(collection& c) {
 std::string file_name_safe(std::string_view text) {
   std::string out;
   for (char ch : text) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '-';
     out += ok ? ch : '_';
   }
   if (out.empty() || out.front() == '.' || out.front() == '-') out.insert(0, "x");

@@ -49,8 +49,10 @@ std::string collection::source_of(const engine::request& req) {
 
 void collection::observe(const engine::exchange_record& r) {
   if (!observing) return;
-  if (custody) custody->request(r);
-  else early_exchanges.push_back(r);
+  if (custody)
+    custody->request(r);
+  else
+    early_exchanges.push_back(r);
 }
 
 void collection::add_artifact(const std::string& artifact, const file_record& f,

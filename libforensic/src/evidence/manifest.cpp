@@ -116,8 +116,11 @@ void custody_log::append(const nlohmann::json& entry) {
 void custody_log::step(const std::string& name, const std::string& started,
                        const std::string& finished, const std::string& outcome,
                        const std::string& detail) {
-  nlohmann::json e = {{"type", "step"},      {"step", name},       {"started", started},
-                      {"finished", finished}, {"outcome", outcome}};
+  nlohmann::json e = {{"type", "step"},
+                      {"step", name},
+                      {"started", started},
+                      {"finished", finished},
+                      {"outcome", outcome}};
   if (!detail.empty()) e["detail"] = detail;
   append(e);
 }

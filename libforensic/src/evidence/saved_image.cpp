@@ -1,9 +1,9 @@
 #include "evidence/saved_image.hpp"
 
+#include <archive_entry.h>
+
 #include <ctime>
 #include <vector>
-
-#include <archive_entry.h>
 
 #include "evidence/tar_output.hpp"
 #include "forensic/error.hpp"
@@ -34,16 +34,15 @@ void add_small(tar_output& out, const std::string& path, const std::string& cont
 }  // namespace
 
 std::string saved_image_config(const saved_image& image, const std::string& layer_sha256) {
-  nlohmann::json doc = {
-      {"architecture", image.architecture},
-      {"os", image.os},
-      {"created", image.created},
-      {"config", image.config},
-      {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + layer_sha256}}}},
-      {"history",
-       {{{"created", image.created},
-         {"created_by", image.created_by},
-         {"comment", image.comment}}}}};
+  nlohmann::json doc = {{"architecture", image.architecture},
+                        {"os", image.os},
+                        {"created", image.created},
+                        {"config", image.config},
+                        {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + layer_sha256}}}},
+                        {"history",
+                         {{{"created", image.created},
+                           {"created_by", image.created_by},
+                           {"comment", image.comment}}}}};
   // Names a container chose can hold bytes that are not UTF-8: replaced, never a lost image.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -25,9 +25,9 @@ struct saved_image {
 // The image config document; its SHA-256 is the image id `docker load` reports.
 std::string saved_image_config(const saved_image& image, const std::string& layer_sha256);
 
-// Writes the image into `out` (not finished: the caller does): manifest.json, the config, and `layer_fd`'s
-// content (an uncompressed tar of `layer_size` bytes whose SHA-256 is `layer_sha256`) as the
-// single layer. Returns the image id ("sha256:<digest of the config>"). Errors: errc::io for
+// Writes the image into `out` (not finished: the caller does): manifest.json, the config, and
+// `layer_fd`'s content (an uncompressed tar of `layer_size` bytes whose SHA-256 is `layer_sha256`)
+// as the single layer. Returns the image id ("sha256:<digest of the config>"). Errors: errc::io for
 // the layer read, errc::archive for the tar, errc::cancelled when `cancel` turns true; a short
 // layer (the file changed) is errc::io.
 std::string write_saved_image(int layer_fd, std::uint64_t layer_size,

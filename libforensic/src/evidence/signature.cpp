@@ -71,11 +71,9 @@ bool verify_ed25519(const std::filesystem::path& key_file, std::string_view mess
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
     throw error(errc::crypto, "cannot verify with " + key_file.string() + ": " + openssl_error());
   }
-  const int ok = EVP_DigestVerify(ctx.get(),
-                                  reinterpret_cast<const unsigned char*>(signature.data()),
-                                  signature.size(),
-                                  reinterpret_cast<const unsigned char*>(message.data()),
-                                  message.size());
+  const int ok = EVP_DigestVerify(
+      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(message.data()), message.size());
   ERR_clear_error();
   return ok == 1;
 }

@@ -44,7 +44,8 @@ std::string text_field(const nlohmann::json& o, const char* key) {
 }
 
 bool has_suffix(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // A SHA256SUMS path naming something outside the bundle ("../x", "/etc/passwd"): a record
@@ -146,8 +147,10 @@ void compare(const bundle_contents& c, verify_report& r) {
       continue;
     }
     auto it = c.files.find(path);
-    if (it == c.files.end()) missing.insert(path);
-    else if (it->second.sha256 != digest) modified.insert(path);
+    if (it == c.files.end())
+      missing.insert(path);
+    else if (it->second.sha256 != digest)
+      modified.insert(path);
   }
   for (const auto& [path, facts] : c.files) {
     if (path != "SHA256SUMS" && !sums.count(path)) r.extra.push_back(path);
@@ -210,8 +213,10 @@ verify_report verify_bundle(const fs::path& bundle, const verify_options& option
   bundle_contents c;
   struct stat st {};
   if (::stat(bundle.c_str(), &st) != 0) throw_errno("cannot open bundle " + bundle.string(), errno);
-  if (S_ISDIR(st.st_mode)) read_directory(bundle, c, r);
-  else read_packed(bundle, c, r);
+  if (S_ISDIR(st.st_mode))
+    read_directory(bundle, c, r);
+  else
+    read_packed(bundle, c, r);
   compare(c, r);
 
   auto sig = c.documents.find("manifest.json.sig");

@@ -14,9 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
-#include "proc/proc_files.hpp"
 #include "io/c_handles.hpp"
-
+#include "proc/proc_files.hpp"
 
 namespace forensic::net {
 namespace {
@@ -25,26 +24,35 @@ using io::nfct_ptr;
 
 std::string protocol_name(int l4) {
   switch (l4) {
-    case IPPROTO_TCP: return "tcp";
-    case IPPROTO_UDP: return "udp";
-    case IPPROTO_ICMP: return "icmp";
-    case IPPROTO_ICMPV6: return "icmpv6";
-    case IPPROTO_SCTP: return "sctp";
-    case IPPROTO_UDPLITE: return "udplite";
-    case IPPROTO_DCCP: return "dccp";
-    case IPPROTO_GRE: return "gre";
-    default: return std::to_string(l4);
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMP:
+      return "icmp";
+    case IPPROTO_ICMPV6:
+      return "icmpv6";
+    case IPPROTO_SCTP:
+      return "sctp";
+    case IPPROTO_UDPLITE:
+      return "udplite";
+    case IPPROTO_DCCP:
+      return "dccp";
+    case IPPROTO_GRE:
+      return "gre";
+    default:
+      return std::to_string(l4);
   }
 }
 
 std::string tcp_state_name(unsigned s) {
-  static const char* names[] = {"NONE",       "SYN_SENT", "SYN_RECV",  "ESTABLISHED",
-                                "FIN_WAIT",   "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
-                                "CLOSE",      "SYN_SENT2"};
+  static const char* names[] = {"NONE",       "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
+                                "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",       "SYN_SENT2"};
   return s < std::size(names) ? names[s] : std::to_string(s);
 }
 
-std::string address(const nf_conntrack* ct, int family, nf_conntrack_attr v4, nf_conntrack_attr v6) {
+std::string address(const nf_conntrack* ct, int family, nf_conntrack_attr v4,
+                    nf_conntrack_attr v6) {
   char text[INET6_ADDRSTRLEN] = {};
   const void* raw = nfct_get_attr(ct, family == AF_INET ? v4 : v6);
   if (!raw || !inet_ntop(family, raw, text, sizeof text)) return {};
@@ -133,8 +141,8 @@ conntrack_table dump_conntrack() {
   if (!text) {
     const int proc_err = errno;
     if (err == EPERM || proc_err == EACCES || proc_err == EPERM) {
-      throw error(errc::permission_denied, why + "; /proc/net/nf_conntrack: " +
-                                               std::strerror(proc_err) + " (run as root)");
+      throw error(errc::permission_denied,
+                  why + "; /proc/net/nf_conntrack: " + std::strerror(proc_err) + " (run as root)");
     }
     throw error(errc::not_found, why + "; /proc/net/nf_conntrack: " + std::strerror(proc_err) +
                                      " (is nf_conntrack loaded?)");
@@ -143,7 +151,8 @@ conntrack_table dump_conntrack() {
   t.flows = parse_nf_conntrack(*text, &skipped);
   t.source = "/proc/net/nf_conntrack";
   t.warnings.push_back(why + "; read /proc/net/nf_conntrack instead");
-  if (skipped) t.warnings.push_back(std::to_string(skipped) + " unreadable conntrack lines skipped");
+  if (skipped)
+    t.warnings.push_back(std::to_string(skipped) + " unreadable conntrack lines skipped");
   return t;
 }
 

@@ -44,9 +44,12 @@ bool parse_line(std::string_view line, conntrack_flow& f) {
     const auto t = tokens[k];
     const auto eq = t.find('=');
     if (eq == std::string_view::npos) {
-      if (t == "[UNREPLIED]") f.unreplied = true;
-      else if (t == "[ASSURED]") f.assured = true;
-      else if (t.front() != '[' && k == 5) f.state = std::string(t);
+      if (t == "[UNREPLIED]")
+        f.unreplied = true;
+      else if (t == "[ASSURED]")
+        f.assured = true;
+      else if (t.front() != '[' && k == 5)
+        f.state = std::string(t);
       continue;
     }
     const auto key = t.substr(0, eq);

@@ -51,8 +51,11 @@ clock::time_point parse_time(std::string_view text, clock::time_point now) {
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc() || p + 1 != text.data() + text.size() || n < 0) throw bad();
     const char unit = *p;
-    const long long seconds = unit == 's' ? n : unit == 'm' ? n * 60 : unit == 'h' ? n * 3600
-                              : unit == 'd' ? n * 86400 : -1;
+    const long long seconds = unit == 's'   ? n
+                              : unit == 'm' ? n * 60
+                              : unit == 'h' ? n * 3600
+                              : unit == 'd' ? n * 86400
+                                            : -1;
     if (seconds < 0) throw bad();
     return now - std::chrono::seconds(seconds);
   }
@@ -61,7 +64,8 @@ clock::time_point parse_time(std::string_view text, clock::time_point now) {
   return *at;
 }
 
-locate_result locate_at(engine::client& engine, const locate_options& options, clock::time_point at) {
+locate_result locate_at(engine::client& engine, const locate_options& options,
+                        clock::time_point at) {
   auto address = io::parse_ip(options.address);
   if (!address) {
     throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
@@ -69,7 +73,8 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   locate_result r;
   r.address = *address;
   const auto snap = detail::take_snapshot(&engine, false);
-  if (!snap.available) throw error(errc::engine_unreachable, "--at needs the engine's event history: " + snap.failure);
+  if (!snap.available)
+    throw error(errc::engine_unreachable, "--at needs the engine's event history: " + snap.failure);
   std::set<std::string> networks;
   for (const auto& n : snap.networks) {
     if (in_network(*address, n)) networks.insert(n.id);
@@ -77,11 +82,12 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   if (networks.empty()) r.warnings.push_back("no engine network contains " + address->to_string());
 
   const auto now = clock::now();
-  const auto events = engine::events(
-      engine, {.since = clock::time_point{},
-               .until = now,
-               .filters = {{"type", "network"}, {"type", "container"}}});
-  const long long at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
+  const auto events =
+      engine::events(engine, {.since = clock::time_point{},
+                              .until = now,
+                              .filters = {{"type", "network"}, {"type", "container"}}});
+  const long long at_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
   std::map<std::string, std::string> names;  // container id -> name from events
   std::vector<attachment_event> attach;
   long long oldest = 0;
@@ -102,11 +108,13 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   }
   if (oldest) {
     r.warnings.push_back("the engine's event history reaches back to " +
-                         rfc3339(clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(oldest)))) +
+                         rfc3339(clock::time_point(std::chrono::duration_cast<clock::duration>(
+                             std::chrono::nanoseconds(oldest)))) +
                          " (it keeps a bounded in-memory history, lost when dockerd restarts)");
     if (oldest > at_ns) {
-      r.warnings.push_back("the asked time " + rfc3339(at) +
-                           " is older than that history: containers attached before it are not known");
+      r.warnings.push_back(
+          "the asked time " + rfc3339(at) +
+          " is older than that history: containers attached before it are not known");
     }
   } else {
     r.warnings.push_back("the engine returned no events: its history is empty (restarted?)");
@@ -116,8 +124,10 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
   std::set<std::string> changed_since;
   for (const auto& e : attach) {
     if (e.nanos <= at_ns) {
-      if (e.action == "connect") attached_at[e.container_id] = e.nanos;
-      else attached_at.erase(e.container_id);
+      if (e.action == "connect")
+        attached_at[e.container_id] = e.nanos;
+      else
+        attached_at.erase(e.container_id);
     } else {
       changed_since.insert(e.container_id);
     }
@@ -139,12 +149,15 @@ locate_result locate_at(engine::client& engine, const locate_options& options, c
         holds_now = holds_now || io::same_host(a.ipv4, *address) || io::same_host(a.ipv6, *address);
       }
     }
-    const std::string when = rfc3339(clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(since))));
+    const std::string when = rfc3339(clock::time_point(
+        std::chrono::duration_cast<clock::duration>(std::chrono::nanoseconds(since))));
     if (holds_now && !changed_since.count(id)) {
-      add(id, "held " + address->to_string() + " at " + rfc3339(at) + " (attached continuously since " + when + " and holds it now)");
+      add(id, "held " + address->to_string() + " at " + rfc3339(at) +
+                  " (attached continuously since " + when + " and holds it now)");
     } else if (!c || changed_since.count(id)) {
       add(id, "was attached to the network of " + address->to_string() + " at " + rfc3339(at) +
-                  " (since " + when + "); its address then is not in the engine's history: a possible holder");
+                  " (since " + when +
+                  "); its address then is not in the engine's history: a possible holder");
     }
     // Still attached, unchanged, and holding another address now: it did not hold ADDR.
   }

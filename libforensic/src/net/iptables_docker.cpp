@@ -116,8 +116,9 @@ firewall_rules read_firewall() {
   read_family("iptables-save", AF_INET, f.ipv4, f.backend, f.warnings, any_tool);
   read_family("ip6tables-save", AF_INET6, f.ipv6, f.backend, f.warnings, any_tool);
   if (!any_tool) {
-    throw error(errc::not_found, "neither iptables-save nor ip6tables-save is installed in "
-                                 "/usr/sbin, /sbin, /usr/bin or /bin");
+    throw error(errc::not_found,
+                "neither iptables-save nor ip6tables-save is installed in "
+                "/usr/sbin, /sbin, /usr/bin or /bin");
   }
   f.docker_ipv4 = docker_view(f.ipv4);
   f.docker_ipv6 = docker_view(f.ipv6);
@@ -128,34 +129,51 @@ firewall_rules read_firewall() {
 }
 
 nlohmann::json to_json(const iptables_rule& r) {
-  return {{"table", r.table},           {"chain", r.chain},
-          {"rule", r.text},             {"protocol", r.protocol},
-          {"source", r.source},         {"destination", r.destination},
-          {"in_interface", r.in_interface}, {"out_interface", r.out_interface},
-          {"sport", r.sport},           {"dport", r.dport},
-          {"target", r.target},         {"goto", r.goto_target},
-          {"to_destination", r.to_destination}, {"to_source", r.to_source},
-          {"to_ports", r.to_ports},     {"modules", r.modules},
-          {"comment", r.comment},       {"unparsed", r.unparsed}};
+  return {{"table", r.table},
+          {"chain", r.chain},
+          {"rule", r.text},
+          {"protocol", r.protocol},
+          {"source", r.source},
+          {"destination", r.destination},
+          {"in_interface", r.in_interface},
+          {"out_interface", r.out_interface},
+          {"sport", r.sport},
+          {"dport", r.dport},
+          {"target", r.target},
+          {"goto", r.goto_target},
+          {"to_destination", r.to_destination},
+          {"to_source", r.to_source},
+          {"to_ports", r.to_ports},
+          {"modules", r.modules},
+          {"comment", r.comment},
+          {"unparsed", r.unparsed}};
 }
 
 nlohmann::json to_json(const docker_rules& d) {
   using nlohmann::json;
   json masq = json::array(), pubs = json::array(), user = json::array(), iso = json::array();
   for (const auto& m : d.masquerades) {
-    masq.push_back({{"subnet", m.subnet}, {"bridge", m.bridge},
-                    {"out_interface", m.out_interface}, {"rule", m.rule}});
+    masq.push_back({{"subnet", m.subnet},
+                    {"bridge", m.bridge},
+                    {"out_interface", m.out_interface},
+                    {"rule", m.rule}});
   }
   for (const auto& p : d.publications) {
-    pubs.push_back({{"protocol", p.protocol}, {"host_address", p.host_address},
-                    {"host_port", p.host_port}, {"container_address", p.container_address},
-                    {"container_port", p.container_port}, {"bridge", p.bridge},
+    pubs.push_back({{"protocol", p.protocol},
+                    {"host_address", p.host_address},
+                    {"host_port", p.host_port},
+                    {"container_address", p.container_address},
+                    {"container_port", p.container_port},
+                    {"bridge", p.bridge},
                     {"rule", p.rule}});
   }
   for (const auto& r : d.docker_user) user.push_back(to_json(r));
   for (const auto& i : d.isolation) {
-    iso.push_back({{"chain", i.chain}, {"in_interface", i.in_interface},
-                   {"out_interface", i.out_interface}, {"target", i.target}, {"rule", i.rule}});
+    iso.push_back({{"chain", i.chain},
+                   {"in_interface", i.in_interface},
+                   {"out_interface", i.out_interface},
+                   {"target", i.target},
+                   {"rule", i.rule}});
   }
   return {{"family", d.family == AF_INET6 ? "ipv6" : "ipv4"},
           {"docker_chains_present", d.docker_chains_present},

@@ -125,8 +125,8 @@ iptables_ruleset parse_iptables_save(std::string_view text, int family) noexcept
         out.rules.push_back(std::move(r));
         continue;
       }
-      out.warnings.push_back("line " + std::to_string(line_no) + " not understood: " +
-                             std::string(line.substr(0, 200)));
+      out.warnings.push_back("line " + std::to_string(line_no) +
+                             " not understood: " + std::string(line.substr(0, 200)));
     }
   } catch (...) {
     out.warnings.push_back("parsing stopped early: out of memory");

@@ -208,8 +208,8 @@ link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_sn
 
 link_map map_links(engine::client* engine) {
   // The engine answers while the kernel is read.
-  auto pending = std::async(std::launch::async,
-                            [engine] { return detail::take_snapshot(engine, true); });
+  auto pending =
+      std::async(std::launch::async, [engine] { return detail::take_snapshot(engine, true); });
   detail::engine_snapshot snap;
   return detail::map_links_with(pending, snap);
 }
@@ -218,15 +218,17 @@ std::vector<std::string> host_interfaces_of(engine::client& engine, std::string_
   const engine::container c = engine::inspect_container(engine, reference);
   const std::string who = "container '" + std::string(reference) + "'";
   if (!has_process(c)) {
-    throw error(errc::not_found, who + " is not running (" + c.state +
-                                     "): it has no network interfaces to watch");
+    throw error(errc::not_found,
+                who + " is not running (" + c.state + "): it has no network interfaces to watch");
   }
   const std::uint64_t host_netns = proc::own_netns_inode();
   const std::uint64_t inode = proc::netns_inode(c.pid);
-  if (inode == 0) throw error(errc::not_found, who + ": its process " + std::to_string(c.pid) + " is gone");
+  if (inode == 0)
+    throw error(errc::not_found, who + ": its process " + std::to_string(c.pid) + " is gone");
   if (inode == host_netns || c.security.network_mode == "host") {
-    throw error(errc::not_found, who + " uses --network host: it has no veth of its own; its "
-                                       "traffic is on the host's interfaces");
+    throw error(errc::not_found, who +
+                                     " uses --network host: it has no veth of its own; its "
+                                     "traffic is on the host's interfaces");
   }
   io::unique_fd fd = proc::open_netns(c.pid);
   if (!fd) throw_errno("open /proc/" + std::to_string(c.pid) + "/ns/net", errno);
@@ -245,8 +247,8 @@ std::vector<std::string> host_interfaces_of(engine::client& engine, std::string_
     if (i.host_veth) out.push_back(i.host_veth->name);
   }
   if (out.empty()) {
-    throw error(errc::not_found, who + " has no veth to the host (network mode '" +
-                                     c.security.network_mode + "')");
+    throw error(errc::not_found,
+                who + " has no veth to the host (network mode '" + c.security.network_mode + "')");
   }
   return out;
 }

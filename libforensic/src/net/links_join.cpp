@@ -6,8 +6,8 @@ namespace {
 // IFLA_LINK of a host veth is its peer's ifindex inside the namespace named by
 // IFLA_LINK_NETNSID; the peer's IFLA_LINK is the host veth's ifindex. Both must agree, and
 // the nsid too when the host has assigned one.
-const interface_info* host_peer(const std::vector<interface_info>& host,
-                                const interface_info& in, int nsid) {
+const interface_info* host_peer(const std::vector<interface_info>& host, const interface_info& in,
+                                int nsid) {
   for (const auto& h : host) {
     if (h.kind != "veth" || h.peer_ifindex != in.ifindex || in.peer_ifindex != h.ifindex) continue;
     if (nsid >= 0 && h.link_netnsid >= 0 && h.link_netnsid != nsid) continue;
@@ -26,8 +26,8 @@ const interface_info* by_index(const std::vector<interface_info>& links, int ifi
 }  // namespace
 
 std::vector<container_interface> join_namespace(const std::vector<interface_info>& host,
-                                                const std::vector<interface_info>& inside,
-                                                int nsid, const engine_snapshot& snap) {
+                                                const std::vector<interface_info>& inside, int nsid,
+                                                const engine_snapshot& snap) {
   std::vector<container_interface> out;
   for (const auto& in : inside) {
     if (in.name == "lo") continue;

@@ -12,8 +12,8 @@ namespace forensic::net::detail {
 // namespace (-1 when unassigned). Loopback is left out. The docker network comes from the
 // bridge the peer is enslaved to, else from the container's attachment with the same MAC.
 std::vector<container_interface> join_namespace(const std::vector<interface_info>& host,
-                                                const std::vector<interface_info>& inside,
-                                                int nsid, const engine_snapshot& snap);
+                                                const std::vector<interface_info>& inside, int nsid,
+                                                const engine_snapshot& snap);
 
 // map_links() with the engine snapshot fetched by the caller (possibly still on its way);
 // the snapshot is handed back for callers that need more of it (ports, networks).

@@ -18,11 +18,16 @@ json to_json(const interface_address& a) {
 json to_json(const interface_info& i) {
   json addresses = json::array();
   for (const auto& a : i.addresses) addresses.push_back(to_json(a));
-  return {{"name", i.name},       {"ifindex", i.ifindex},
-          {"mac", i.mac},         {"kind", i.kind},
-          {"up", i.up},           {"mtu", i.mtu},
-          {"addresses", addresses}, {"peer_ifindex", i.peer_ifindex},
-          {"link_netnsid", i.link_netnsid}, {"master_ifindex", i.master_ifindex}};
+  return {{"name", i.name},
+          {"ifindex", i.ifindex},
+          {"mac", i.mac},
+          {"kind", i.kind},
+          {"up", i.up},
+          {"mtu", i.mtu},
+          {"addresses", addresses},
+          {"peer_ifindex", i.peer_ifindex},
+          {"link_netnsid", i.link_netnsid},
+          {"master_ifindex", i.master_ifindex}};
 }
 
 json to_json(const container_interface& i) {

@@ -57,7 +57,8 @@ std::vector<locate_match> capture_address(engine::client* engine, const locate_o
       m.container_name = c->container_name;
     }
     m.summary = std::to_string(n) + " packet(s) to/from " + address->to_string() + " on " +
-                m.interface + (m.container_name.empty() ? "" : " (host veth of " + m.container_name + ")");
+                m.interface +
+                (m.container_name.empty() ? "" : " (host veth of " + m.container_name + ")");
     out.push_back(std::move(m));
   }
   return out;

@@ -110,8 +110,8 @@ void compare(network_map& m, const detail::engine_snapshot& snap) {
       bool found = false;
       for (const auto* d : {&d4, &d6}) {
         for (const auto& p : d->publications) {
-          found = found || (p.host_port == std::to_string(port.host_port) &&
-                            p.protocol == port.protocol);
+          found = found ||
+                  (p.host_port == std::to_string(port.host_port) && p.protocol == port.protocol);
         }
       }
       if (!found && d4.docker_chains_present) {
@@ -127,8 +127,8 @@ void compare(network_map& m, const detail::engine_snapshot& snap) {
 
 network_map build_network_map(engine::client* engine) {
   network_map m;
-  auto pending = std::async(std::launch::async,
-                            [engine] { return detail::take_snapshot(engine, true); });
+  auto pending =
+      std::async(std::launch::async, [engine] { return detail::take_snapshot(engine, true); });
   auto rules = std::async(std::launch::async, [] { return read_firewall(); });
   detail::engine_snapshot snap;
   m.links = detail::map_links_with(pending, snap);
@@ -161,9 +161,12 @@ nlohmann::json to_json(const network_map& m) {
     j["iptables_subnets"] = b.iptables_subnets;
     json pubs = json::array();
     for (const auto& p : b.publications) {
-      pubs.push_back({{"protocol", p.protocol}, {"host_address", p.host_address},
-                      {"host_port", p.host_port}, {"container_address", p.container_address},
-                      {"container_port", p.container_port}, {"rule", p.rule}});
+      pubs.push_back({{"protocol", p.protocol},
+                      {"host_address", p.host_address},
+                      {"host_port", p.host_port},
+                      {"container_address", p.container_address},
+                      {"container_port", p.container_port},
+                      {"rule", p.rule}});
     }
     j["published_ports"] = pubs;
     bridges.push_back(std::move(j));

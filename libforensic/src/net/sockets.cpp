@@ -37,8 +37,7 @@ bool hex_value(std::string_view text, T& out) {
 
 // The kernel prints each 32-bit word of the address as the u32 it holds in memory, in hex:
 // reading the word back and storing it restores the network-order bytes on any endianness.
-bool decode_endpoint(std::string_view text, int family, std::string& address,
-                     std::uint16_t& port) {
+bool decode_endpoint(std::string_view text, int family, std::string& address, std::uint16_t& port) {
   const auto colon = text.find(':');
   const std::size_t hex_len = family == AF_INET6 ? 32 : 8;
   if (colon != hex_len || !hex_value(text.substr(colon + 1), port)) return false;
@@ -56,10 +55,9 @@ bool decode_endpoint(std::string_view text, int family, std::string& address,
 
 std::string state_name(std::string_view protocol, unsigned st) {
   if (protocol != "tcp") return st == 1 ? "ESTABLISHED" : "UNCONN";
-  static const char* names[] = {"UNKNOWN",   "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
-                                "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
-                                "CLOSE_WAIT", "LAST_ACK",   "LISTEN",    "CLOSING",
-                                "NEW_SYN_RECV"};
+  static const char* names[] = {
+      "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",
+      "CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV"};
   return st < std::size(names) ? names[st] : "UNKNOWN(" + std::to_string(st) + ")";
 }
 
@@ -163,8 +161,8 @@ std::vector<socket_entry> namespace_sockets(int pid, bool resolve_owners) {
     const char* file;
     const char* protocol;
     int family;
-  } tables[] = {{"tcp", "tcp", AF_INET}, {"tcp6", "tcp", AF_INET6}, {"udp", "udp", AF_INET},
-                {"udp6", "udp", AF_INET6}, {"raw", "raw", AF_INET},  {"raw6", "raw", AF_INET6}};
+  } tables[] = {{"tcp", "tcp", AF_INET},   {"tcp6", "tcp", AF_INET6}, {"udp", "udp", AF_INET},
+                {"udp6", "udp", AF_INET6}, {"raw", "raw", AF_INET},   {"raw6", "raw", AF_INET6}};
   const std::uint64_t inode = proc::netns_inode(pid);
   if (inode == 0) {
     throw error(errc::not_found, "process " + std::to_string(pid) + " is gone (no /proc/" +

@@ -18,8 +18,8 @@
 #include "forensic/io/time.hpp"
 #include "forensic/proc/membership.hpp"
 #include "forensic/text/terminal.hpp"
-#include "proc/proc_files.hpp"
 #include "io/c_handles.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::proc {
 namespace {
@@ -41,8 +41,11 @@ std::vector<T> numbers(std::string_view text) {
 bool valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3
-                                                                                          : 4;
+    const std::size_t n = c < 0x80         ? 0
+                          : (c >> 5) == 6  ? 1
+                          : (c >> 4) == 14 ? 2
+                          : (c >> 3) == 30 ? 3
+                                           : 4;
     if (n == 4 || i + n >= s.size()) return false;
     for (std::size_t k = 1; k <= n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
@@ -106,8 +109,10 @@ std::optional<process_info> read_process(int pid, const std::string& proc_root) 
   p.ns_pid = nspid.empty() ? pid : nspid.back();
 
   if (auto c = slurp(dir + "/cmdline")) p.cmdline = split_nul(*c);
-  if (auto e = slurp(dir + "/environ")) p.environ = split_nul(*e);
-  else p.errors.push_back("environ: unreadable");
+  if (auto e = slurp(dir + "/environ"))
+    p.environ = split_nul(*e);
+  else
+    p.errors.push_back("environ: unreadable");
   if (auto c = read_link(dir + "/cwd")) p.cwd = *c;
   if (auto e = read_link(dir + "/exe")) {
     static constexpr std::string_view deleted = " (deleted)";

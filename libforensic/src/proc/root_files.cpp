@@ -42,7 +42,8 @@ io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view
   const std::string what = std::string(path) + " inside " + root.string();
   if (fd < 0) {
     if (errno == ENOENT) throw error(errc::not_found, "no file " + what);
-    if (errno == ENOSYS) throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
+    if (errno == ENOSYS)
+      throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
     throw_errno("cannot open " + what, errno);
   }
   return io::unique_fd(fd);

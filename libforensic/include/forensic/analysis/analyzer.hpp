@@ -44,9 +44,9 @@ struct coverage_entry {
   // "present", "partial" (present, with a failure recorded), "failed", "not_collected" (the
   // collector says why it did not take it), "not_asked", or "absent" (no manifest says why)
   std::string status;
-  std::string reason;               // the manifest's failure message or not-collected reason
-  std::string hides;                // what cannot be seen without it; "" when present
-  std::vector<std::string> files;   // its bundle files found
+  std::string reason;              // the manifest's failure message or not-collected reason
+  std::string hides;               // what cannot be seen without it; "" when present
+  std::vector<std::string> files;  // its bundle files found
 };
 
 struct analysis_report {

@@ -40,7 +40,7 @@ struct capture_interface {
 
 // A packet as the callback sees it. `data` is valid only during the call.
 struct packet_view {
-  std::size_t interface_index = 0;  // index into capture_options::interfaces
+  std::size_t interface_index = 0;        // index into capture_options::interfaces
   std::chrono::nanoseconds timestamp{0};  // since the Unix epoch (UTC)
   std::uint32_t original_length = 0;      // on the wire; data.size() may be less (snaplen)
   int link_type = 0;                      // libpcap DLT_* (1 = Ethernet)
@@ -75,9 +75,9 @@ struct capture_options {
   // without, exactly `output`.
   std::filesystem::path output;
   output_format format = output_format::pcapng;
-  std::optional<std::uint64_t> rotate_bytes;        // start a new file past this size
+  std::optional<std::uint64_t> rotate_bytes;           // start a new file past this size
   std::optional<std::chrono::seconds> rotate_seconds;  // or after this long
-  std::optional<std::uint64_t> max_total_bytes;     // all files together; stop before exceeding
+  std::optional<std::uint64_t> max_total_bytes;        // all files together; stop before exceeding
   // Stop (cleanly, stop_reason::disk_space) when the output file system would have less
   // than this free. Checked at start (refused there) and while writing.
   std::uint64_t min_free_bytes = 100ull << 20;

@@ -61,10 +61,10 @@ struct security_settings {
   std::string userns_mode;
   std::string user;  // Config.User; empty means root
   bool readonly_rootfs = false;
-  std::optional<std::int64_t> pids_limit;    // absent (or <= 0) means unlimited
-  std::int64_t memory_limit = 0;             // bytes; 0 means unlimited
-  bool docker_socket_mounted = false;        // the engine socket is reachable inside
-  std::string apparmor_profile;              // AppArmorProfile as reported
+  std::optional<std::int64_t> pids_limit;  // absent (or <= 0) means unlimited
+  std::int64_t memory_limit = 0;           // bytes; 0 means unlimited
+  bool docker_socket_mounted = false;      // the engine socket is reachable inside
+  std::string apparmor_profile;            // AppArmorProfile as reported
 };
 
 struct container {
@@ -75,12 +75,12 @@ struct container {
   std::string command;  // path and args joined by spaces, as `docker ps` shows
   std::string path;
   std::vector<std::string> args;
-  std::string created;   // RFC 3339 from the engine
+  std::string created;  // RFC 3339 from the engine
   std::string started_at;
   std::string finished_at;
-  std::string state;  // created, running, paused, restarting, removing, exited, dead
+  std::string state;   // created, running, paused, restarting, removing, exited, dead
   std::string status;  // "Up 3 minutes"
-  int pid = 0;        // host pid of the init process; 0 when not running
+  int pid = 0;         // host pid of the init process; 0 when not running
   int exit_code = 0;
   bool tty = false;
   std::string hostname;
@@ -107,9 +107,10 @@ container parse_container_summary(const nlohmann::json& item);  // one /containe
 container parse_container_inspect(const nlohmann::json& doc);   // /containers/{id}/json
 
 struct list_options {
-  bool all = false;      // include stopped containers
-  bool inspect = true;   // enrich each with its inspect document
-  // Engine-side filters, as `docker ps --filter`: {"label", "k=v"}, {"name", "x"}, {"network", "n"}.
+  bool all = false;     // include stopped containers
+  bool inspect = true;  // enrich each with its inspect document
+  // Engine-side filters, as `docker ps --filter`: {"label", "k=v"}, {"name", "x"}, {"network",
+  // "n"}.
   std::vector<std::pair<std::string, std::string>> filters;
 };
 
@@ -125,8 +126,7 @@ std::vector<container> inspect_containers(client& engine, const std::vector<std:
                                           std::size_t parallel = 4);
 
 // Resolves and inspects. The raw inspect JSON is returned too when `raw` is given.
-container inspect_container(client& engine, std::string_view reference,
-                            std::string* raw = nullptr);
+container inspect_container(client& engine, std::string_view reference, std::string* raw = nullptr);
 
 // JSON form used by `ir-ps --json` and other tools; field names are documented in
 // docs/json.md and stable.

@@ -38,7 +38,7 @@ class log_demuxer final : public io::byte_sink {
   io::byte_sink* out_;
   io::byte_sink* err_;
   std::array<std::byte, 8> header_{};
-  std::size_t header_have_ = 0;   // bytes of the current header received so far
+  std::size_t header_have_ = 0;     // bytes of the current header received so far
   std::uint32_t payload_left_ = 0;  // bytes of the current frame's payload still to come
   int stream_ = 0;
   std::uint64_t offset_ = 0;  // bytes consumed, for error messages

@@ -7,10 +7,11 @@
 // logs; then, with the container paused (unless asked otherwise), a bodyfile of MAC times
 // (before anything reads a file), the filesystem diff, what is mounted into the container
 // besides its image (mounts.hpp), the filesystem export and an image archive made from it (an
-// engine commit, removed again unless asked to keep it, when there is no export). A capture (capture_seconds > 0)
-// starts before everything and stops after everything. Each artifact streams to disk hashed
-// on the fly; a failed artifact is recorded in the manifest and the others still run, but an
-// interruption, a full disk or an unwritable bundle abort the whole collection, leaving only a
+// engine commit, removed again unless asked to keep it, when there is no export). A capture
+// (capture_seconds > 0) starts before everything and stops after everything. Each artifact streams
+// to disk hashed on the fly; a failed artifact is recorded in the manifest and the others still
+// run, but an interruption, a full disk or an unwritable bundle abort the whole collection, leaving
+// only a
 // `.partial` directory (see bundle.hpp). The container is unpaused on every path.
 #include <atomic>
 #include <chrono>
@@ -38,14 +39,14 @@ struct collect_options {
   std::string container;  // id, name or unique id prefix
   std::filesystem::path out_dir = ".";
   std::string case_id = "case";
-  std::string operator_name;  // empty: $SUDO_USER, the login uid's name, $USER, or the uid
-  bool pause = true;           // pause for diff/export/commit
-  bool leave_paused = false;   // keep it paused afterwards (containment)
-  std::chrono::seconds capture{0};  // > 0: capture on its host veths for at least this long
+  std::string operator_name;           // empty: $SUDO_USER, the login uid's name, $USER, or the uid
+  bool pause = true;                   // pause for diff/export/commit
+  bool leave_paused = false;           // keep it paused afterwards (containment)
+  std::chrono::seconds capture{0};     // > 0: capture on its host veths for at least this long
   std::vector<std::string> artifacts;  // empty: every artifact but "capture"
   std::optional<archive_format> archive;
-  std::filesystem::path sign_key;    // Ed25519 PEM private key: writes manifest.json.sig
-  bool mount_copy_system = false;    // also copy bind mounts of host system paths (mounts.hpp)
+  std::filesystem::path sign_key;  // Ed25519 PEM private key: writes manifest.json.sig
+  bool mount_copy_system = false;  // also copy bind mounts of host system paths (mounts.hpp)
   std::uint64_t mount_limit = 1024ull << 20;  // file content copied per mount, bytes
   // The committed image is deleted from the engine once saved in the bundle (nothing the
   // collection creates outlives it), unless this keeps it there.
@@ -58,10 +59,10 @@ struct collect_options {
 };
 
 struct collect_progress {
-  std::string step;          // artifact name
-  std::uint64_t bytes = 0;   // so far in this step
-  double seconds = 0;        // since the step started
-  bool finished = false;     // the step is over
+  std::string step;         // artifact name
+  std::uint64_t bytes = 0;  // so far in this step
+  double seconds = 0;       // since the step started
+  bool finished = false;    // the step is over
 };
 using progress_callback = std::function<void(const collect_progress&)>;
 

@@ -45,7 +45,8 @@ struct verify_report {
 
 // Never throws for what it finds wrong in the bundle (that goes in the report); throws
 // forensic::error only when the bundle cannot be read at all or the key is unusable.
-verify_report verify_bundle(const std::filesystem::path& bundle, const verify_options& options = {});
+verify_report verify_bundle(const std::filesystem::path& bundle,
+                            const verify_options& options = {});
 
 // The `forensic.verify/1` document `ir-verify --json` prints: schema, bundle,
 // ok, files_checked, missing, extra, modified, problems, not_collected and

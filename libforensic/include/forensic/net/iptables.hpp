@@ -48,15 +48,15 @@ iptables_ruleset parse_iptables_save(std::string_view text, int family) noexcept
 
 // What Docker's rules say.
 struct masquerade_rule {
-  std::string subnet;   // -s, "172.18.0.0/16"
-  std::string bridge;   // the interface excluded with "! -o" (traffic leaving any other way)
+  std::string subnet;         // -s, "172.18.0.0/16"
+  std::string bridge;         // the interface excluded with "! -o" (traffic leaving any other way)
   std::string out_interface;  // a positive -o, when the rule has one instead
-  std::string rule;     // verbatim
+  std::string rule;           // verbatim
 };
 struct port_publication {
-  std::string protocol;      // "tcp", "udp", "sctp"
-  std::string host_address;  // -d, empty for every address
-  std::string host_port;     // --dport ("8080" or a range "8000:8010")
+  std::string protocol;           // "tcp", "udp", "sctp"
+  std::string host_address;       // -d, empty for every address
+  std::string host_port;          // --dport ("8080" or a range "8000:8010")
   std::string container_address;  // from --to-destination
   std::string container_port;
   std::string bridge;  // from "! -i <bridge>"
@@ -81,7 +81,7 @@ docker_rules docker_view(const iptables_ruleset& rules);
 struct firewall_rules {
   iptables_ruleset ipv4, ipv6;
   docker_rules docker_ipv4, docker_ipv6;
-  std::string backend;  // "nf_tables", "legacy", or "" when unknown
+  std::string backend;                // "nf_tables", "legacy", or "" when unknown
   std::vector<std::string> warnings;  // a save tool missing or refused: the other still counts
 };
 

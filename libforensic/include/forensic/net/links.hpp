@@ -37,17 +37,17 @@ struct interface_info {
   bool up = false;
   int mtu = 0;
   std::vector<interface_address> addresses;
-  int peer_ifindex = 0;       // IFLA_LINK (veth peer), 0 when none
-  int link_netnsid = -1;      // IFLA_LINK_NETNSID, -1 when the peer is in the same namespace
-  int master_ifindex = 0;     // IFLA_MASTER (the bridge), 0 when none
+  int peer_ifindex = 0;    // IFLA_LINK (veth peer), 0 when none
+  int link_netnsid = -1;   // IFLA_LINK_NETNSID, -1 when the peer is in the same namespace
+  int master_ifindex = 0;  // IFLA_MASTER (the bridge), 0 when none
 };
 
 // One interface inside a container, joined to its host side.
 struct container_interface {
-  interface_info inside;                  // e.g. eth0 in the container's namespace
+  interface_info inside;                    // e.g. eth0 in the container's namespace
   std::optional<interface_info> host_veth;  // the peer on the host, when a veth
-  std::string bridge;                     // host bridge the veth is enslaved to ("br-1a2b3c4d5e6f")
-  std::string docker_network;             // engine network name ("irnet1"), empty if unknown
+  std::string bridge;          // host bridge the veth is enslaved to ("br-1a2b3c4d5e6f")
+  std::string docker_network;  // engine network name ("irnet1"), empty if unknown
   std::string docker_network_id;
 };
 

@@ -28,18 +28,18 @@ class client;
 namespace forensic::net {
 
 struct locate_options {
-  std::string address;                 // IPv4 or IPv6, as typed
-  std::optional<std::uint16_t> port;   // remote port of ADDR (the IDS's destination port)
+  std::string address;                // IPv4 or IPv6, as typed
+  std::optional<std::uint16_t> port;  // remote port of ADDR (the IDS's destination port)
   // The source port the IDS saw on the host's address: conntrack's reply tuple maps it back
   // to the container address and the container's own source port.
   std::optional<std::uint16_t> nat_port;
 };
 
 struct locate_match {
-  std::string kind;            // "owner", "socket", "conntrack", "packet"
-  std::string container_id;    // empty when no container is involved (a host process)
-  std::string container_name;  // empty when unknown (engine down or record missing)
-  std::string network;         // engine network of the container address, when known
+  std::string kind;               // "owner", "socket", "conntrack", "packet"
+  std::string container_id;       // empty when no container is involved (a host process)
+  std::string container_name;     // empty when unknown (engine down or record missing)
+  std::string network;            // engine network of the container address, when known
   std::string container_address;  // the container's side of the evidence
   std::string namespace_note;     // "host namespace", "namespace of pid 1234 (not a container)"
   std::optional<socket_entry> socket;

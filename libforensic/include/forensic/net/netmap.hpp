@@ -14,9 +14,9 @@ namespace forensic::net {
 
 struct bridge_view {
   bridge_info bridge;
-  bool internal = false;                      // engine says --internal
-  std::vector<std::string> iptables_subnets;  // from MASQUERADE and isolation rules naming it
-  std::vector<port_publication> publications; // DNATs that enter by this bridge's network
+  bool internal = false;                       // engine says --internal
+  std::vector<std::string> iptables_subnets;   // from MASQUERADE and isolation rules naming it
+  std::vector<port_publication> publications;  // DNATs that enter by this bridge's network
 };
 
 struct network_map {

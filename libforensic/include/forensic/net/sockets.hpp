@@ -19,7 +19,7 @@ struct process_ref {
   int ns_pid = 0;  // pid inside its own pid namespace (last NSpid field), 0 when unknown
   std::string comm;
   std::vector<std::string> cmdline;
-  std::string exe;  // target of /proc/<pid>/exe; " (deleted)" kept when the kernel says so
+  std::string exe;           // target of /proc/<pid>/exe; " (deleted)" kept when the kernel says so
   std::string container_id;  // from /proc/<pid>/cgroup when it names one; empty otherwise
 };
 

@@ -3,8 +3,9 @@
 // the container: its binaries are the attacker's).
 //
 // Membership is decided by the kernel's view (membership.hpp: cgroup, pid namespace and those
-// nested below it, mount namespace), not by what the engine reports. Everything a process exposes is hostile text (argv, environ,
-// file names): it is kept exact here and escaped only where printed.
+// nested below it, mount namespace), not by what the engine reports. Everything a process exposes
+// is hostile text (argv, environ, file names): it is kept exact here and escaped only where
+// printed.
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -19,16 +20,16 @@ struct open_fd {
 };
 
 struct process_info {
-  int pid = 0;     // host pid
-  int ns_pid = 0;  // pid inside the container (last NSpid field)
-  int ppid = 0;    // host ppid
+  int pid = 0;                     // host pid
+  int ns_pid = 0;                  // pid inside the container (last NSpid field)
+  int ppid = 0;                    // host ppid
   std::vector<std::uint32_t> uid;  // real, effective, saved, filesystem
   std::vector<std::uint32_t> gid;
   std::string comm;
   std::vector<std::string> cmdline;
   std::vector<std::string> environ;
   std::string cwd;
-  std::string exe;          // link target, without the " (deleted)" suffix
+  std::string exe;           // link target, without the " (deleted)" suffix
   bool exe_deleted = false;  // the binary was unlinked after exec: the classic implant
   std::string exe_sha256;    // of /proc/<pid>/exe (the running image, deleted or not)
   std::string start_time;    // RFC 3339 UTC, from stat field 22 and /proc/stat btime
