@@ -16,14 +16,7 @@ namespace fs = std::filesystem;
 using namespace forensic::testing;
 using nlohmann::json;
 
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("collect: two collections of one container at once: one proceeds, the other exits 9" *
           doctest::timeout(240)) {

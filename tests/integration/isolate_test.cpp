@@ -8,16 +8,12 @@
 #include <string>
 
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
 
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Reachability as seen from inside a container's network namespace, with the host's busybox:
 // no docker exec into the container.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/process.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -23,11 +24,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* c2 = "203.0.113.70";
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 bool tools_built() {
   for (const char* t : {"ir-locate", "ir-isolate", "ir-collect", "ir-analyze"}) {

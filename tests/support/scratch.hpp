@@ -19,4 +19,7 @@ struct temp_dir {
 // The file's bytes, or "" when it cannot be read.
 std::string slurp(const std::filesystem::path& file);
 
+// `s` without trailing newlines and spaces (a command's output, one value).
+std::string trim(std::string s);
+
 }  // namespace forensic::testing
