@@ -154,14 +154,15 @@ TEST_CASE(
     CHECK(reason.find("pid " + std::to_string(::getpid())) != std::string::npos);
     CHECK(reason.find("/cgroup on this host names") != std::string::npos);
   }
-  CHECK(refused == std::set<std::string>{"capture", "processes", "files", "network", "export"});
+  CHECK(refused ==
+        std::set<std::string>{"capture", "processes", "files", "network", "export", "bodyfile"});
   for (const char* artifact : {"processes", "files", "network", "capture"}) {
     CHECK(r.err.find(std::string("ir-collect: ") + artifact +
                      " not collected: not read from this host: the engine reports pid " +
                      std::to_string(::getpid())) != std::string::npos);
   }
   const auto manifest = json::parse(slurp(bundle / "manifest.json"));
-  CHECK(manifest["not_collected"].size() == 5);
+  CHECK(manifest["not_collected"].size() == 6);
   CHECK(manifest["failures"].empty());
   CHECK(slurp(bundle / "custody.jsonl").find("host-side artifacts not collected") !=
         std::string::npos);

@@ -12,11 +12,11 @@
 
 namespace forensic::evidence::detail {
 
-// True when the host-side reads of `artifact` (processes, files, network, capture, the deep
-// paths of export) may go ahead. The proof is checked once per collection and recorded in the
-// custody log; when it fails, `artifact` is listed in the manifest's not_collected with the
-// reason (after `part`, when only a part of the artifact is host-side) and the custody log says
-// so, and the caller reads nothing of this host.
+// True when the host-side reads of `artifact` (processes, files, network, capture, mounts, the
+// bodyfile, the deep paths of export) may go ahead. The proof is checked once per collection and
+// recorded in the custody log; when it fails, `artifact` is listed in the manifest's not_collected
+// with the reason (after `part`, when only a part of the artifact is host-side) and the custody log
+// says so, and the caller reads nothing of this host.
 bool host_side_allowed(collection& c, const std::string& artifact, const std::string& part = {});
 
 }  // namespace forensic::evidence::detail

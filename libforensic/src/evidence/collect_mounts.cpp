@@ -10,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "evidence/attribution.hpp"
 #include "evidence/mount_archive.hpp"
 #include "evidence/tree_walk.hpp"
 #include "forensic/error.hpp"
@@ -130,6 +131,8 @@ void collect_bodyfile(collection& c) {
     c.custody->note("bodyfile not taken: the engine is not on this host's socket");
     return;
   }
+  // The layer and the mounts are read as the container's only when its pid is proven to be.
+  if (!host_side_allowed(c, "bodyfile")) return;
   const std::string started = io::rfc3339_now();
   std::unique_ptr<evidence_file> file;
   const auto sink = [&]() -> io::byte_sink& {
@@ -201,6 +204,7 @@ void collect_bodyfile(collection& c) {
 }
 
 void collect_mounts(collection& c) {
+  if (engine_is_local(c) && !host_side_allowed(c, "mounts")) return;
   const std::string started = io::rfc3339_now();
   std::vector<container_mount> mounts;
   try {
