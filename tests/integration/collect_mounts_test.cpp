@@ -121,7 +121,10 @@ TEST_CASE("collect: mounts the export leaves out are in mounts/, MAC times from 
       {"/scratch", {"scratch/t", "tmp\n"}},
       {"/data", {"data/v", "vol\n"}},
       {"/mnt/bind", {"mnt/bind/b", "bind\n"}}};
-  for (const auto& [destination, file] : expected) {
+  for (const auto& entry : expected) {
+    // Not a structured binding: INFO captures it in a lambda, which clang 14 refuses.
+    const std::string& destination = entry.first;
+    const auto& file = entry.second;
     INFO(destination);
     REQUIRE(mounts.count(destination));
     const auto& m = mounts.at(destination);
