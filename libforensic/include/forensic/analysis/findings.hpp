@@ -44,7 +44,7 @@ struct dns_record {
   std::string rcode;                 // "NOERROR", "NXDOMAIN", ... in responses
 };
 
-// Who set the clock of a timeline event, so an analyst knows which times a intruder could have
+// Who set the clock of a timeline event, so an analyst knows which times an intruder could have
 // forged: a file's mtime and atime are set to anything by `touch -d` (utimensat); its ctime and
 // birth time, a process's start and a capture timestamp come from the kernel; a log line's and
 // an engine event's time from the Docker engine.
