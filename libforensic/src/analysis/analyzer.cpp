@@ -57,10 +57,11 @@ std::optional<json> context::json_file(const std::string& relative) {
   return doc;
 }
 
-void context::event(std::string time, std::string kind, std::string summary, std::string source) {
+void context::event(std::string time, std::string kind, std::string summary, std::string source,
+                    time_source clock) {
   if (time.empty()) return;
   report.timeline.push_back(
-      {std::move(time), std::move(kind), std::move(summary), std::move(source)});
+      {std::move(time), std::move(kind), std::move(summary), std::move(source), clock});
 }
 
 void context::ioc_hit(const ioc_entry& e, const std::string& matched, const std::string& where,
@@ -221,6 +222,8 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   part("network", &detail::analyze_network_json);
   part("capture", &detail::analyze_capture);
   part("logs", &detail::analyze_logs);
+  part("bodyfile", &detail::analyze_bodyfile);
+  part("engine events", &detail::analyze_engine_events);
   part("coverage", &detail::analyze_coverage);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const finding& a, const finding& b) {
     if (a.level != b.level) return a.level > b.level;

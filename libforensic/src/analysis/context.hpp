@@ -20,7 +20,8 @@ struct context {
   std::optional<nlohmann::json> json_file(const std::string& relative);
 
   void add(finding f) { report.findings.push_back(std::move(f)); }
-  void event(std::string time, std::string kind, std::string summary, std::string source);
+  void event(std::string time, std::string kind, std::string summary, std::string source,
+             time_source clock);
   // An IOC hit becomes a high finding naming where the indicator was seen.
   void ioc_hit(const ioc_entry& e, const std::string& matched, const std::string& where,
                const std::string& source, const std::string& time = {});
@@ -34,8 +35,15 @@ void analyze_processes(context& c);
 void analyze_network_json(context& c);
 void analyze_capture(context& c);
 void analyze_logs(context& c);
+// Timeline events from the MAC and birth times of filesystem/bodyfile.txt (bodyfile_times.cpp).
+void analyze_bodyfile(context& c);
+// `docker exec` history from engine/events.jsonl (engine_events.cpp).
+void analyze_engine_events(context& c);
 // What the bundle holds of each artifact and what the missing ones hide (coverage.cpp).
 void analyze_coverage(context& c);
+
+// Tools an intruder uses to reach out or pivot (nc, socat, chisel, xmrig...), by command name.
+bool is_network_tool(const std::string& comm);
 
 // Normalises a container path from the diff or a tar entry to "/a/b" ("./a/b", "a/b/").
 std::string normal_path(std::string_view raw);

@@ -25,6 +25,7 @@ using io::archive_reader;
 
 constexpr const char* diff_file = "engine/diff.json";
 constexpr const char* export_file = "filesystem/export.tar";
+constexpr const char* mounts_file = "mounts/mounts.json";
 constexpr const char* deep_paths_file = "filesystem/deep-paths.tar";  // see evidence/deep_paths.hpp
 constexpr std::size_t head_size = 4096;
 
@@ -134,8 +135,10 @@ std::string printable_head(const std::string& head) {
   return s;
 }
 
+// `mount`: the destination of the copied mount the file is in, whose files the rules see as
+// added (path_facts.in_diff) though no diff names them.
 void report_path(context& c, const std::string& p, const path_facts& facts, const entry_info* info,
-                 const std::string& source) {
+                 const std::string& source, const std::string& mount = {}) {
   for (const auto& hit : classify_path(facts)) {
     finding f;
     f.category = "filesystem";
@@ -144,7 +147,11 @@ void report_path(context& c, const std::string& p, const path_facts& facts, cons
     f.summary = hit.why + ": " + p;
     f.source = source;
     f.details = {{"path", p}};
-    if (facts.in_diff) f.details["diff"] = facts.added ? "added" : "changed";
+    if (!mount.empty()) {
+      f.details["mount"] = mount;
+    } else if (facts.in_diff) {
+      f.details["diff"] = facts.added ? "added" : "changed";
+    }
     if (info) {
       f.time = info->mtime;
       f.details["mode"] = info->mode;
@@ -195,6 +202,43 @@ void analyze_deep_paths(context& c) {
   }
 }
 
+// The mounts the export leaves out (tmpfs, /dev/shm, volumes, binds), each copied to its own tar
+// listed in mounts/mounts.json. None of their files comes from the image and the engine's diff
+// never names them, so each one goes through the rules as a file the diff lists as added: a
+// binary in a tmpfs, a crontab in a volume are as telling there as in the writable layer.
+void analyze_mounts(context& c) {
+  std::error_code ec;
+  // Bundles of collectors before mounts were copied have none: not worth listing as missing.
+  if (!fs::exists(fs::symlink_status(c.root / mounts_file, ec))) return;
+  auto doc = c.json_file(mounts_file);
+  if (!doc || !doc->is_object()) return;
+  const json mounts = doc->value("mounts", json::array());
+  if (!mounts.is_array()) return;
+  for (const auto& m : mounts) {
+    const std::string tar = text(m, "tar");
+    // Only tars inside mounts/ of this bundle: the list is data, not a path to follow.
+    if (tar.empty() || !tar.starts_with("mounts/") || tar.find("..") != std::string::npos ||
+        tar.find('/', 7) != std::string::npos) {
+      continue;
+    }
+    const std::string destination = normal_path(text(m, "destination"));
+    for (const auto& [entry, info] : read_tar(c, tar.c_str(), {}, true)) {
+      // Entries are named like the export's ("dev/shm/x"); a tar of the mount's root alone
+      // ("x") is placed under its destination.
+      std::string p = entry;
+      if (destination != "/" && p != destination && !p.starts_with(destination + "/")) {
+        p = normal_path(destination + p);
+      }
+      path_facts f{p, true, true, true, info.regular, info.mode, info.head};
+      report_path(c, p, f, &info, tar, destination);
+      c.ioc_scan_text(printable_head(info.head), "file " + p, tar, info.mtime);
+      if (const auto* hit = c.options.iocs.match_sha256(info.sha256); hit && !info.sha256.empty()) {
+        c.ioc_hit(*hit, info.sha256, "file " + p + " in the mount " + destination, tar, info.mtime);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void analyze_filesystem(context& c) {
@@ -226,7 +270,8 @@ void analyze_filesystem(context& c) {
                  info ? info->head : std::string()};
     report_path(c, p, f, info, info ? both : diff_file);
     if (info) {
-      c.event(info->mtime, "file_mtime", (kind == 1 ? "added " : "changed ") + p, both);
+      c.event(info->mtime, "file_mtime", (kind == 1 ? "added " : "changed ") + p, both,
+              time_source::attacker_settable);
       c.ioc_scan_text(printable_head(info->head), "file " + p, export_file, info->mtime);
     }
   }
@@ -249,6 +294,7 @@ void analyze_filesystem(context& c) {
     }
   }
   analyze_deep_paths(c);
+  analyze_mounts(c);
   if (!diff.empty() && !have_export) {
     c.report.warnings.push_back(
         "no filesystem export: findings come from the diff alone "

@@ -30,12 +30,6 @@ bool is_shell(const std::string& comm) {
   return shells.count(comm) > 0;
 }
 
-bool is_network_tool(const std::string& comm) {
-  static const std::set<std::string> tools{"nc",     "ncat",   "netcat", "socat", "nmap", "masscan",
-                                           "telnet", "chisel", "frpc",   "ngrok", "xmrig"};
-  return tools.count(comm) > 0;
-}
-
 bool external(const std::string& addr) {
   auto a = parse_address(addr);
   return a && !is_internal(*a);
@@ -102,6 +96,12 @@ std::string endpoint_text(const json& s) {
 
 }  // namespace
 
+bool is_network_tool(const std::string& comm) {
+  static const std::set<std::string> tools{"nc",     "ncat",   "netcat", "socat", "nmap", "masscan",
+                                           "telnet", "chisel", "frpc",   "ngrok", "xmrig"};
+  return tools.count(comm) > 0;
+}
+
 void analyze_processes(context& c) {
   auto doc = c.json_file(processes_file);
   if (!doc) return;
@@ -123,7 +123,9 @@ void analyze_processes(context& c) {
                        {"comm", comm},
                        {"exe", exe},
                        {"cmdline", cmd}};
-    if (!start.empty()) c.event(start, "process_start", who + ": " + cmd, processes_file);
+    if (!start.empty()) {
+      c.event(start, "process_start", who + ": " + cmd, processes_file, time_source::kernel);
+    }
     if (flag(p, "exe_deleted") || exe.ends_with(" (deleted)")) {
       c.add({"process", "deleted_executable", severity::high,
              who + " runs an executable deleted from disk: " + exe, processes_file, start, base});

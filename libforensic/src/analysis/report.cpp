@@ -24,6 +24,18 @@ const char* to_string(severity s) noexcept {
   return "info";
 }
 
+const char* to_string(time_source s) noexcept {
+  switch (s) {
+    case time_source::attacker_settable:
+      return "attacker-settable";
+    case time_source::kernel:
+      return "kernel";
+    case time_source::engine:
+      return "engine";
+  }
+  return "kernel";
+}
+
 json to_json(const finding& f) {
   return {{"category", f.category}, {"kind", f.kind},     {"severity", to_string(f.level)},
           {"summary", f.summary},   {"source", f.source}, {"time", f.time},
@@ -53,7 +65,12 @@ json to_json(const dns_record& d) {
 }
 
 json to_json(const timeline_event& e) {
-  return {{"time", e.time}, {"kind", e.kind}, {"summary", e.summary}, {"source", e.source}};
+  return {{"time", e.time},
+          {"kind", e.kind},
+          {"summary", e.summary},
+          {"source", e.source},
+          {"time_source", to_string(e.clock)},
+          {"settable", e.clock == time_source::attacker_settable}};
 }
 
 json to_json(const coverage_entry& e) {
@@ -263,8 +280,9 @@ std::string to_markdown(const analysis_report& r) {
   if (!r.timeline.empty()) {
     o << "## Timeline (UTC)\n\n| time | event | summary | source |\n|---|---|---|---|\n";
     for (const auto& e : r.timeline) {
-      o << "| " << md(e.time) << " | " << e.kind << " | " << md(e.summary.substr(0, 200)) << " | `"
-        << md(e.source) << "` |\n";
+      o << "| " << md(e.time) << " | " << e.kind
+        << (e.clock == time_source::attacker_settable ? " (settable)" : "") << " | "
+        << md(e.summary.substr(0, 200)) << " | `" << md(e.source) << "` |\n";
     }
     o << "\n";
   }

@@ -61,7 +61,7 @@ void analyze_capture(context& c) {
     if (f.protocol == "tcp" || f.protocol == "udp") {
       c.event(f.first_seen, "flow_first",
               f.protocol + " " + f.src + ":" + std::to_string(f.sport) + " -> " + service(f),
-              capture_file);
+              capture_file, time_source::kernel);
     }
     for (const auto* addr : {&f.dst, &f.src}) {
       if (const auto* hit = c.options.iocs.match_address(*addr)) {
@@ -98,7 +98,8 @@ void analyze_capture(context& c) {
   for (const auto& d : s.dns) {
     if (!d.response) {
       ++queries[d.name + " " + d.type];
-      c.event(d.time, "dns", "query " + d.name + " " + d.type + " to " + d.server, capture_file);
+      c.event(d.time, "dns", "query " + d.name + " " + d.type + " to " + d.server, capture_file,
+              time_source::kernel);
     }
     if (const auto* hit = c.options.iocs.match_domain(d.name)) {
       c.ioc_hit(*hit, d.name,
@@ -141,7 +142,9 @@ void analyze_logs(context& c) {
         time = line.substr(0, space);
         message = line.substr(space + 1);
       }
-      if (!time.empty() && n++ < c.options.max_log_lines) c.event(time, "log", message, name);
+      if (!time.empty() && n++ < c.options.max_log_lines) {
+        c.event(time, "log", message, name, time_source::engine);
+      }
       c.ioc_scan_text(message, std::string("log line of ") + name, name, time);
     }
   }

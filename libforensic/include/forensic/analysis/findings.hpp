@@ -44,11 +44,21 @@ struct dns_record {
   std::string rcode;                 // "NOERROR", "NXDOMAIN", ... in responses
 };
 
+// Who set the clock of a timeline event, so an analyst knows which times an intruder could have
+// forged: a file's mtime and atime are set to anything by `touch -d` (utimensat); its ctime and
+// birth time, a process's start and a capture timestamp come from the kernel; a log line's and
+// an engine event's time from the Docker engine.
+enum class time_source { attacker_settable, kernel, engine };
+const char* to_string(time_source s) noexcept;  // "attacker-settable", "kernel", "engine"
+
 struct timeline_event {
   std::string time;  // RFC 3339 UTC; events sort by this text
-  std::string kind;  // "file_mtime", "process_start", "log", "flow_first", "flow_last", "dns"
+  // "file_mtime", "file_atime", "file_ctime", "file_btime", "process_start", "exec", "log",
+  // "flow_first", "dns"
+  std::string kind;
   std::string summary;
   std::string source;
+  time_source clock = time_source::kernel;
 };
 
 nlohmann::json to_json(const finding& f);
