@@ -9,6 +9,7 @@
 
 #include "analysis/context.hpp"
 #include "forensic/io/time.hpp"
+#include "forensic/text/terminal.hpp"
 
 namespace forensic::analysis::detail {
 namespace {
@@ -98,6 +99,8 @@ void analyze_bodyfile(context& c) {
       continue;
     }
     const std::string name = decode_name(f[1]);
+    // The container chose the name: summaries reach terminals, so they get it escaped.
+    const std::string shown = text::escape_for_terminal(name);
     const stamp atime = parse_time(f[7]), mtime = parse_time(f[8]), ctime = parse_time(f[9]),
                 btime = parse_time(f[10]);
     const auto at = [](const stamp& t) {
@@ -105,19 +108,19 @@ void analyze_bodyfile(context& c) {
     };
     const std::string what = whiteout ? "whiteout (deleted from the image) " : "";
     if (mtime.set()) {
-      c.event(at(mtime), "file_mtime", "modified " + what + name, bodyfile,
+      c.event(at(mtime), "file_mtime", "modified " + what + shown, bodyfile,
               time_source::attacker_settable);
     }
     if (atime.set()) {
-      c.event(at(atime), "file_atime", "accessed " + what + name, bodyfile,
+      c.event(at(atime), "file_atime", "accessed " + what + shown, bodyfile,
               time_source::attacker_settable);
     }
     if (ctime.set()) {
-      c.event(at(ctime), "file_ctime", "inode changed " + what + name, bodyfile,
+      c.event(at(ctime), "file_ctime", "inode changed " + what + shown, bodyfile,
               time_source::kernel);
     }
     if (btime.set()) {
-      c.event(at(btime), "file_btime", "created " + what + name, bodyfile, time_source::kernel);
+      c.event(at(btime), "file_btime", "created " + what + shown, bodyfile, time_source::kernel);
     }
     // A file cannot be modified before it exists: such an mtime was set by hand (touch -d).
     // One second of slack: some filesystems keep coarser mtimes than birth times.
@@ -126,7 +129,7 @@ void analyze_bodyfile(context& c) {
              "mtime_before_birth",
              severity::medium,
              "modification time " + at(mtime) + " is before the file's birth time " + at(btime) +
-                 " (set by hand, e.g. touch -d): " + name,
+                 " (set by hand, e.g. touch -d): " + shown,
              bodyfile,
              at(btime),
              {{"path", name}, {"mtime", at(mtime)}, {"birth_time", at(btime)}}});
