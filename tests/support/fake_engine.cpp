@@ -82,35 +82,30 @@ void fake_engine::serve_connection(int fd) {
   {
     // Serve requests on this connection until the peer closes it (keep-alive).
     std::string pending;
-    for (;;) {
-      auto end = pending.find("\r\n\r\n");
-      while (end == std::string::npos) {
+    // Appends what the peer sends next; false once it closed, failed or the engine stops.
+    const auto read_more = [&] {
+      for (;;) {
         char buf[4096];
         pollfd q{fd, POLLIN, 0};
         if (::poll(&q, 1, 200) <= 0) {
-          if (stopping_) break;
+          if (stopping_) return false;
           continue;
         }
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) break;
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return false;
         pending.append(buf, static_cast<std::size_t>(n));
-        end = pending.find("\r\n\r\n");
+        return true;
       }
+    };
+    for (;;) {
+      auto end = pending.find("\r\n\r\n");
+      while (end == std::string::npos && read_more()) end = pending.find("\r\n\r\n");
       if (end == std::string::npos) break;
       std::string head = pending.substr(0, end);
       pending.erase(0, end + 4);
       // The body is read too, so that it is not taken for the next request on this connection.
       const std::size_t length = content_length(head);
-      while (pending.size() < length) {
-        char buf[4096];
-        pollfd q{fd, POLLIN, 0};
-        if (::poll(&q, 1, 200) <= 0) {
-          if (stopping_) break;
-          continue;
-        }
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) break;
-        pending.append(buf, static_cast<std::size_t>(n));
+      while (pending.size() < length && read_more()) {
       }
       std::string body = pending.substr(0, std::min(length, pending.size()));
       pending.erase(0, body.size());
