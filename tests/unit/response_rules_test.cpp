@@ -126,6 +126,7 @@ TEST_CASE("the restore script never redeclares an existing chain (that would flu
   auto s6 = restore_script(read_chain_facts(bare_ip6_save), {}, lines);
   CHECK(s6.starts_with(
       "*filter\n:DOCKER-USER - [0:0]\n"
+      "-A DOCKER-USER -m comment --comment forensic-quarantine:chain -j RETURN\n"
       "-I FORWARD 1 -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n"));
 }
 
@@ -160,16 +161,68 @@ TEST_CASE("releasing the last quarantine removes our jump and the chain we creat
       ":DOCKER-USER - [0:0]\n"
       "-A FORWARD -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n"
       "-A DOCKER-USER -s fd00::5/128 -m comment --comment forensic-quarantine:0123456789ab:c "
-      "-j DROP\nCOMMIT\n";
+      "-j DROP\n"
+      "-A DOCKER-USER -m comment --comment forensic-quarantine:chain -j RETURN\nCOMMIT\n";
   auto mine = find_tagged_rules(save, "0123456789ab");
   REQUIRE(mine.size() == 1);
   auto s = removal_script(save, mine);
   CHECK(s.find("-D FORWARD -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n") !=
         std::string::npos);
+  CHECK(s.find("-D DOCKER-USER -m comment --comment forensic-quarantine:chain -j RETURN\n") !=
+        std::string::npos);
   CHECK(s.find("-X DOCKER-USER\n") != std::string::npos);
+  CHECK(find_tagged_rules(save, "0123456789ab").size() == 1);  // never the marker
   // Docker's own chain (its RETURN rule, its jump) is never deleted.
   auto docker = removal_script(docker_nft_save + std::string(), mine);
   CHECK(docker.find("-X") == std::string::npos);
+}
+
+TEST_CASE("a chain that was there before (no marker of ours) survives the release") {
+  std::string save =
+      "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+      ":DOCKER-USER - [0:0]\n"
+      "-A FORWARD -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n"
+      "-A DOCKER-USER -s fd00::5/128 -m comment --comment forensic-quarantine:0123456789ab:c "
+      "-j DROP\nCOMMIT\n";
+  auto s = removal_script(save, find_tagged_rules(save, "0123456789ab"));
+  CHECK(s.find("-D FORWARD") != std::string::npos);
+  CHECK(s.find("-X") == std::string::npos);
+}
+
+TEST_CASE("an earlier release's jump and chain are cleaned once nothing of ours remains") {
+  std::string save =
+      "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+      ":DOCKER-USER - [0:0]\n"
+      "-A FORWARD -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n"
+      "-A DOCKER-USER -m comment --comment forensic-quarantine:chain -j RETURN\nCOMMIT\n";
+  CHECK(removal_script(save, {}) ==
+        "*filter\n-D FORWARD -m comment --comment forensic-quarantine:jump -j DOCKER-USER\n"
+        "-D DOCKER-USER -m comment --comment forensic-quarantine:chain -j RETURN\n"
+        "-X DOCKER-USER\nCOMMIT\n");
+  // Another container's rule keeps everything in place.
+  std::string busy = save;
+  busy.insert(busy.find("COMMIT"),
+              "-A DOCKER-USER -s fd00::9/128 -m comment --comment "
+              "forensic-quarantine:aaaaaaaaaaaa:c -j DROP\n");
+  CHECK(removal_script(busy, {}).empty());
+}
+
+TEST_CASE("rule subjects: the veths and addresses the DROP rules name, as iptables-save prints") {
+  std::string save = docker_nft_save;
+  save.insert(save.find("-A DOCKER-USER -j RETURN"),
+              "-A DOCKER-USER -s 192.0.2.10/32 -d 172.20.0.5/32 -m comment --comment "
+              "forensic-quarantine:0123456789ab:c -j RETURN\n"
+              "-A DOCKER-USER -m physdev --physdev-in veth1a2b3c4 -m comment --comment "
+              "forensic-quarantine:0123456789ab:c -j DROP\n"
+              "-A DOCKER-USER -s 172.20.0.5/32 -m comment --comment "
+              "forensic-quarantine:0123456789ab:c -j DROP\n");
+  auto have = subjects_of(find_tagged_rules(save, "0123456789ab"));
+  CHECK(have.veths == std::vector<std::string>{"veth1a2b3c4"});
+  CHECK(have.addresses == std::vector<std::string>{"172.20.0.5"});
+  CHECK(have == subjects_of(sample_target(), 4));
+  auto moved = sample_target();
+  moved.host_veths = {"veth9z"};
+  CHECK_FALSE(have == subjects_of(moved, 4));
 }
 
 TEST_CASE("backend: the one holding Docker's chains, else tc") {

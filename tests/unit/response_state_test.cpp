@@ -102,6 +102,22 @@ TEST_CASE("a state round-trips through its JSON form") {
   CHECK_FALSE(quarantine_state_from_json(doc).networks);
 }
 
+TEST_CASE("the containers sharing its namespace and a fallback's reason are recorded") {
+  auto s = disconnected();
+  s.mode = isolation_mode::pause;
+  s.networks.reset();
+  s.sharing_namespace = {{id, "sidecar"}};
+  s.fallback_reason = "network mv uses the macvlan driver";
+  const auto doc = to_json(s);
+  CHECK(doc["sharing_namespace"][0]["container_name"] == "sidecar");
+  const auto back = quarantine_state_from_json(doc);
+  REQUIRE(back.sharing_namespace.size() == 1);
+  CHECK(back.sharing_namespace[0].container_id == id);
+  CHECK(back.sharing_namespace[0].container_name == "sidecar");
+  CHECK(back.fallback_reason == s.fallback_reason);
+  CHECK(to_json(back) == doc);
+}
+
 TEST_CASE("missing keys take their defaults") {
   const auto s = quarantine_state_from_json(nlohmann::json{{"container_id", id}});
   CHECK(s.mode == isolation_mode::network);

@@ -14,9 +14,11 @@ using namespace forensic;
 const cli::tool_info info{
     "ir-isolate",
     "ir-isolate <container> [--case ID] [--mode network|pause|disconnect] [--allow ADDR]...\n"
-    "             [--dry-run] [--json] [--backend auto|iptables-legacy|iptables-nft|tc]\n"
+    "             [--dry-run] [--json] [--no-fallback]\n"
+    "             [--backend auto|iptables-legacy|iptables-nft|tc]\n"
     "  ir-isolate <container> --release [--dry-run] [--json]\n"
-    "  ir-isolate --list [--json]",
+    "  ir-isolate --list [--json]\n"
+    "  ir-isolate --follow",
     "  Isolates a container as responders do, choosing what to preserve:\n\n"
     "  network (default)  Quarantine rules in the DOCKER-USER chain (created if missing; Docker\n"
     "      jumps there before its own rules), plus INPUT and OUTPUT so the container cannot\n"
@@ -41,21 +43,41 @@ const cli::tool_info info{
     "      subnet was user-configured).\n\n"
     "  Stopping or killing a container is not offered: it loses memory and process state.\n"
     "  --release undoes exactly what ir-isolate did (rules found by their tags, the recorded\n"
-    "  pause or disconnect); --list shows what is quarantined now. State is recorded in\n"
+    "  pause or disconnect), leaving both firewall tables as they were. --list shows what is\n"
+    "  quarantined and whether it still holds: STATUS enforced (on its current veths and\n"
+    "  addresses), stale (rules name what it no longer has, and may hit another container),\n"
+    "  missing (it runs unquarantined), waiting (stopped, no rule left), removed. --follow is\n"
+    "  the supervisor: it keeps every recorded quarantine on its container from the engine's\n"
+    "  event stream until SIGINT/SIGTERM, one line per change. A second --case on a\n"
+    "  quarantined container is refused (exit 12). State is recorded in\n"
     "  /run/forensic/quarantine. A container removed while quarantined is released by the id\n"
     "  --list shows.\n",
     "JSON OUTPUT\n"
     "  {\"schema\": \"forensic.isolate/1\", \"result\": {container_id, container_name, mode,\n"
-    "  backend, changed, dry_run, commands, notes}} or, for --list,\n"
-    "  {\"schema\": \"forensic.isolate/1\", \"quarantined\": [{container_id, container_name, "
-    "case,\n"
-    "  mode, backend, host_veths, rules, since}]}.\n\n"
+    "  backend, changed, dry_run, commands, notes, sharing_namespace, fallback_reason,\n"
+    "  refused}} or, for --list, {\"schema\": \"forensic.isolate/1\", \"quarantined\":\n"
+    "  [{container_id, container_name, case, mode, backend, host_veths, rules, since,\n"
+    "  sharing_namespace, fallback_reason, status, in_force, matches_container,\n"
+    "  current_veths, current_addresses, stale}]} (docs/json.md).\n\n"
+    "EXIT STATUS OF IR-ISOLATE (besides the common ones below)\n"
+    "  11   a network quarantine cannot hold for this container (macvlan, ipvlan, overlay,\n"
+    "       --network host) and --no-fallback was given: nothing was changed\n"
+    "  12   the container is already quarantined under another case: nothing was changed\n\n"
     "EXAMPLES\n"
     "  ir-isolate web-1 --case IR-2026-042 --allow 192.0.2.10\n"
     "  ir-isolate web-1 --dry-run\n"
     "  ir-isolate web-1 --mode pause --case IR-2026-042\n"
     "  ir-isolate --list\n"
-    "  ir-isolate web-1 --release\n"};
+    "  ir-isolate web-1 --release\n"
+    "  ir-isolate --follow &\n"};
+
+// Refusals of ir-isolate itself (documented in --help and docs/isolation.md).
+constexpr int exit_unenforceable = 11;
+constexpr int exit_case_conflict = 12;
+
+std::string named(const std::string& name, const std::string& id) {
+  return text::escape_for_terminal(name.empty() ? "-" : name) + " (" + id.substr(0, 12) + ")";
+}
 
 void print_result(const response::isolation_result& r, bool release) {
   const std::string who =
@@ -72,20 +94,46 @@ void print_result(const response::isolation_result& r, bool release) {
     std::cout << "isolated " << who << ": mode " << response::to_string(r.mode) << ", backend "
               << r.backend << "\n";
   }
-  for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+  if (!r.fallback_reason.empty()) {
+    std::cout << "  fallback: paused, not quarantined by the firewall, because "
+              << text::escape_for_terminal(r.fallback_reason) << "\n";
+  }
+  for (const auto& s : r.sharing_namespace) {
+    std::cout << "  shares its network namespace" << (release ? ": " : " (cut off with it): ")
+              << named(s.container_name, s.container_id) << "\n";
+  }
+  for (const auto& n : r.notes) std::cout << "  note: " << text::escape_for_terminal(n) << "\n";
 }
 
 void print_list(const std::vector<response::quarantine_record>& records) {
-  cli::table t({"CONTAINER", "NAME", "CASE", "MODE", "BACKEND", "SINCE", "RULES"});
+  cli::table t(
+      {"CONTAINER", "NAME", "CASE", "MODE", "BACKEND", "SINCE", "RULES", "STATUS", "SHARED WITH"});
   for (const auto& r : records) {
+    std::string shared;
+    for (const auto& s : r.sharing_namespace) {
+      shared += (shared.empty() ? "" : ",") +
+                (s.container_name.empty() ? s.container_id.substr(0, 12) : s.container_name);
+    }
     t.add_row({r.container_id.substr(0, 12), r.container_name.empty() ? "-" : r.container_name,
                r.case_id.empty() ? "-" : r.case_id, response::to_string(r.mode), r.backend,
-               r.since.empty() ? "-" : r.since, std::to_string(r.rules.size())});
+               r.since.empty() ? "-" : r.since, std::to_string(r.rules.size()), r.status,
+               shared.empty() ? "-" : shared});
   }
   if (t.empty()) {
     std::cout << "nothing is quarantined by ir-isolate\n";
-  } else {
-    t.print(std::cout);
+    return;
+  }
+  t.print(std::cout);
+  for (const auto& r : records) {
+    for (const auto& s : r.stale) {
+      std::cout << "  " << r.container_id.substr(0, 12) << " " << r.status << ": "
+                << text::escape_for_terminal(s) << "\n";
+    }
+    if (!r.fallback_reason.empty()) {
+      std::cout << "  " << r.container_id.substr(0, 12)
+                << " paused instead of a network quarantine: "
+                << text::escape_for_terminal(r.fallback_reason) << "\n";
+    }
   }
 }
 
@@ -119,8 +167,13 @@ int run(int argc, char** argv) {
       "allow", cli::po::value<std::vector<std::string>>()->value_name("ADDR"),
       "keep this address or CIDR reachable both ways, e.g. a forensic share (repeatable)")(
       "release", "undo what ir-isolate did to the container")(
-      "list", "show what is quarantined now")("dry-run", "print the exact rules; change nothing")(
-      "json", "print JSON")(
+      "list", "show what is quarantined now, and whether it still holds")(
+      "follow",
+      "supervise: keep every recorded quarantine on its container (engine events) until "
+      "SIGINT/SIGTERM")("no-fallback",
+                        "refuse (exit 11) instead of pausing where a network quarantine cannot "
+                        "hold")("dry-run", "print the exact rules; change nothing")("json",
+                                                                                    "print JSON")(
       "backend", cli::po::value<std::string>()->value_name("NAME")->default_value("auto"),
       "firewall backend: auto, iptables-legacy, iptables-nft or tc")(
       "state-dir",
@@ -140,6 +193,19 @@ int run(int argc, char** argv) {
   engine::client engine(cli::engine_options(vm));
   response::isolator isolator(engine, forced, vm["state-dir"].as<std::string>());
 
+  if (vm.count("follow")) {
+    const auto* stop = cli::install_interrupt_flag();
+    engine.set_cancel_flag(stop);
+    engine::client events_engine(cli::engine_options(vm));
+    try {
+      isolator.follow(events_engine, *stop, [](const std::string& line) {
+        std::cout << text::escape_for_terminal(line) << std::endl;
+      });
+    } catch (const error& e) {
+      if (e.kind() != errc::cancelled) throw;
+    }
+    return cli::exit_ok;  // a signal is how a supervisor is meant to stop
+  }
   if (vm.count("list")) {
     auto records = isolator.list();
     if (json) {
@@ -165,7 +231,19 @@ int run(int argc, char** argv) {
     o.case_id = vm["case"].as<std::string>();
     if (vm.count("allow")) o.allow = vm["allow"].as<std::vector<std::string>>();
     o.dry_run = vm.count("dry-run") > 0;
+    o.fallback = vm.count("no-fallback") == 0;
     result = isolator.isolate(target, o);
+  }
+  if (result.refused != response::refusal::none) {
+    if (json) {
+      std::cout << response::to_document(result).dump(2, ' ', false,
+                                                      nlohmann::json::error_handler_t::replace)
+                << "\n";
+    }
+    std::cerr << "ir-isolate: " << named(result.container_name, result.container_id) << ": "
+              << text::escape_for_terminal(result.refusal_message) << "\n";
+    return result.refused == response::refusal::case_conflict ? exit_case_conflict
+                                                              : exit_unenforceable;
   }
   if (json) {
     std::cout << response::to_document(result).dump(2, ' ', false,

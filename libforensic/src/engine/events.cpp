@@ -38,6 +38,47 @@ std::vector<event> events(client& engine, const event_query& query) {
   return parse_events(engine.get_raw(events_request(query).target));
 }
 
+namespace {
+
+// Cuts the stream into lines and hands each complete one on; a partial line waits for the
+// next chunk.
+class event_line_sink final : public io::byte_sink {
+ public:
+  explicit event_line_sink(const std::function<void(const event&)>& on_event)
+      : on_event_(on_event) {}
+  void write(std::span<const std::byte> bytes) override {
+    pending_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::size_t nl;
+    while ((nl = pending_.find('\n')) != std::string::npos) {
+      const std::string line = pending_.substr(0, nl);
+      pending_.erase(0, nl + 1);
+      for (const auto& e : parse_events(line)) on_event_(e);
+    }
+    // A line never ends: a peer that is not an engine; refuse to grow without bound.
+    if (pending_.size() > (1u << 20)) throw error(errc::protocol, "events: a line over 1 MiB");
+  }
+  void finish() override {
+    for (const auto& e : parse_events(pending_)) on_event_(e);
+    pending_.clear();
+  }
+
+ private:
+  const std::function<void(const event&)>& on_event_;
+  std::string pending_;
+};
+
+}  // namespace
+
+void follow_events(client& engine, const event_query& query,
+                   const std::function<void(const event&)>& on_event) {
+  event_query live = query;
+  live.until.reset();
+  request r = events_request(live);
+  r.read_timeout = std::chrono::hours(24);
+  event_line_sink sink(on_event);
+  engine.call(r, sink);  // finishes the sink
+}
+
 std::vector<event> parse_events(std::string_view body) {
   std::vector<event> out;
   std::size_t line_no = 0;

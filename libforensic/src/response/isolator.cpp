@@ -9,6 +9,7 @@
 #include "forensic/engine/requests.hpp"
 #include "forensic/error.hpp"
 #include "response/firewall.hpp"
+#include "response/quarantine_apply.hpp"
 #include "response/quarantine_rules.hpp"
 #include "response/state.hpp"
 
@@ -17,24 +18,6 @@ using namespace detail;
 using nlohmann::json;
 
 namespace {
-
-std::vector<int> families(const firewall_backend& b) {
-  std::vector<int> f{4};
-  if (b.ipv6) f.push_back(6);
-  return f;
-}
-
-std::vector<std::string> script_lines(const std::string& script) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < script.size()) {
-    auto nl = script.find('\n', start);
-    out.push_back(script.substr(start, nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
-  return out;
-}
 
 quarantine_state state_of(const quarantine_target& t, const quarantine_options& o,
                           const std::string& backend) {
@@ -48,64 +31,27 @@ quarantine_state state_of(const quarantine_target& t, const quarantine_options& 
   s.addresses = t.addresses;
   s.allow = o.allow;
   s.since = utc_now();
+  s.sharing_namespace = t.sharing_namespace;
   return s;
 }
 
-// Removes every rule tagged for the container, in each family; returns the restore lines.
-std::vector<std::string> remove_rules(const firewall_backend& b, const std::string& id,
-                                      bool dry_run) {
-  std::vector<std::string> done;
-  for (int fam : families(b)) {
-    const std::string save = save_filter(b, fam);
-    const std::string script = removal_script(save, find_tagged_rules(save, id.substr(0, 12)));
-    if (script.empty()) continue;
-    for (auto& l : script_lines(script))
-      done.push_back("ip" + std::string(fam == 6 ? "6" : "") + "tables: " + l);
-    if (!dry_run) restore_filter(b, fam, script);
-  }
-  return done;
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
 }
 
-void isolate_iptables(const firewall_backend& b, const quarantine_target& t,
-                      const quarantine_options& o, isolation_result& r) {
-  struct plan {
-    int family;
-    std::string script;
-    bool in_place;
-  };
-  std::vector<plan> plans;
-  const std::string id12 = t.container_id.substr(0, 12);
+// The case a container is quarantined under now (its record, else its tagged rules).
+std::string current_case(const firewall_backend& b, const std::optional<quarantine_state>& state,
+                         const std::string& id) {
+  if (state && !state->case_id.empty()) return state->case_id;
+  if (b.kind == firewall_kind::tc) return {};
   for (int fam : families(b)) {
-    const std::string save = save_filter(b, fam);
-    const auto facts = read_chain_facts(save);
-    const auto existing = find_tagged_rules(save, id12);
-    const auto lines = quarantine_rule_lines(t, o.allow, o.case_id, fam);
-    bool in_place =
-        facts.docker_user_exists && facts.docker_user_jump_first && existing.size() == lines.size();
-    for (const auto& e : existing) in_place = in_place && e.case_id == o.case_id;
-    plans.push_back({fam, restore_script(facts, existing, lines), in_place});
-    const std::string who = fam == 6 ? "ip6tables: " : "iptables: ";
-    for (auto& l : script_lines(plans.back().script)) r.commands.push_back(who + l);
-  }
-  bool all_in_place = true;
-  for (const auto& p : plans) all_in_place = all_in_place && p.in_place;
-  if (all_in_place) {
-    r.notes.push_back("already quarantined with the same rules: nothing changed");
-    return;
-  }
-  r.changed = true;
-  if (o.dry_run) return;
-  std::vector<int> applied;
-  try {
-    for (const auto& p : plans) {
-      restore_filter(b, p.family, p.script);
-      applied.push_back(p.family);
+    for (const auto& r : find_tagged_rules(save_filter(b, fam), id.substr(0, 12))) {
+      if (!r.case_id.empty()) return r.case_id;
     }
-  } catch (...) {
-    // One family applied and the other refused: take ours back so nothing is half-applied.
-    if (!applied.empty()) remove_rules(b, t.container_id, false);
-    throw;
   }
+  return {};
 }
 
 void isolate_pause(engine::client& engine, const quarantine_target& t, const quarantine_options& o,
@@ -144,8 +90,9 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The networks of an inspect document, with what reconnecting to each needs.
-std::vector<detached_network> attached_networks(const json& doc) {
+}  // namespace
+
+std::vector<detached_network> detail::attached_networks(const json& doc) {
   std::vector<detached_network> nets;
   if (!doc.is_object() || !doc.contains("NetworkSettings") || !doc["NetworkSettings"].is_object() ||
       !doc["NetworkSettings"].contains("Networks") ||
@@ -170,6 +117,8 @@ std::vector<detached_network> attached_networks(const json& doc) {
   }
   return nets;
 }
+
+namespace {
 
 std::vector<detached_network> isolate_disconnect(engine::client& engine, const quarantine_target& t,
                                                  const quarantine_options& o, isolation_result& r) {
@@ -228,8 +177,33 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
   r.container_name = t.container_name;
   r.mode = o.mode;
   r.dry_run = o.dry_run;
+  r.sharing_namespace = t.sharing_namespace;
+  const auto recorded = read_state(state_dir_, t.container_id);
+  // One case per quarantine: a second case would silently take over the first one's record
+  // (and, for rules, its tags), so it is refused; the responder releases first.
+  const std::string earlier = o.mode == isolation_mode::network || recorded
+                                  ? current_case(backend(), recorded, t.container_id)
+                                  : std::string();
+  if (!earlier.empty() && earlier != o.case_id) {
+    r.refused = refusal::case_conflict;
+    r.refusal_message = "already quarantined under case " + earlier +
+                        (recorded && !recorded->since.empty() ? " since " + recorded->since : "") +
+                        ": release it first (--release), or repeat with --case " + earlier;
+    return r;
+  }
+  if (o.mode == isolation_mode::network && !t.unfirewalled.empty()) {
+    const std::string why = joined(t.unfirewalled);
+    if (!o.fallback) {
+      r.refused = refusal::unenforceable;
+      r.refusal_message = "a network quarantine cannot hold: " + why +
+                          " (use --mode pause or --mode disconnect, or drop --no-fallback)";
+      return r;
+    }
+    r.mode = isolation_mode::pause;
+    r.fallback_reason = why;  // printed by the tool as the reason for the pause
+  }
   quarantine_state state;
-  switch (o.mode) {
+  switch (r.mode) {
     case isolation_mode::network: {
       if (t.host_veths.empty() && t.addresses.empty()) {
         throw error(errc::not_found, "container " + t.container_id.substr(0, 12) +
@@ -243,20 +217,21 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
         if (t.host_veths.empty()) {
           throw error(errc::not_found, "the tc fallback needs the container's host veth");
         }
-        auto old = read_state(state_dir_, t.container_id);
         for (const auto& v : t.host_veths) {
           for (auto& c : tc_quarantine_commands(v, t.container_id, o.allow, true)) {
             r.commands.push_back("tc " + join_argv(c));
           }
         }
-        if (old && old->backend == "tc") {
+        if (recorded && recorded->backend == "tc") {
           r.notes.push_back("already quarantined by tc: nothing changed");
           return r;
         }
         r.changed = true;
         if (!o.dry_run) state.tc_clsact_added = tc_quarantine(b, t, o.allow);
       } else {
-        isolate_iptables(b, t, o, r);
+        r.changed = apply_rules(b, t, o.allow, o.case_id, o.dry_run, r.commands, r.notes);
+        if (!r.changed)
+          r.notes.push_back("already quarantined with the same rules: nothing changed");
       }
       break;
     }
@@ -271,11 +246,44 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
       state.networks = isolate_disconnect(engine_, t, o, r);
       break;
   }
-  if (!o.dry_run && (r.changed || !read_state(state_dir_, t.container_id))) {
-    write_state(state_dir_, t.container_id, state);
-  }
+  state.mode = r.mode;
+  state.fallback_reason = r.fallback_reason;
+  if (!o.dry_run && (r.changed || !recorded)) write_state(state_dir_, t.container_id, state);
   return r;
 }
+
+namespace {
+
+// Undoes what the record says (pause, disconnect, tc) and every tagged rule.
+void release_recorded(engine::client& engine, isolator& self, const quarantine_target& t,
+                      const std::optional<quarantine_state>& state, bool dry_run,
+                      isolation_result& r) {
+  const std::string id = t.container_id;
+  if (state && state->mode == isolation_mode::pause) {
+    r.backend = "engine";
+    r.commands.push_back(engine::request_line(engine::unpause_request(id)));
+    if (engine::inspect_state(engine, id).paused && !dry_run) engine::unpause(engine, id);
+  } else if (state && state->mode == isolation_mode::disconnect) {
+    r.backend = "engine";
+    for (const auto& n : state->networks.value_or(std::vector<detached_network>{})) {
+      const auto connect = engine::connect_request(n.id, id, endpoint_config(id, n));
+      r.commands.push_back(engine::request_line(connect) + " " + connect.body);
+      if (!dry_run) engine::connect_network(engine, n.id, id, endpoint_config(id, n));
+    }
+  } else if (state && state->backend == "tc") {
+    r.backend = "tc";
+    r.commands = tc_release(self.backend(), id, state->host_veths,
+                            state->tc_clsact_added.value_or(std::vector<std::string>{}), dry_run);
+  }
+  // Tagged iptables rules are removed whatever the record says: they are their own record.
+  if (self.backend().kind != firewall_kind::tc) {
+    auto removed = remove_rules(self.backend(), id, dry_run);
+    if (!removed.empty() && r.backend.empty()) r.backend = to_string(self.backend().kind);
+    r.commands.insert(r.commands.end(), removed.begin(), removed.end());
+  }
+}
+
+}  // namespace
 
 isolation_result isolator::release(const quarantine_target& t, bool dry_run) {
   isolation_result r;
@@ -285,72 +293,18 @@ isolation_result isolator::release(const quarantine_target& t, bool dry_run) {
   const auto state = read_state(state_dir_, t.container_id);
   if (state) r.mode = state->mode;
   const std::string id = t.container_id;
-  if (state && state->mode == isolation_mode::pause) {
-    r.backend = "engine";
-    r.commands.push_back(engine::request_line(engine::unpause_request(id)));
-    if (engine::inspect_state(engine_, id).paused && !dry_run) engine::unpause(engine_, id);
-  } else if (state && state->mode == isolation_mode::disconnect) {
-    r.backend = "engine";
-    for (const auto& n : state->networks.value_or(std::vector<detached_network>{})) {
-      const auto connect = engine::connect_request(n.id, id, endpoint_config(id, n));
-      r.commands.push_back(engine::request_line(connect) + " " + connect.body);
-      if (!dry_run) engine::connect_network(engine_, n.id, id, endpoint_config(id, n));
-    }
-  } else if (state && state->backend == "tc") {
-    r.backend = "tc";
-    r.commands = tc_release(backend(), id, state->host_veths,
-                            state->tc_clsact_added.value_or(std::vector<std::string>{}), dry_run);
-  }
-  // Tagged iptables rules are removed whatever the record says: they are their own record.
-  if (backend().kind != firewall_kind::tc) {
-    auto removed = remove_rules(backend(), id, dry_run);
-    if (!removed.empty() && r.backend.empty()) r.backend = to_string(backend().kind);
-    r.commands.insert(r.commands.end(), removed.begin(), removed.end());
+  // The record goes first, so that a supervisor (`follow`) seeing the events of the release
+  // does not put the quarantine back; it is written again if the release fails.
+  if (!dry_run && state) remove_state(state_dir_, id);
+  try {
+    release_recorded(engine_, *this, t, state, dry_run, r);
+  } catch (...) {
+    if (!dry_run && state) write_state(state_dir_, id, *state);
+    throw;
   }
   r.changed = !r.commands.empty();
   if (!r.changed) r.notes.push_back("not quarantined by ir-isolate: nothing to release");
-  if (!dry_run && state) remove_state(state_dir_, id);
   return r;
-}
-
-std::vector<quarantine_record> isolator::list() {
-  std::map<std::string, quarantine_record> by_id12;
-  const auto& b = backend();
-  if (b.kind != firewall_kind::tc) {
-    for (int fam : families(b)) {
-      for (auto& rule : find_tagged_rules(save_filter(b, fam))) {
-        if (rule.jump) continue;
-        auto& rec = by_id12[rule.container_id12];
-        rec.container_id = rule.container_id12;
-        rec.case_id = rule.case_id;
-        rec.backend = to_string(b.kind);
-        rec.rules.push_back(rule.line);
-      }
-    }
-  }
-  for (const auto& s : all_states(state_dir_)) {
-    const std::string& id = s.container_id;
-    if (id.size() < 12) continue;
-    const bool has_rules = by_id12.count(id.substr(0, 12)) > 0;
-    if (s.mode == isolation_mode::network && s.backend != "tc" && !has_rules) continue;  // stale
-    auto& rec = by_id12[id.substr(0, 12)];
-    rec.container_id = id;
-    rec.container_name = s.container_name;
-    if (!s.case_id.empty()) rec.case_id = s.case_id;
-    rec.mode = s.mode;
-    rec.backend = s.backend;
-    rec.since = s.since;
-    rec.host_veths = s.host_veths;
-    if (s.backend == "tc") {
-      for (const auto& v : rec.host_veths) {
-        auto f = tc_filters(b, id, v);
-        rec.rules.insert(rec.rules.end(), f.begin(), f.end());
-      }
-    }
-  }
-  std::vector<quarantine_record> out;
-  for (auto& [k, v] : by_id12) out.push_back(std::move(v));
-  return out;
 }
 
 }  // namespace forensic::response

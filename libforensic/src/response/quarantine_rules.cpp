@@ -81,9 +81,10 @@ std::vector<tagged_rule> find_tagged_rules(std::string_view filter_save, std::st
     tagged_rule r;
     r.chain = rule.chain;
     r.line = line_of(rule);
-    if (tag == jump_tag) {
+    if (tag == jump_tag || tag == chain_tag) {
       if (!id12.empty()) continue;
-      r.jump = true;
+      r.jump = tag == jump_tag;
+      r.chain_marker = tag == chain_tag;
     } else {
       std::string_view rest = std::string_view(tag).substr(tag_prefix.size());
       auto colon = rest.find(':');
@@ -151,11 +152,66 @@ std::vector<std::string> quarantine_rule_lines(const quarantine_target& target,
   return out;
 }
 
+namespace {
+
+std::string without_host_prefix(std::string a) {
+  for (const char* suffix : {"/32", "/128"}) {
+    if (a.ends_with(suffix)) a.resize(a.size() - std::string_view(suffix).size());
+  }
+  return a;
+}
+
+void sort_unique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+rule_subjects subjects_of(const std::vector<tagged_rule>& rules) {
+  rule_subjects out;
+  for (const auto& r : rules) {
+    if (r.infrastructure() || !r.line.ends_with(" -j DROP")) continue;
+    std::vector<std::string> words;
+    std::size_t k = 0;
+    while (k < r.line.size()) {
+      auto sp = r.line.find(' ', k);
+      if (sp == std::string::npos) sp = r.line.size();
+      if (sp > k) words.push_back(r.line.substr(k, sp - k));
+      k = sp + 1;
+    }
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+      if (words[i] == "--physdev-in" || words[i] == "--physdev-out") {
+        out.veths.push_back(words[i + 1]);
+      } else if (words[i] == "-s" || words[i] == "-d") {
+        out.addresses.push_back(without_host_prefix(words[i + 1]));
+      }
+    }
+  }
+  sort_unique(out.veths);
+  sort_unique(out.addresses);
+  return out;
+}
+
+rule_subjects subjects_of(const quarantine_target& target, int family) {
+  rule_subjects out;
+  out.veths = target.host_veths;
+  for (const auto& a : target.addresses) {
+    if (address_family(a) == family) out.addresses.push_back(a);
+  }
+  sort_unique(out.veths);
+  sort_unique(out.addresses);
+  return out;
+}
+
 std::string restore_script(const chain_facts& facts, const std::vector<tagged_rule>& replace,
                            const std::vector<std::string>& lines) {
   std::string s = "*filter\n";
   // Declaring an existing chain under --noflush would flush it: only declare a missing one.
-  if (!facts.docker_user_exists) s += ":DOCKER-USER - [0:0]\n";
+  if (!facts.docker_user_exists) {
+    s += ":DOCKER-USER - [0:0]\n-A DOCKER-USER -m comment --comment " + std::string(chain_tag) +
+         " -j RETURN\n";
+  }
   if (!facts.docker_user_jump_first) {
     s += "-I FORWARD 1 -m comment --comment " + std::string(jump_tag) + " -j DOCKER-USER\n";
   }
@@ -166,33 +222,36 @@ std::string restore_script(const chain_facts& facts, const std::vector<tagged_ru
 }
 
 std::string removal_script(std::string_view filter_save, const std::vector<tagged_rule>& rules) {
-  if (rules.empty()) return {};
-  std::string s = "*filter\n";
-  for (const auto& r : rules) s += "-D" + r.line.substr(2) + "\n";
-  auto all = find_tagged_rules(filter_save);
+  std::string body;
+  for (const auto& r : rules) body += "-D" + r.line.substr(2) + "\n";
+  const auto all = find_tagged_rules(filter_save);
   auto is_removed = [&](const tagged_rule& t) {
     return std::any_of(rules.begin(), rules.end(), [&](const auto& r) { return r.line == t.line; });
   };
-  bool others_remain =
-      std::any_of(all.begin(), all.end(), [&](const auto& t) { return !t.jump && !is_removed(t); });
+  const bool others_remain = std::any_of(
+      all.begin(), all.end(), [&](const auto& t) { return !t.infrastructure() && !is_removed(t); });
   if (!others_remain) {
     const auto saved = parse_save(filter_save);
-    bool foreign_jump = false;
+    bool foreign_jump = false, marker = false;
     int user_rules_left = 0;
     for (const auto& rule : saved.rules) {
       const bool ours = rule.comment.starts_with(tag_prefix);
       if (is_plain_jump_to_user(rule) && !ours) foreign_jump = true;
       if (rule.chain == "DOCKER-USER" && !ours) ++user_rules_left;
+      if (rule.comment == chain_tag) marker = true;
     }
     for (const auto& t : all) {
-      if (t.jump) s += "-D" + t.line.substr(2) + "\n";
+      if (t.jump) body += "-D" + t.line.substr(2) + "\n";
     }
-    if (!foreign_jump && user_rules_left == 0 && has_chain(saved, "DOCKER-USER")) {
-      s += "-X DOCKER-USER\n";
+    if (marker && !foreign_jump && user_rules_left == 0 && has_chain(saved, "DOCKER-USER")) {
+      for (const auto& t : all) {
+        if (t.chain_marker) body += "-D" + t.line.substr(2) + "\n";
+      }
+      body += "-X DOCKER-USER\n";
     }
   }
-  s += "COMMIT\n";
-  return s;
+  if (body.empty()) return {};
+  return "*filter\n" + body + "COMMIT\n";
 }
 
 firewall_kind choose_backend(const backend_evidence& e, std::string* reason) {

@@ -14,6 +14,9 @@ namespace forensic::response::detail {
 inline constexpr std::string_view tag_prefix = "forensic-quarantine:";
 // The jump FORWARD -> DOCKER-USER we add when Docker's is missing or not first.
 inline constexpr std::string_view jump_tag = "forensic-quarantine:jump";
+// A no-op RETURN at the end of a DOCKER-USER chain we created: the chain itself cannot carry a
+// comment, and release must delete the chain only when we were the ones who created it.
+inline constexpr std::string_view chain_tag = "forensic-quarantine:chain";
 
 // Throws errc::invalid_argument unless [A-Za-z0-9._-]{1,64} (it goes into a rule comment).
 void validate_case_id(std::string_view case_id);
@@ -34,9 +37,12 @@ struct tagged_rule {
   std::string line;            // "-A DOCKER-USER ... -j DROP", verbatim
   std::string container_id12;  // empty for the jump
   std::string case_id;
-  bool jump = false;
+  bool jump = false;          // our FORWARD -> DOCKER-USER jump
+  bool chain_marker = false;  // the marker of a DOCKER-USER chain we created
+  bool infrastructure() const { return jump || chain_marker; }
 };
-// Our rules in `filter_save`; with `id12` only that container's (and never the jump).
+// Our rules in `filter_save`; with `id12` only that container's (and never the jump or the
+// chain marker).
 std::vector<tagged_rule> find_tagged_rules(std::string_view filter_save,
                                            std::string_view id12 = {});
 
@@ -45,15 +51,26 @@ std::vector<std::string> quarantine_rule_lines(const quarantine_target& target,
                                                const std::vector<std::string>& allow,
                                                std::string_view case_id, int family);
 
-// A complete iptables-restore --noflush input: creates DOCKER-USER and its jump when missing,
+// What a container's DROP rules name: its host veths (physdev) and addresses (-s/-d, without
+// the /32 or /128 iptables-save adds). Allow rules (RETURN/ACCEPT) are not counted.
+struct rule_subjects {
+  std::vector<std::string> veths, addresses;  // sorted, unique
+  bool operator==(const rule_subjects&) const = default;
+};
+rule_subjects subjects_of(const std::vector<tagged_rule>& rules);
+rule_subjects subjects_of(const quarantine_target& target, int family);
+
+// A complete iptables-restore --noflush input: creates DOCKER-USER (with its marker) and its
+// jump when missing,
 // deletes `replace` (our earlier rules for the same container) and inserts `lines`, as one
 // transaction.
 std::string restore_script(const chain_facts& facts, const std::vector<tagged_rule>& replace,
                            const std::vector<std::string>& lines);
 
-// The restore input deleting `rules`; when nothing of ours remains afterwards in `filter_save`,
-// also our jump (and DOCKER-USER itself if we were the only ones jumping to it and it would be
-// left empty).
+// The restore input deleting `rules`; when no container's rule of ours remains afterwards in
+// `filter_save`, also our jump and, if we created DOCKER-USER (its marker is there) and nothing
+// else is in it or jumps to it, the chain. Empty when there is nothing to delete (`rules` may
+// be empty: the infrastructure of an earlier release is then cleaned up).
 std::string removal_script(std::string_view filter_save, const std::vector<tagged_rule>& rules);
 
 // Backend choice from what the host shows (texts are `iptables-*-save -t filter` outputs).

@@ -105,6 +105,13 @@ json to_json(const quarantine_state& s) {
     doc["networks"] = std::move(list);
   }
   if (s.tc_clsact_added) doc["tc_clsact_added"] = *s.tc_clsact_added;
+  // Added keys appear only when they say something: a record without them reads as before.
+  if (!s.sharing_namespace.empty()) {
+    json sharers = json::array();
+    for (const auto& sh : s.sharing_namespace) sharers.push_back(response::to_json(sh));
+    doc["sharing_namespace"] = std::move(sharers);
+  }
+  if (!s.fallback_reason.empty()) doc["fallback_reason"] = s.fallback_reason;
   return doc;
 }
 
@@ -138,6 +145,17 @@ quarantine_state quarantine_state_from_json(const json& doc) {
       f.read("tc_clsact_added", added);
       s.tc_clsact_added = std::move(added);
     }
+    if (const json* list = f.find("sharing_namespace")) {
+      f.expect(list->is_array(), "sharing_namespace", "an array");
+      for (const auto& item : *list) {
+        const fields g(item, "quarantine state sharing_namespace entry");
+        namespace_sharer sh;
+        g.read("container_id", sh.container_id);
+        g.read("container_name", sh.container_name);
+        s.sharing_namespace.push_back(std::move(sh));
+      }
+    }
+    f.read("fallback_reason", s.fallback_reason);
     return s;
   } catch (const json::exception& e) {  // not expected past the checks above; never escapes
     throw error(errc::parse, std::string("quarantine state: ") + e.what());

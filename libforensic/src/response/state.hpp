@@ -36,6 +36,8 @@ struct quarantine_state {
   std::string since;                                        // RFC 3339 UTC
   std::optional<std::vector<detached_network>> networks;    // disconnect mode
   std::optional<std::vector<std::string>> tc_clsact_added;  // tc: where we added the qdisc
+  std::vector<namespace_sharer> sharing_namespace;          // cut off with it
+  std::string fallback_reason;  // network mode was asked; `mode` is what could hold
 };
 
 nlohmann::json to_json(const quarantine_state& s);

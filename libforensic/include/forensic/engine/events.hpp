@@ -9,6 +9,7 @@
 // there, such as the container's own "create").
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -43,6 +44,14 @@ request events_request(const event_query& query);
 // (engine errors as client::call does; errc::protocol when a line is not a JSON object;
 // errc::invalid_argument when the window ends before it starts).
 std::vector<event> events(client& engine, const event_query& query);
+
+// The live stream (no `until`): `on_event` is called for each event as the engine sends it,
+// until the engine closes the stream or the client's cancel flag turns true (errc::cancelled).
+// The stream may stay silent for hours: its read timeout is a day, not the client's. Parse
+// errors throw as parse_events does. `on_event` must not use `engine` (it is busy reading):
+// give it another client.
+void follow_events(client& engine, const event_query& query,
+                   const std::function<void(const event&)>& on_event);
 
 // Splits an /events body: one JSON object per line. Empty lines are skipped; any other line that
 // is not a JSON object throws errc::protocol naming its number.
