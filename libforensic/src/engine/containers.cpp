@@ -197,6 +197,23 @@ std::vector<container> inspect_containers(client& engine, const std::vector<std:
 }
 
 container inspect_container(client& engine, std::string_view reference, std::string* raw) {
+  // A full id comes first in the CLI's order: when the engine's document for it carries
+  // exactly that id, no listing is needed (on a host with hundreds of containers the listing
+  // is most of the cost). Anything else takes the CLI's path.
+  const bool full_id = reference.size() == 64 &&
+                       reference.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  if (full_id) {
+    try {
+      std::string body = engine.get_raw(inspect_target(std::string(reference)));
+      auto doc = nlohmann::json::parse(body, nullptr, false);
+      if (doc.is_object() && doc.value("Id", std::string()) == reference) {
+        if (raw) *raw = std::move(body);
+        return parse_container_inspect(doc);
+      }
+    } catch (const error& e) {
+      if (e.kind() != errc::not_found) throw;
+    }
+  }
   const std::string id = resolve_container_id(engine, reference);
   std::string body = engine.get_raw(inspect_target(id));
   auto doc = nlohmann::json::parse(body, nullptr, false);

@@ -41,19 +41,6 @@ std::string joined(const std::vector<std::string>& parts) {
   return out;
 }
 
-// The case a container is quarantined under now (its record, else its tagged rules).
-std::string current_case(const firewall_backend& b, const std::optional<quarantine_state>& state,
-                         const std::string& id) {
-  if (state && !state->case_id.empty()) return state->case_id;
-  if (b.kind == firewall_kind::tc) return {};
-  for (int fam : families(b)) {
-    for (const auto& r : find_tagged_rules(save_filter(b, fam), id.substr(0, 12))) {
-      if (!r.case_id.empty()) return r.case_id;
-    }
-  }
-  return {};
-}
-
 void isolate_pause(engine::client& engine, const quarantine_target& t, const quarantine_options& o,
                    isolation_result& r) {
   const bool paused = engine::inspect_state(engine, t.container_id).paused;
@@ -181,15 +168,17 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
   const auto recorded = read_state(state_dir_, t.container_id);
   // One case per quarantine: a second case would silently take over the first one's record
   // (and, for rules, its tags), so it is refused; the responder releases first.
-  const std::string earlier = o.mode == isolation_mode::network || recorded
-                                  ? current_case(backend(), recorded, t.container_id)
-                                  : std::string();
-  if (!earlier.empty() && earlier != o.case_id) {
+  auto refuse_case = [&](const std::string& earlier) {
     r.refused = refusal::case_conflict;
     r.refusal_message = "already quarantined under case " + earlier +
                         (recorded && !recorded->since.empty() ? " since " + recorded->since : "") +
                         ": release it first (--release), or repeat with --case " + earlier;
+    r.commands.clear();
+    r.changed = false;
     return r;
+  };
+  if (recorded && !recorded->case_id.empty() && recorded->case_id != o.case_id) {
+    return refuse_case(recorded->case_id);
   }
   if (o.mode == isolation_mode::network && !t.unfirewalled.empty()) {
     const std::string why = joined(t.unfirewalled);
@@ -229,7 +218,10 @@ isolation_result isolator::isolate(const quarantine_target& t, const quarantine_
         r.changed = true;
         if (!o.dry_run) state.tc_clsact_added = tc_quarantine(b, t, o.allow);
       } else {
-        r.changed = apply_rules(b, t, o.allow, o.case_id, o.dry_run, r.commands, r.notes);
+        std::string tagged_case;  // rules without a record (another state directory)
+        r.changed =
+            apply_rules(b, t, o.allow, o.case_id, o.dry_run, r.commands, r.notes, &tagged_case);
+        if (!tagged_case.empty()) return refuse_case(tagged_case);
         if (!r.changed)
           r.notes.push_back("already quarantined with the same rules: nothing changed");
       }

@@ -47,7 +47,8 @@ std::vector<std::string> remove_rules(const firewall_backend& b, const std::stri
 
 bool apply_rules(const firewall_backend& b, const quarantine_target& t,
                  const std::vector<std::string>& allow, const std::string& case_id, bool dry_run,
-                 std::vector<std::string>& commands, std::vector<std::string>& notes) {
+                 std::vector<std::string>& commands, std::vector<std::string>& notes,
+                 std::string* other_case) {
   struct plan {
     int family;
     std::string script;
@@ -59,6 +60,12 @@ bool apply_rules(const firewall_backend& b, const quarantine_target& t,
     const std::string save = save_filter(b, fam);
     const auto facts = read_chain_facts(save);
     const auto existing = find_tagged_rules(save, id12);
+    for (const auto& e : existing) {
+      if (other_case && e.case_id != case_id) {
+        *other_case = e.case_id;
+        return false;
+      }
+    }
     if (fam == 6 && !t.ipv6 && existing.empty() && save.find("*filter") == std::string::npos) {
       notes.push_back(
           "no ip6tables rules: IPv6 is disabled in its namespace (no IPv6 address) and the host "

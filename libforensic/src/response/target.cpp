@@ -1,8 +1,10 @@
 // Resolving a container reference into what the quarantine matches: the engine gives the id,
 // name, networks and addresses; the network module gives the host veths (from netlink); /proc
 // gives the proof of who else lives in the same network namespace.
+#include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "forensic/engine/containers.hpp"
 #include "forensic/engine/networks.hpp"
@@ -16,15 +18,16 @@ namespace {
 
 constexpr std::string_view joins_prefix = "container:";
 
-// Network id -> driver, from one listing (only when the container has a network to ask about).
-std::map<std::string, std::string> network_drivers(engine::client& engine) {
-  std::map<std::string, std::string> out;
-  for (const auto& n : engine::list_networks(engine)) {
-    if (n.is_object() && n.contains("Id") && n["Id"].is_string()) {
-      out[n["Id"].get<std::string>()] = n.value("Driver", std::string());
-    }
+// The driver of one network (one small inspect each: listing every network of a busy host
+// costs far more than the one or two a container is on).
+std::string network_driver(engine::client& engine, const std::string& network_id) {
+  try {
+    const auto doc = engine::inspect_network(engine, network_id);
+    return doc.is_object() ? doc.value("Driver", std::string()) : std::string();
+  } catch (const error& e) {
+    if (e.kind() != errc::not_found) throw;
+    return {};
   }
-  return out;
 }
 
 // Why the host's firewall does not see some of the container's traffic. Only the bridge
@@ -40,11 +43,8 @@ std::vector<std::string> unfirewalled_paths(engine::client& engine, const engine
         "tell its traffic from the host's own");
     return out;
   }
-  if (owner.networks.empty()) return out;
-  const auto drivers = network_drivers(engine);
   for (const auto& n : owner.networks) {
-    auto it = drivers.find(n.network_id);
-    const std::string driver = it == drivers.end() ? std::string() : it->second;
+    const std::string driver = network_driver(engine, n.network_id);
     if (driver == "bridge" || driver == "null") continue;
     out.push_back("network " + n.name + " uses the " + (driver.empty() ? "unknown" : driver) +
                   " driver: its traffic does not pass through a host veth or the host's firewall");
@@ -57,10 +57,12 @@ std::vector<std::string> unfirewalled_paths(engine::client& engine, const engine
 std::vector<namespace_sharer> sharers_of(engine::client& engine, std::uint64_t netns,
                                          const std::string& self) {
   std::set<std::string> ids;
-  for (const auto& p : proc::scan_processes(true)) {
-    if (p.netns == netns && !p.container_id.empty() && p.container_id != self) {
-      ids.insert(p.container_id);
-    }
+  // Namespaces first (one stat per process), cgroups only of the few that share it.
+  for (const auto& p : proc::scan_processes(false)) {
+    if (p.netns != netns) continue;
+    const auto cgroup = proc::read_file(proc::pid_path(p.pid, "cgroup"));
+    const std::string id = cgroup ? proc::container_id_from_cgroup(*cgroup) : std::string();
+    if (!id.empty() && id != self) ids.insert(id);
   }
   std::vector<namespace_sharer> out;
   if (ids.empty()) return out;
@@ -103,11 +105,18 @@ quarantine_target resolve_target(engine::client& engine, std::string_view refere
     if (t.netns_inode != 0 && !host_netns) {
       t.sharing_namespace = sharers_of(engine, t.netns_inode, c.id);
     }
-    try {
-      t.host_veths = net::host_interfaces_of(engine, c.id);
-    } catch (const error& e) {
-      // --network host or none: no veth; addresses (if any) still match.
-      if (e.kind() != errc::not_found) throw;
+    // A dump that links changed under (NLM_F_DUMP_INTR, reported as a netlink error) is
+    // asked again: on a busy host veths come and go all the time.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        t.host_veths = net::host_interfaces_of(engine, c.id);
+        break;
+      } catch (const error& e) {
+        // --network host or none: no veth; addresses (if any) still match.
+        if (e.kind() == errc::not_found) break;
+        if (e.kind() != errc::netlink || attempt == 8) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt));
+      }
     }
   }
   t.unfirewalled = unfirewalled_paths(engine, owner, host_netns);
