@@ -37,7 +37,7 @@ veth_of() {
   local pid idx
   pid=$(docker inspect -f '{{.State.Pid}}' "$1")
   idx=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's/.*eth0@if\([0-9]*\).*/\1/p')
-  ip -o link | awk -F': ' -v i="$idx" '$1 == i { sub(/@.*/, "", $2); print $2 }'
+  ip -o link 2>/dev/null | awk -F': ' -v i="$idx" '$1 == i { sub(/@.*/, "", $2); print $2 }'
 }
 
 iso=() disc=()
@@ -62,6 +62,7 @@ for ((i = 0; i < runs; i++)); do
   docker start "$c" >/dev/null
   t0=$(now_us)
   v=$(veth_of "$c")
+  until [[ -n $v ]]; do v=$(veth_of "$c" 2>/dev/null); done  # a dump interrupted by churn
   until iptables-save -t filter | grep -F "physdev-in $v " | grep -qF forensic-quarantine; do
     sleep 0.01
     (($(now_us) - t0 < 10000000)) || { echo "bench/isolate.sh: not re-applied in 10 s" >&2; exit 1; }

@@ -197,21 +197,26 @@ std::vector<container> inspect_containers(client& engine, const std::vector<std:
 }
 
 container inspect_container(client& engine, std::string_view reference, std::string* raw) {
-  // A full id comes first in the CLI's order: when the engine's document for it carries
-  // exactly that id, no listing is needed (on a host with hundreds of containers the listing
-  // is most of the cost). Anything else takes the CLI's path.
-  const bool full_id = reference.size() == 64 &&
-                       reference.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-  if (full_id) {
+  // The engine resolves a reference in the CLI's order itself (full id, name, unique id
+  // prefix), so a direct inspect answers without listing every container (most of the cost on
+  // a host with hundreds). Its answer is taken only when it is the CLI's; a miss or an
+  // ambiguous prefix takes the listing, which names the candidates.
+  std::string ref(reference);
+  if (!ref.empty() && ref.front() == '/') ref.erase(0, 1);
+  constexpr std::string_view name_chars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+  if (!ref.empty() && ref.find_first_not_of(name_chars) == std::string::npos) {
     try {
-      std::string body = engine.get_raw(inspect_target(std::string(reference)));
+      std::string body = engine.get_raw(inspect_target(ref));
       auto doc = nlohmann::json::parse(body, nullptr, false);
-      if (doc.is_object() && doc.value("Id", std::string()) == reference) {
+      const std::string id = doc.is_object() ? doc.value("Id", std::string()) : std::string();
+      const std::string name = doc.is_object() ? doc.value("Name", std::string()) : std::string();
+      if (!id.empty() && (id == ref || name == "/" + ref || id.starts_with(ref))) {
         if (raw) *raw = std::move(body);
         return parse_container_inspect(doc);
       }
     } catch (const error& e) {
-      if (e.kind() != errc::not_found) throw;
+      if (e.kind() != errc::not_found && e.kind() != errc::engine_error) throw;
     }
   }
   const std::string id = resolve_container_id(engine, reference);
