@@ -138,3 +138,31 @@ TEST_CASE("host files: an engine over TCP has its files on its own host; nothing
   CHECK(files.reason.find("TCP") != std::string::npos);
   CHECK(files.paths.empty());
 }
+
+TEST_CASE("events: the live stream hands each event on as its line completes, across chunks") {
+  fake_engine fake([](const std::string& head, const auto& send) {
+    (void)head;
+    const std::string both = create_line + "\n" + exec_line + "\n";
+    std::string out =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // Chunk boundaries inside a line, and two lines' ends in one chunk.
+    out += forensic::testing::chunk(both.substr(0, 10));
+    out += forensic::testing::chunk(both.substr(10, create_line.size()));
+    out += forensic::testing::chunk(both.substr(10 + create_line.size()));
+    out += "0\r\n\r\n";
+    send(out);
+  });
+  engine::client_options o;
+  o.where = engine::endpoint::parse(fake.uri());
+  o.where.api_version = "1.41";
+  engine::client c(o);
+  std::vector<std::string> seen;
+  engine::follow_events(c, {std::nullopt, std::nullopt, {{"type", "container"}}},
+                        [&](const engine::event& e) { seen.push_back(e.raw); });
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == create_line);
+  CHECK(seen[1] == exec_line);
+  const auto requests = fake.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].find("until=") == std::string::npos);  // live: no end to the window
+}
