@@ -219,6 +219,7 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   part("identity", &read_identity);
   part("filesystem", &detail::analyze_filesystem);
   part("processes", &detail::analyze_processes);
+  part("escape audit", &detail::analyze_escape);
   part("network", &detail::analyze_network_json);
   part("capture", &detail::analyze_capture);
   part("logs", &detail::analyze_logs);
