@@ -144,11 +144,11 @@ namespace {
 using detail::text;
 
 int category_rank(const std::string& c) {
-  static const char* order[] = {"integrity", "ioc", "filesystem", "process", "network"};
-  for (int i = 0; i < 5; ++i) {
+  static const char* order[] = {"integrity", "ioc", "filesystem", "process", "escape", "network"};
+  for (int i = 0; i < 6; ++i) {
     if (c == order[i]) return i;
   }
-  return 5;
+  return 6;
 }
 
 void read_identity(detail::context& c) {

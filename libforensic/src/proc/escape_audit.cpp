@@ -93,6 +93,7 @@ constexpr sensitive_path sensitive_paths[] = {
     {"/var/run/docker.sock", "DOCKER-SOCK", false, true},
     {"/run/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},
     {"/var/run/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},
+    {"/run/docker/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},  // dockerd's own
 };
 
 constexpr const char* flag_order[] = {
