@@ -27,8 +27,10 @@ echo "creating a container whose dd holds 512 MiB of random bytes in its buffer.
 docker run -d --name "$name" --label "$label" --network none irtest/busybox:latest \
   sh -c '(head -c 536870912 /dev/urandom; sleep 36000) |
          dd bs=536870912 count=2 iflag=fullblock of=/dev/null 2>/dev/null; sleep 36000' >/dev/null
-until grep -q 'dd' <(docker top "$name" -o pid,rss,args 2>/dev/null | awk '$2 > 500000'); do
-  sleep 0.5
+# Ready once dd holds the whole block and head has exited.
+until docker top "$name" -o pid,rss,comm 2>/dev/null | awk '$3 == "dd" && $2 > 520000 {d = 1}
+      $3 == "head" {h = 1} END {exit !(d && !h)}'; do
+  sleep 1
 done
 pids=$(docker top "$name" -o pid | tail -n +2 | tr '\n' ' ')
 
@@ -36,6 +38,7 @@ pids=$(docker top "$name" -o pid | tail -n +2 | tr '\n' ' ')
 manual_copy() {
   local pid out
   for pid in $pids; do
+    [[ -r /proc/$pid/maps ]] || continue
     out="$work/manual.$pid"
     : >"$out"
     while read -r range perms _ _ _ path; do
@@ -45,7 +48,7 @@ manual_copy() {
       local start=$((16#${range%-*})) end=$((16#${range#*-}))
       dd if=/proc/$pid/mem of="$out" bs=1M iflag=skip_bytes,count_bytes oflag=append \
         conv=notrunc skip=$start count=$((end - start)) status=none 2>/dev/null || true
-    done </proc/$pid/maps
+    done </proc/$pid/maps || true
   done
 }
 dd_copy() { manual_copy; rm -f "$work"/manual.*; }
@@ -63,13 +66,24 @@ tool() {
   rm -rf "$work"/bench-*
 }
 
+# Wall time, and the CPU time (user + system) of the variant and its children: on a shared
+# machine whose load is above its core count the wall time mostly measures the wait for a core.
 timed() {
   sync -f "$work"
-  local t0 t1
+  local t0 t1 c0 c1
+  c0=$(cpu_ms)
   t0=$(date +%s%N)
   "$1"
   t1=$(date +%s%N)
+  c1=$(cpu_ms)
   echo "$(((t1 - t0) / 1000000))" >>"$work/t.$1"
+  echo "$((c1 - c0))" >>"$work/c.$1"
+}
+# CPU time of this shell's finished children, ms (bash's `times`, second line: children).
+cpu_ms() {
+  times | tail -1 | awk '{
+    split($1, u, "m"); split($2, s, "m");
+    printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
 }
 
 variants=(dd_copy dd_sync_hash tool)
@@ -86,6 +100,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 read -r dd_b dd_m < <(best_median dd_copy)
 read -r dh_b dh_m < <(best_median dd_sync_hash)
 read -r tool_b tool_m < <(best_median tool)
+cpu_median() { sort -n "$work/c.$1" | awk '{a[NR]=$1} END {printf "%.2f\n", a[int((NR+1)/2)]/1000}'; }
+dd_c=$(cpu_median dd_copy)
+tool_c=$(cpu_median tool)
 rss=$(sort -n "$work/rss.all" | tail -1)
 
 printf 'memory of a container holding 512 MiB (pids %s) to %s (%s): best / median of %s runs (s)\n' \
@@ -98,4 +115,7 @@ echo "ratio ir-collect / dd:                     $(ratio "$tool_b" "$dd_b")x bes
   "$(ratio "$tool_m" "$dd_m")x median (goal <= 1.2x)"
 echo "ratio ir-collect / dd + sync + sha256sum:  $(ratio "$tool_b" "$dh_b")x best," \
   "$(ratio "$tool_m" "$dh_m")x median"
+echo "CPU time (user + system), median:  dd ${dd_c} s, ir-collect ${tool_c} s:" \
+  "$(ratio "$tool_c" "$dd_c")x"
+echo "load average while measured: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "peak RSS: $((rss / 1024)) MiB (goal < 64 MiB)"
