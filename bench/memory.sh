@@ -71,19 +71,23 @@ tool() {
 timed() {
   sync -f "$work"
   local t0 t1 c0 c1
-  c0=$(cpu_ms)
+  cpu_ms
+  c0=$(cat "$work/cpu")
   t0=$(date +%s%N)
   "$1"
   t1=$(date +%s%N)
-  c1=$(cpu_ms)
+  cpu_ms
+  c1=$(cat "$work/cpu")
   echo "$(((t1 - t0) / 1000000))" >>"$work/t.$1"
   echo "$((c1 - c0))" >>"$work/c.$1"
 }
-# CPU time of this shell's finished children, ms (bash's `times`, second line: children).
+# CPU time of this shell's finished children, ms (bash's `times`, second line: children). Not in
+# a command substitution: a subshell has no children of ours.
 cpu_ms() {
-  times | tail -1 | awk '{
+  times >"$work/times"
+  tail -1 "$work/times" | awk '{
     split($1, u, "m"); split($2, s, "m");
-    printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
+    printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' >"$work/cpu"
 }
 
 variants=(dd_copy dd_sync_hash tool)
