@@ -151,3 +151,47 @@ TEST_CASE("collect memory: a marker held only in a shell variable is in its core
     CHECK(state_of(bed, name) == "true false\n");
   }
 }
+
+TEST_CASE("collect memory --no-pause: a process in a nested pid namespace has its core too" *
+          doctest::timeout(120)) {
+  REQUIRE(engine_available());
+  REQUIRE(::geteuid() == 0);
+  testbed bed;
+  // --mount-proc needs mount(2), which an AppArmor profile may refuse: then without it.
+  const auto name = bed.container(
+      "nested",
+      {"--network", "none", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"},
+      {"sh", "-c",
+       "(unshare -fp --mount-proc sleep 1000 || unshare -fp sleep 1000) & exec sleep 3600"});
+  // Two sleeps: the init's and the nested one.
+  wait_for(
+      [&] {
+        const std::string top = run({"docker", "top", name, "-o", "pid,comm"}).out + "\n";
+        std::size_t sleeps = 0;
+        for (auto at = top.find(" sleep\n"); at != std::string::npos;
+             at = top.find(" sleep\n", at + 1))
+          ++sleeps;
+        return sleeps == 2;
+      },
+      "the nested sleep", 30);
+
+  temp_dir out;
+  auto r = run_tool("ir-collect", {name, "--out", out.path.string(), "--case", "IT-MEMNS",
+                                   "--artifacts", "memory", "--no-pause", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const fs::path bundle = json::parse(r.out)["bundle"].get<std::string>();
+  const json memory = json::parse(slurp(bundle / "memory/memory.json"));
+  bool nested_core = false;
+  for (const auto& p : memory["processes"]) {
+    const json& found = p["found_by"];
+    if (std::find(found.begin(), found.end(), "nested_pid_namespace") == found.end()) continue;
+    REQUIRE(p["core"].is_string());
+    nested_core = fs::file_size(bundle / p["core"].get<std::string>()) == p["core_size"];
+  }
+  CHECK(nested_core);
+  const json manifest = json::parse(slurp(bundle / "manifest.json"));
+  CHECK(manifest["pause_record"]["paused_by"].is_null());
+  CHECK(memory["pause"] == manifest["pause"]);
+  CHECK(run_tool("ir-verify", {bundle.string()}).exit_code == 0);
+}
