@@ -21,12 +21,15 @@ const cli::tool_info info{
     "ir-collect CONTAINER [--out DIR] [--case ID] [--operator NAME] [--no-pause]\n"
     "             [--leave-paused] [--capture SECONDS] [--artifacts LIST] [--archive tar|tar.zst]\n"
     "             [--sign KEY] [--keep-image] [--mount-limit MIB] [--mount-copy-system]\n"
+    "             [--memory-limit MIB]\n"
     "             [--json] [--host URI]",
     "  Collects evidence from one container, most volatile first: engine inspect of the container\n"
     "  and of its image with the image history (inspect, image), its processes read from the\n"
     "  host's /proc, never by running anything inside it (processes: ppid, uids, start time,\n"
     "  argv, environment, cwd, exe and its SHA-256, a deleted exe flagged and copied, open fds,\n"
-    "  memory maps), key files read inside its root without following links out of it (files),\n"
+    "  memory maps; and an escape audit from the kernel: capabilities in effect, seccomp,\n"
+    "  AppArmor, user namespace, host paths mounted, devices, processes/escape-audit.json),\n"
+    "  key files read inside its root without following links out of it (files),\n"
     "  network state (network), stdout and stderr logs with engine timestamps (logs); then,\n"
     "  with the container paused: first the MAC times of its writable layer and of its copied\n"
     "  mounts, with statx only, before anything reads a file and moves its access time\n"
@@ -56,6 +59,16 @@ const cli::tool_info info{
     "  entered from the host (nsenter) flagged. With --capture N the container's traffic is\n"
     "  captured on its host veths from first to last step, at least N s.\n"
     "\n"
+    "  Process memory (memory, only when asked with --artifacts): with the container paused\n"
+    "  (unless --no-pause), every process found as above is read from the host through\n"
+    "  /proc/<pid>/maps and /proc/<pid>/mem (no ptrace attach, nothing run or injected) into\n"
+    "  an ELF core memory/<pid>.core (one PT_LOAD per mapping; NT_PRSTATUS per thread with\n"
+    "  zero registers, NT_PRPSINFO, NT_AUXV, NT_FILE) that readelf, gdb -c and strings open,\n"
+    "  and memory/memory.json lists each mapping read or skipped with the reason ([vvar],\n"
+    "  no read permission, device, unreadable pages written as zeros). At most --memory-limit\n"
+    "  MiB of memory in all (default 4096): mappings past it are listed as skipped, the\n"
+    "  custody log notes it and the memory artifact is reported as failed.\n"
+    "\n"
     "  The bundle is <out>/<case>-<name>-<UTC time>/ (mode 0700, files 0600), written as\n"
     "  <...>.partial/ and renamed only when complete: manifest.json, SHA256SUMS (check with\n"
     "  `sha256sum -c SHA256SUMS` inside it, or with ir-verify), custody.jsonl (every step and\n"
@@ -75,12 +88,14 @@ const cli::tool_info info{
     "  ir-collect of the same container stops at once, naming the holder's pid (exit 9).\n",
     "ARTIFACTS\n"
     "  inspect, image, processes, files, network, logs, diff, mounts, export, commit, events,\n"
-    "  capture\n"
-    "  (all but capture by default; capture is added by --capture).\n\n"
+    "  capture, memory\n"
+    "  (all but capture and memory by default; capture is added by --capture, memory only\n"
+    "  when named).\n\n"
     "EXAMPLES\n"
     "  ir-collect web --case IR-2041 --out /srv/evidence\n"
     "  ir-collect web --artifacts export --no-pause --archive tar.zst\n"
-    "  ir-collect web --capture 60 --sign /etc/forensic/ed25519.pem --json\n"};
+    "  ir-collect web --capture 60 --sign /etc/forensic/ed25519.pem --json\n"
+    "  ir-collect web --artifacts processes,memory --memory-limit 2048\n"};
 
 void print_progress(const evidence::collect_progress& p) {
   if (p.finished) {
@@ -124,6 +139,8 @@ int run(int argc, char** argv) {
       "sign manifest.json with this Ed25519 PEM private key (manifest.json.sig)")(
       "mount-limit", cli::po::value<unsigned>()->default_value(1024)->value_name("MIB"),
       "file content copied per mount at most; files past it are left out and listed")(
+      "memory-limit", cli::po::value<unsigned>()->default_value(4096)->value_name("MIB"),
+      "process memory read into the memory artifact at most, all processes together")(
       "mount-copy-system", "also copy bind mounts of host system paths (/, /etc, /run, ...)")(
       "keep-image", "keep the committed image in the engine (default: removed once saved)")(
       "remove-image", "accepted for compatibility: removing the image is the default")(
@@ -148,6 +165,7 @@ int run(int argc, char** argv) {
   if (vm.count("sign")) o.sign_key = vm["sign"].as<std::string>();
   o.mount_limit = static_cast<std::uint64_t>(vm["mount-limit"].as<unsigned>()) << 20;
   o.mount_copy_system = vm.count("mount-copy-system") > 0;
+  o.memory_limit = static_cast<std::uint64_t>(vm["memory-limit"].as<unsigned>()) << 20;
   o.keep_commit_image = vm.count("keep-image") > 0;
   o.cancel_flag = cli::install_interrupt_flag();
 

@@ -1,10 +1,13 @@
 // ir-ps: the containers on this host, with what a responder needs at a glance.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/engine/endpoint.hpp"
+#include "forensic/proc/escape_audit.hpp"
 
 namespace {
 
@@ -16,7 +19,21 @@ const cli::tool_info info{
     "  concurrent inspects, with each container's addresses per network and its RISK flags:\n"
     "  PRIVILEGED, DOCKER-SOCK (engine socket mounted inside), HOST-NET, HOST-PID, HOST-IPC,\n"
     "  CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_NET_ADMIN, SECCOMP-UNCONFINED, APPARMOR-UNCONFINED,\n"
-    "  NO-PIDS-LIMIT, NO-MEM-LIMIT. Strings that come from containers are escaped.\n",
+    "  NO-PIDS-LIMIT, NO-MEM-LIMIT. Strings that come from containers are escaped.\n"
+    "\n"
+    "  Those flags come from the engine's configuration. When the engine is on this host's\n"
+    "  unix socket, each running container whose init's /proc/<pid>/cgroup names it is also\n"
+    "  audited from what the kernel says of its init (escape audit, docs/json.md `kernel`):\n"
+    "  effective capabilities (CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_PTRACE,\n"
+    "  CAP_DAC_READ_SEARCH, CAP_NET_ADMIN, CAP_BPF, CAP_SYS_RAWIO, CAP_PERFMON, CAP_SYS_BOOT,\n"
+    "  CAP_SYS_TIME, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_SYSLOG from CapEff), seccomp off\n"
+    "  (SECCOMP-UNCONFINED), AppArmor unconfined when the host enables it\n"
+    "  (APPARMOR-UNCONFINED), uid 0 in the host's user namespace (ROOT-NO-USERNS), mounts\n"
+    "  exposing the host (HOST-ROOT-MOUNT, HOST-ETC-MOUNT, HOST-PROC-MOUNT, HOST-SYS-MOUNT,\n"
+    "  HOST-DEV-MOUNT, DOCKER-DATA-MOUNT, DOCKER-SOCK, CONTAINERD-SOCK) and device nodes\n"
+    "  beyond the defaults (DEVICES); no_new_privs, a read-only root filesystem and a user\n"
+    "  namespace are listed as hardening. The RISK column shows the engine's flags, then the\n"
+    "  kernel's that are not among them.\n",
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
     "  container are documented in docs/json.md and only ever added to.\n\n"
@@ -52,11 +69,39 @@ std::string addresses(const engine::container& c) {
   return out;
 }
 
-void print_table(const std::vector<engine::container>& containers) {
-  cli::table t({"ID", "NAME", "IMAGE", "STATE", "PID", "NETWORKS", "RISK"});
+// The escape audit of each container from this host's /proc (escape_audit.hpp), or why not.
+std::vector<proc::escape_audit> audit(const std::vector<engine::container>& containers,
+                                      const engine::client& engine) {
+  std::vector<proc::escape_audit> out;
+  const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
   for (const auto& c : containers) {
+    if (!local) {
+      proc::escape_audit a;
+      a.reason = "the engine is at " + engine.where().to_string() +
+                 ", not on this host's unix socket: its pids are not this host's";
+      out.push_back(std::move(a));
+    } else if (c.pid <= 0) {
+      proc::escape_audit a;
+      a.reason = "not running";
+      out.push_back(std::move(a));
+    } else {
+      out.push_back(proc::audit_container(c.pid, c.id));
+    }
+  }
+  return out;
+}
+
+void print_table(const std::vector<engine::container>& containers,
+                 const std::vector<proc::escape_audit>& audits) {
+  cli::table t({"ID", "NAME", "IMAGE", "STATE", "PID", "NETWORKS", "RISK"});
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    const auto& c = containers[i];
+    std::vector<std::string> flags = c.risk_flags();
+    for (const auto& f : audits[i].flags) {
+      if (std::find(flags.begin(), flags.end(), f) == flags.end()) flags.push_back(f);
+    }
     std::string risk;
-    for (const auto& f : c.risk_flags()) risk += (risk.empty() ? "" : ",") + f;
+    for (const auto& f : flags) risk += (risk.empty() ? "" : ",") + f;
     t.add_row({c.short_id(), c.name(), c.image, c.state, c.pid ? std::to_string(c.pid) : "-",
                addresses(c), risk.empty() ? "-" : risk});
   }
@@ -82,12 +127,16 @@ int run(int argc, char** argv) {
   }
   engine::client engine(cli::engine_options(vm));
   auto containers = engine::list_containers(engine, list);
+  const auto audits = audit(containers, engine);
 
   if (vm.count("json")) {
-    const auto doc = engine::to_json(containers, engine.where().to_string());
+    auto doc = engine::to_json(containers, engine.where().to_string());
+    for (std::size_t i = 0; i < containers.size(); ++i) {
+      doc["containers"][i]["kernel"] = proc::to_json(audits[i]);
+    }
     std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    print_table(containers);
+    print_table(containers, audits);
   }
   return cli::exit_ok;
 }

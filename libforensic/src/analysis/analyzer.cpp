@@ -144,11 +144,11 @@ namespace {
 using detail::text;
 
 int category_rank(const std::string& c) {
-  static const char* order[] = {"integrity", "ioc", "filesystem", "process", "network"};
-  for (int i = 0; i < 5; ++i) {
+  static const char* order[] = {"integrity", "ioc", "filesystem", "process", "escape", "network"};
+  for (int i = 0; i < 6; ++i) {
     if (c == order[i]) return i;
   }
-  return 5;
+  return 6;
 }
 
 void read_identity(detail::context& c) {
@@ -219,6 +219,7 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   part("identity", &read_identity);
   part("filesystem", &detail::analyze_filesystem);
   part("processes", &detail::analyze_processes);
+  part("escape audit", &detail::analyze_escape);
   part("network", &detail::analyze_network_json);
   part("capture", &detail::analyze_capture);
   part("logs", &detail::analyze_logs);

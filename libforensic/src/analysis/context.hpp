@@ -39,6 +39,8 @@ void analyze_logs(context& c);
 void analyze_bodyfile(context& c);
 // `docker exec` history from engine/events.jsonl (engine_events.cpp).
 void analyze_engine_events(context& c);
+// Escape risks the kernel showed (processes/escape-audit.json, escape.cpp).
+void analyze_escape(context& c);
 // What the bundle holds of each artifact and what the missing ones hide (coverage.cpp).
 void analyze_coverage(context& c);
 

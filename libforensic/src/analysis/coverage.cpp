@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Artifacts newer collectors add to those the collector names (artifact_names()).
-constexpr const char* later_artifacts[] = {"mounts", "events", "bodyfile"};
+constexpr const char* later_artifacts[] = {"mounts", "events", "bodyfile", "memory"};
 
 // The files by which an artifact is known when the manifest does not list them.
 const std::map<std::string, std::vector<std::string>>& known_files() {
@@ -35,6 +35,7 @@ const std::map<std::string, std::vector<std::string>>& known_files() {
       {"mounts", {"mounts/mounts.json"}},
       {"events", {"engine/events.jsonl"}},
       {"bodyfile", {"filesystem/bodyfile.txt"}},
+      {"memory", {"memory/memory.json"}},
   };
   return files;
 }
@@ -66,6 +67,9 @@ std::string hidden_by_absence(const std::string& artifact) {
       {"events",
        "the engine's record of the container's life (execs, restarts, kills) cannot be seen"},
       {"bodyfile", "no times of every file: no filesystem timeline"},
+      {"memory",
+       "no process memory: fileless implants, injected code and configurations decrypted only "
+       "in memory cannot be seen"},
       {"network.sockets",
        "no sockets: listeners and live connections (C2 sessions) cannot be seen"},
       {"network.conntrack",

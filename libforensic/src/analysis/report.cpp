@@ -236,11 +236,9 @@ std::string to_markdown(const analysis_report& r) {
          "collection; treat every finding below as unproven.\n\n";
   }
   coverage_section(o, r);
-  static const std::pair<const char*, const char*> sections[] = {{"ioc", "IOC hits"},
-                                                                 {"integrity", "Integrity"},
-                                                                 {"filesystem", "Filesystem"},
-                                                                 {"process", "Processes"},
-                                                                 {"network", "Network"}};
+  static const std::pair<const char*, const char*> sections[] = {
+      {"ioc", "IOC hits"},      {"integrity", "Integrity"}, {"filesystem", "Filesystem"},
+      {"process", "Processes"}, {"escape", "Escape risks"}, {"network", "Network"}};
   for (const auto& [cat, title] : sections) {
     if (!per_category.count(cat)) continue;
     o << "## " << title << "\n\n";

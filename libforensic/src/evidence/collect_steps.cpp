@@ -21,6 +21,7 @@
 #include "forensic/io/no_atime.hpp"
 #include "forensic/io/time.hpp"
 #include "forensic/net/links.hpp"
+#include "forensic/proc/escape_audit.hpp"
 #include "forensic/proc/membership.hpp"
 #include "forensic/proc/processes.hpp"
 #include "forensic/proc/root_files.hpp"
@@ -80,7 +81,10 @@ void collect_processes(collection& c) {
   const std::string started = io::rfc3339_now();
   const int init = running_pid(c);
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& member : proc::members_of_container(init)) {
+  const auto members = proc::members_of_container(init);
+  std::vector<int> member_pids;
+  for (const auto& member : members) member_pids.push_back(member.pid);
+  for (const auto& member : members) {
     const int pid = member.pid;
     auto p = proc::read_process(pid);
     if (!p) continue;  // exited between the listing and the read
@@ -119,6 +123,14 @@ void collect_processes(collection& c) {
                         {"processes", std::move(list)}};
   c.add_artifact("processes", c.bundle->write_file("processes/processes.json", pretty(doc)),
                  started, "/proc/<pid>/{cgroup,ns,stat,status,cmdline,environ,cwd,exe,fd}");
+  // What the kernel lets these processes do to the host (escape_audit.hpp).
+  const std::string audited = io::rfc3339_now();
+  const auto audit = proc::audit_container(init, c.target.id, member_pids);
+  c.add_artifact("processes",
+                 c.bundle->write_file("processes/escape-audit.json", pretty(proc::to_json(audit))),
+                 audited,
+                 "/proc/<pid>/{status,attr,ns/user}, /proc/" + std::to_string(init) +
+                     "/{mountinfo,uid_map,root/dev} against /proc/1/mountinfo");
 }
 
 void collect_files(collection& c) {

@@ -59,6 +59,8 @@ void collect_files(collection& c);
 void collect_network(collection& c);
 void collect_logs(collection& c);
 void collect_diff(collection& c);
+// An ELF core per process of the container and memory/memory.json (collect_memory.cpp).
+void collect_memory(collection& c);
 void collect_export(collection& c);
 void collect_commit(collection& c);
 // The engine's history (events): taken before the first step, while the engine's bounded

@@ -38,11 +38,12 @@ struct step {
 // Most volatile first. "inspect" is taken while resolving the container (before anything is
 // written), "capture" wraps all the others.
 constexpr step steps[] = {
-    {"image", detail::collect_image, false},  {"processes", detail::collect_processes, false},
-    {"files", detail::collect_files, false},  {"network", detail::collect_network, false},
-    {"logs", detail::collect_logs, false},    {"bodyfile", detail::collect_bodyfile, true},
-    {"diff", detail::collect_diff, true},     {"mounts", detail::collect_mounts, true},
-    {"export", detail::collect_export, true}, {"commit", detail::collect_commit, true},
+    {"image", detail::collect_image, false},      {"processes", detail::collect_processes, false},
+    {"files", detail::collect_files, false},      {"network", detail::collect_network, false},
+    {"logs", detail::collect_logs, false},        {"memory", detail::collect_memory, true},
+    {"bodyfile", detail::collect_bodyfile, true}, {"diff", detail::collect_diff, true},
+    {"mounts", detail::collect_mounts, true},     {"export", detail::collect_export, true},
+    {"commit", detail::collect_commit, true},
 };
 
 // These end the collection; anything else fails one artifact only. A timeout ends it too:
@@ -57,7 +58,7 @@ std::set<std::string> selected(const collect_options& o) {
   std::set<std::string> names;
   if (o.artifacts.empty()) {
     for (const auto& n : artifact_names()) {
-      if (n != "capture") names.insert(n);
+      if (n != "capture" && n != "memory") names.insert(n);
     }
   }
   for (const auto& n : o.artifacts) {
@@ -272,9 +273,9 @@ std::filesystem::path seal_bundle(collection& c) {
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{"inspect", "image",  "processes", "files",
-                                              "network", "logs",   "diff",      "mounts",
-                                              "export",  "commit", "events",    "capture"};
+  static const std::vector<std::string> names{
+      "inspect", "image",  "processes", "files",  "network", "logs",  "diff",
+      "mounts",  "export", "commit",    "events", "capture", "memory"};
   return names;
 }
 

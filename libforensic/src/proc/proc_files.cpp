@@ -105,6 +105,15 @@ io::unique_fd open_netns(int pid) noexcept {
   return io::unique_fd(::open(path, O_RDONLY | O_CLOEXEC));
 }
 
+io::unique_fd open_memory(int pid, std::string_view root) noexcept {
+  try {
+    return io::unique_fd(::open(pid_path(pid, "mem", root).c_str(), O_RDONLY | O_CLOEXEC));
+  } catch (...) {  // the path's allocation
+    errno = ENOMEM;
+    return io::unique_fd();
+  }
+}
+
 std::optional<std::string> read_link(const std::string& path) {
   char buf[4096];
   const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);

@@ -37,6 +37,10 @@ struct pid_entry {
 // (one more open per process).
 std::vector<pid_entry> scan_processes(bool read_cgroups);
 
+// An fd of /proc/<pid>/mem for pread() at the process's addresses (the kernel checks that the
+// caller may ptrace it; nothing is attached). Invalid when refused or gone (errno kept).
+io::unique_fd open_memory(int pid, std::string_view root = "/proc") noexcept;
+
 // Inode of /proc/<pid>/ns/<kind> ("net", "pid", ...) or of any namespace file, 0 when the
 // process is gone or hidden.
 std::uint64_t ns_inode(const std::string& ns_path) noexcept;

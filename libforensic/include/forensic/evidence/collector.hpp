@@ -4,7 +4,8 @@
 //
 // Artifacts are taken most volatile first: engine inspect (container, image, image history),
 // processes from the host's /proc, key files read inside the container's root, network state,
-// logs; then, with the container paused (unless asked otherwise), a bodyfile of MAC times
+// logs; then, with the container paused (unless asked otherwise), the memory of each of its
+// processes when asked ("memory": ELF cores, proc/memory.hpp), a bodyfile of MAC times
 // (before anything reads a file), the filesystem diff, what is mounted into the container
 // besides its image (mounts.hpp), the filesystem export and an image archive made from it (an
 // engine commit, removed again unless asked to keep it, when there is no export). A capture
@@ -43,11 +44,14 @@ struct collect_options {
   bool pause = true;                   // pause for diff/export/commit
   bool leave_paused = false;           // keep it paused afterwards (containment)
   std::chrono::seconds capture{0};     // > 0: capture on its host veths for at least this long
-  std::vector<std::string> artifacts;  // empty: every artifact but "capture"
+  std::vector<std::string> artifacts;  // empty: every artifact but "capture" and "memory"
   std::optional<archive_format> archive;
   std::filesystem::path sign_key;  // Ed25519 PEM private key: writes manifest.json.sig
   bool mount_copy_system = false;  // also copy bind mounts of host system paths (mounts.hpp)
   std::uint64_t mount_limit = 1024ull << 20;  // file content copied per mount, bytes
+  // Process memory read into memory/<pid>.core, all processes together, bytes; mappings past
+  // it are listed as skipped and the artifact fails (custody note).
+  std::uint64_t memory_limit = 4096ull << 20;
   // The committed image is deleted from the engine once saved in the bundle (nothing the
   // collection creates outlives it), unless this keeps it there.
   bool keep_commit_image = false;

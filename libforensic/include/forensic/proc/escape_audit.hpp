@@ -1,0 +1,90 @@
+#pragma once
+// What a container could do to its host, as the kernel says it (not as the engine was asked):
+// the effective capabilities, no_new_privs, seccomp mode and AppArmor label of its processes
+// (/proc/<pid>/status, /proc/<pid>/attr), its user namespace, its mounts mapped back to the host
+// paths they expose (/proc/<pid>/mountinfo against the host's, /proc/1/mountinfo), whether its
+// root filesystem is read-only, and the device nodes in its /dev beyond the engine's defaults.
+//
+// Risk flags, in this order when present (docs/json.md):
+//   CAP_SYS_ADMIN CAP_SYS_MODULE CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_NET_ADMIN CAP_BPF
+//   CAP_SYS_RAWIO CAP_PERFMON CAP_SYS_BOOT CAP_SYS_TIME CAP_MAC_ADMIN CAP_MAC_OVERRIDE
+//   CAP_SYSLOG    effective in one of the audited processes (CapEff)
+//   SECCOMP-UNCONFINED    a process runs without a seccomp filter (Seccomp: 0)
+//   APPARMOR-UNCONFINED   AppArmor is enabled on the host and a process is unconfined or in
+//                         complain mode
+//   ROOT-NO-USERNS        a process has uid 0 in the host's own user namespace
+//   HOST-ROOT-MOUNT HOST-ETC-MOUNT HOST-PROC-MOUNT HOST-SYS-MOUNT HOST-DEV-MOUNT
+//   DOCKER-DATA-MOUNT DOCKER-SOCK CONTAINERD-SOCK
+//                         a mount exposes the host's /, /etc, /proc, /sys, /dev (or a path
+//                         below those), /var/lib/docker, the engine's or containerd's socket
+//                         (or a directory above those); the engine's own read-only sysfs and
+//                         cgroup mounts at /sys are not counted
+//   DEVICES               a device node in its /dev that the engine does not create by default
+// no_new_privs, a read-only root filesystem and a user namespace of its own are hardening: they
+// are reported as facts (`hardening`), their absence is the engine's default, not a flag.
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace forensic::proc {
+
+struct process_privileges {
+  int pid = 0;
+  std::string comm;
+  std::uint32_t euid = 0;
+  std::uint64_t cap_effective = 0;  // CapEff
+  std::uint64_t cap_bounding = 0;   // CapBnd
+  bool no_new_privs = false;        // NoNewPrivs
+  int seccomp = -1;                 // Seccomp: 0 disabled, 1 strict, 2 filter; -1 unknown
+  std::string apparmor;             // attr/current ("docker-default (enforce)"); "" unknown
+};
+
+struct exposing_mount {
+  std::string mount_point;  // in the container
+  std::string host_path;    // what it is on the host
+  std::string fstype;
+  bool read_only = false;
+  std::string flag;  // HOST-ROOT-MOUNT, DOCKER-SOCK, ...
+};
+
+struct device_node {
+  std::string path;  // in the container: "/dev/fuse"
+  char type = 'c';   // 'c' or 'b'
+  unsigned major = 0;
+  unsigned minor = 0;
+};
+
+struct escape_audit {
+  bool collected = false;
+  std::string reason;  // why not, when not collected
+  int init_pid = 0;
+  std::vector<process_privileges> processes;  // the init first
+  bool own_user_namespace = false;
+  std::string uid_map;
+  bool apparmor_enabled = false;  // on the host
+  bool readonly_rootfs = false;
+  std::vector<exposing_mount> mounts;
+  std::vector<device_node> devices;
+  std::vector<std::string> flags;   // the order above
+  std::vector<std::string> errors;  // what could not be read
+};
+
+// Audits the container whose init is host pid `init_pid`, and also `more_pids` (its other
+// processes, membership.hpp) for the per-process facts. Nothing is read unless
+// /proc/<init_pid>/cgroup names `container_id` (the full id): otherwise, or when the init is
+// gone, `collected` is false with the reason. Never throws for what the kernel refuses.
+escape_audit audit_container(int init_pid, std::string_view container_id,
+                             const std::vector<int>& more_pids = {});
+
+// Effective capability names ("SYS_ADMIN", ...) of a CapEff mask, lowest bit first.
+std::vector<std::string> capability_names(std::uint64_t mask);
+
+// {"collected": true, "init_pid", "flags", "hardening": {"no_new_privs", "readonly_rootfs",
+// "user_namespace", "seccomp", "apparmor"}, "user_namespace": {"own", "uid_map"},
+// "apparmor_enabled", "processes": [...], "mounts": [...], "devices": [...], "errors"} or
+// {"collected": false, "reason"} (docs/json.md, the `kernel` object of ir-ps).
+nlohmann::json to_json(const escape_audit& a);
+
+}  // namespace forensic::proc

@@ -1,0 +1,409 @@
+#include "forensic/proc/escape_audit.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "forensic/error.hpp"
+#include "forensic/proc/mountinfo.hpp"
+#include "forensic/proc/root_files.hpp"
+#include "io/c_handles.hpp"
+#include "proc/proc_files.hpp"
+
+namespace forensic::proc {
+namespace {
+
+constexpr const char* capability_table[] = {
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
+};
+
+// The capabilities that open a way out of a container (none is in the engine's default set).
+constexpr const char* risky_capabilities[] = {
+    "SYS_ADMIN", "SYS_MODULE",   "SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN",
+    "BPF",       "SYS_RAWIO",    "PERFMON",    "SYS_BOOT",        "SYS_TIME",
+    "MAC_ADMIN", "MAC_OVERRIDE", "SYSLOG",
+};
+
+// Host paths that hand the host over. `below`: a path under it counts too (/etc/shadow);
+// `above`: a directory above it counts too (/var/lib holds /var/lib/docker).
+struct sensitive_path {
+  const char* path;
+  const char* flag;
+  bool below;
+  bool above;
+};
+constexpr sensitive_path sensitive_paths[] = {
+    {"/", "HOST-ROOT-MOUNT", false, false},
+    {"/etc", "HOST-ETC-MOUNT", true, false},
+    {"/proc", "HOST-PROC-MOUNT", true, false},
+    {"/sys", "HOST-SYS-MOUNT", true, false},
+    {"/dev", "HOST-DEV-MOUNT", true, false},
+    {"/var/lib/docker", "DOCKER-DATA-MOUNT", false, true},
+    {"/run/docker.sock", "DOCKER-SOCK", false, true},
+    {"/var/run/docker.sock", "DOCKER-SOCK", false, true},
+    {"/run/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},
+    {"/var/run/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},
+    {"/run/docker/containerd/containerd.sock", "CONTAINERD-SOCK", false, true},  // dockerd's own
+};
+
+constexpr const char* flag_order[] = {
+    "SECCOMP-UNCONFINED", "APPARMOR-UNCONFINED", "ROOT-NO-USERNS",  "HOST-ROOT-MOUNT",
+    "HOST-ETC-MOUNT",     "HOST-PROC-MOUNT",     "HOST-SYS-MOUNT",  "HOST-DEV-MOUNT",
+    "DOCKER-DATA-MOUNT",  "DOCKER-SOCK",         "CONTAINERD-SOCK", "DEVICES",
+};
+
+// Is `path` equal to `dir` or below it?
+bool under(std::string_view path, std::string_view dir) {
+  if (dir == "/") return true;
+  return path == dir ||
+         (path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/');
+}
+
+std::uint64_t hex_mask(const std::string& status, std::string_view key) {
+  std::string v = status_field(status, key);
+  v.erase(0, v.find_first_not_of(" \t"));
+  std::uint64_t out = 0;
+  std::from_chars(v.data(), v.data() + v.size(), out, 16);
+  return out;
+}
+
+int int_field(const std::string& status, std::string_view key, int missing) {
+  std::string v = status_field(status, key);
+  v.erase(0, v.find_first_not_of(" \t"));
+  int out = missing;
+  if (v.empty()) return missing;
+  std::from_chars(v.data(), v.data() + v.size(), out);
+  return out;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\0' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+bool read_privileges(int pid, process_privileges& p) {
+  const auto status = read_file(pid_path(pid, "status"));
+  if (!status) return false;
+  p.pid = pid;
+  p.comm = trimmed(read_file(pid_path(pid, "comm")).value_or(""));
+  std::istringstream uids(status_field(*status, "Uid"));
+  std::uint32_t real = 0;
+  uids >> real >> p.euid;
+  p.cap_effective = hex_mask(*status, "CapEff");
+  p.cap_bounding = hex_mask(*status, "CapBnd");
+  p.no_new_privs = int_field(*status, "NoNewPrivs", 0) == 1;
+  p.seccomp = int_field(*status, "Seccomp", -1);
+  // The LSM-specific file first (Linux 5.1+: it names AppArmor's label even when another LSM
+  // owns attr/current).
+  auto label = read_file(pid_path(pid, "attr/apparmor/current"));
+  if (!label) label = read_file(pid_path(pid, "attr/current"));
+  p.apparmor = trimmed(label.value_or(""));
+  return true;
+}
+
+// Where a container mount's filesystem root is on the host: the host mount of the same device
+// whose root is the longest prefix of it, plus the rest of the path.
+std::string host_path_of(const mount_entry& m, const std::vector<mount_entry>& host) {
+  const mount_entry* best = nullptr;
+  for (const auto& h : host) {
+    if (h.major != m.major || h.minor != m.minor || !under(m.root, h.root)) continue;
+    if (!best || h.root.size() > best->root.size() ||
+        (h.root.size() == best->root.size() && h.mount_point.size() < best->mount_point.size())) {
+      best = &h;
+    }
+  }
+  if (!best) return {};
+  const std::string rest = best->root == "/" ? m.root : m.root.substr(best->root.size());
+  if (rest.empty() || rest == "/") return best->mount_point;
+  return best->mount_point == "/" ? rest : best->mount_point + rest;
+}
+
+// The engine's own mounts of the host's sysfs and cgroup hierarchies, read-only at /sys: every
+// container has them (with the host's network, /sys is the host's sysfs).
+bool engine_default_mount(const mount_entry& m) {
+  if (!m.read_only()) return false;
+  if (m.fstype == "sysfs") return m.mount_point == "/sys";
+  if (m.fstype == "cgroup" || m.fstype == "cgroup2") return under(m.mount_point, "/sys/fs/cgroup");
+  return false;
+}
+
+const char* exposure(const std::string& host_path) {
+  for (const auto& s : sensitive_paths) {
+    if (host_path == s.path || (s.below && under(host_path, s.path)) ||
+        (s.above && host_path != "/" && under(s.path, host_path))) {
+      return s.flag;
+    }
+  }
+  return nullptr;
+}
+
+bool default_device(char type, unsigned major, unsigned minor) {
+  if (type != 'c') return false;
+  if (major == 1) return minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9;
+  if (major == 5) return minor <= 2;    // tty, console, ptmx
+  return major >= 136 && major <= 143;  // /dev/pts/N (a console bound from a pty)
+}
+
+// Device nodes below the container's /dev, read through its root without following links.
+void list_devices(int dir_fd, const std::string& prefix, int depth, std::vector<device_node>& out) {
+  io::unique_fd own(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!own) return;
+  io::c_dir dir(::fdopendir(own.get()));
+  if (!dir) return;
+  own.release();  // the DIR owns it now
+  while (const dirent* e = ::readdir(dir.get())) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    const std::string path = prefix + "/" + name;
+    if (S_ISDIR(st.st_mode)) {
+      if (depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") continue;
+      io::unique_fd sub(
+          ::openat(::dirfd(dir.get()), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (sub) list_devices(sub.get(), path, depth + 1, out);
+      continue;
+    }
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) continue;
+    device_node d{path, S_ISCHR(st.st_mode) ? 'c' : 'b', ::major(st.st_rdev), ::minor(st.st_rdev)};
+    if (!default_device(d.type, d.major, d.minor)) out.push_back(std::move(d));
+  }
+}
+
+void add_flag(std::set<std::string>& flags, const std::string& f) { flags.insert(f); }
+
+std::vector<std::string> ordered(const std::set<std::string>& flags) {
+  std::vector<std::string> out;
+  for (const char* cap : risky_capabilities) {
+    if (flags.count(std::string("CAP_") + cap)) out.push_back(std::string("CAP_") + cap);
+  }
+  for (const char* f : flag_order) {
+    if (flags.count(f)) out.push_back(f);
+  }
+  return out;
+}
+
+std::string seccomp_name(int mode) {
+  switch (mode) {
+    case 0:
+      return "disabled";
+    case 1:
+      return "strict";
+    case 2:
+      return "filter";
+    default:
+      return "unknown";
+  }
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> capability_names(std::uint64_t mask) {
+  std::vector<std::string> out;
+  for (unsigned bit = 0; bit < 64; ++bit) {
+    if (!(mask & (std::uint64_t{1} << bit))) continue;
+    out.push_back(bit < std::size(capability_table) ? capability_table[bit]
+                                                    : "CAP_" + std::to_string(bit));
+  }
+  return out;
+}
+
+escape_audit audit_container(int init_pid, std::string_view container_id,
+                             const std::vector<int>& more_pids) {
+  escape_audit a;
+  a.init_pid = init_pid;
+  const auto cgroup = read_file(pid_path(init_pid, "cgroup"));
+  if (!cgroup) {
+    a.reason = "pid " + std::to_string(init_pid) + " is gone (" + std::strerror(errno) + ")";
+    return a;
+  }
+  const std::string owner = container_id_from_cgroup(*cgroup);
+  if (owner != container_id) {
+    a.reason = "/proc/" + std::to_string(init_pid) + "/cgroup on this host names " +
+               (owner.empty() ? std::string("no container") : "container " + owner.substr(0, 12)) +
+               ", not " + std::string(container_id.substr(0, 12));
+    return a;
+  }
+  a.collected = true;
+  std::set<std::string> flags;
+
+  // Per process: capabilities, no_new_privs, seccomp, AppArmor, uid.
+  a.apparmor_enabled =
+      trimmed(read_file("/sys/module/apparmor/parameters/enabled").value_or("")) == "Y";
+  // The host's user namespace: pid 1's, or ours when pid 1's is hidden from us (a sandboxed
+  // responder host); we run as root in the host's namespace either way.
+  std::uint64_t host_userns = ns_inode("/proc/1/ns/user");
+  if (host_userns == 0) host_userns = ns_inode("/proc/self/ns/user");
+  const std::uint64_t userns = ns_inode(pid_path(init_pid, "ns/user"));
+  a.own_user_namespace = userns != 0 && host_userns != 0 && userns != host_userns;
+  a.uid_map = trimmed(read_file(pid_path(init_pid, "uid_map")).value_or(""));
+  std::vector<int> pids{init_pid};
+  for (int p : more_pids) {
+    if (p != init_pid) pids.push_back(p);
+  }
+  for (int pid : pids) {
+    process_privileges p;
+    if (!read_privileges(pid, p)) {
+      if (pid == init_pid)
+        a.errors.push_back("status of the init: " + std::string(std::strerror(errno)));
+      continue;
+    }
+    for (const auto& cap : capability_names(p.cap_effective)) {
+      if (std::find(std::begin(risky_capabilities), std::end(risky_capabilities), cap) !=
+          std::end(risky_capabilities)) {
+        add_flag(flags, "CAP_" + cap);
+      }
+    }
+    if (p.seccomp == 0) add_flag(flags, "SECCOMP-UNCONFINED");
+    if (a.apparmor_enabled &&
+        (p.apparmor == "unconfined" || p.apparmor.find("(complain)") != std::string::npos)) {
+      add_flag(flags, "APPARMOR-UNCONFINED");
+    }
+    const std::uint64_t own = ns_inode(pid_path(pid, "ns/user"));
+    if (p.euid == 0 && own != 0 && own == host_userns) add_flag(flags, "ROOT-NO-USERNS");
+    a.processes.push_back(std::move(p));
+  }
+
+  // Mounts, against the host's table.
+  try {
+    const auto host = read_mountinfo(1);
+    const auto mine = read_mountinfo(init_pid);
+    // Mounts below one already listed come with it (-v /:/host binds recursively): listed once.
+    std::set<std::uint64_t> listed;
+    for (const auto& m : mine) {
+      if (m.mount_point == "/") a.readonly_rootfs = m.read_only();  // the topmost one counts
+      if (listed.count(m.parent_id)) {
+        listed.insert(m.mount_id);
+        continue;
+      }
+      if (engine_default_mount(m)) continue;
+      const std::string host_path = host_path_of(m, host);
+      if (host_path.empty()) continue;
+      const char* flag = exposure(host_path);
+      if (!flag) continue;
+      listed.insert(m.mount_id);
+      a.mounts.push_back({m.mount_point, host_path, m.fstype, m.read_only(), flag});
+      add_flag(flags, flag);
+    }
+  } catch (const error& e) {
+    a.errors.push_back(std::string("mountinfo: ") + e.what());
+  }
+
+  // Device nodes, through the container's root.
+  try {
+    io::unique_fd dev = locate_in_root(pid_path(init_pid, "root"), "/dev");
+    list_devices(dev.get(), "/dev", 0, a.devices);
+    std::sort(a.devices.begin(), a.devices.end(),
+              [](const device_node& x, const device_node& y) { return x.path < y.path; });
+    if (!a.devices.empty()) add_flag(flags, "DEVICES");
+  } catch (const error& e) {
+    a.errors.push_back(std::string("/dev: ") + e.what());
+  }
+  a.flags = ordered(flags);
+  return a;
+}
+
+nlohmann::json to_json(const escape_audit& a) {
+  if (!a.collected) return {{"collected", false}, {"reason", a.reason}};
+  nlohmann::json processes = nlohmann::json::array();
+  for (const auto& p : a.processes) {
+    processes.push_back({{"pid", p.pid},
+                         {"comm", p.comm},
+                         {"euid", p.euid},
+                         {"cap_effective", hex(p.cap_effective)},
+                         {"cap_bounding", hex(p.cap_bounding)},
+                         {"effective_capabilities", capability_names(p.cap_effective)},
+                         {"no_new_privs", p.no_new_privs},
+                         {"seccomp", seccomp_name(p.seccomp)},
+                         {"apparmor", p.apparmor}});
+  }
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const auto& m : a.mounts) {
+    mounts.push_back({{"mount_point", m.mount_point},
+                      {"host_path", m.host_path},
+                      {"fstype", m.fstype},
+                      {"read_only", m.read_only},
+                      {"flag", m.flag}});
+  }
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& d : a.devices) {
+    devices.push_back({{"path", d.path},
+                       {"type", std::string(1, d.type)},
+                       {"major", d.major},
+                       {"minor", d.minor}});
+  }
+  const process_privileges init = a.processes.empty() ? process_privileges{} : a.processes[0];
+  return {{"collected", true},
+          {"init_pid", a.init_pid},
+          {"flags", a.flags},
+          {"hardening",
+           {{"no_new_privs", init.no_new_privs},
+            {"readonly_rootfs", a.readonly_rootfs},
+            {"user_namespace", a.own_user_namespace},
+            {"seccomp", seccomp_name(init.seccomp)},
+            {"apparmor", a.apparmor_enabled ? init.apparmor : "not enabled on this host"}}},
+          {"user_namespace", {{"own", a.own_user_namespace}, {"uid_map", a.uid_map}}},
+          {"apparmor_enabled", a.apparmor_enabled},
+          {"processes", std::move(processes)},
+          {"mounts", std::move(mounts)},
+          {"devices", std::move(devices)},
+          {"errors", a.errors}};
+}
+
+}  // namespace forensic::proc

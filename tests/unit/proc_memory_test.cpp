@@ -1,0 +1,147 @@
+// Process memory as an ELF core: the maps parser, and a core of a child of this test (a marker
+// it holds only in its heap is in the core; the headers describe every mapping), plus the
+// capability names of the escape audit.
+#include <doctest/doctest.h>
+#include <elf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "forensic/error.hpp"
+#include "forensic/io/byte_sink.hpp"
+#include "forensic/proc/escape_audit.hpp"
+#include "forensic/proc/memory.hpp"
+
+using namespace forensic;
+
+TEST_CASE("memory: maps lines, with paths holding spaces and anonymous mappings") {
+  const auto maps = proc::parse_maps(
+      "00400000-00401000 r--p 00000000 fd:01 1234   /bin/busy box\n"
+      "7ffd1000-7ffd3000 rw-p 00000000 00:00 0      [stack]\n"
+      "7f0000000000-7f0000021000 rw-p 00000000 00:00 0 \n"
+      "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0  [vsyscall]\n");
+  REQUIRE(maps.size() == 4);
+  CHECK(maps[0].start == 0x400000);
+  CHECK(maps[0].size() == 0x1000);
+  CHECK(maps[0].perms == "r--p");
+  CHECK(maps[0].major == 0xfd);
+  CHECK(maps[0].minor == 1);
+  CHECK(maps[0].inode == 1234);
+  CHECK(maps[0].path == "/bin/busy box");
+  CHECK(maps[1].path == "[stack]");
+  CHECK(maps[2].path.empty());
+  CHECK(maps[3].end == 0xffffffffff601000ull);
+  CHECK_THROWS_AS(proc::parse_maps("not a maps line\n"), error);
+  CHECK_THROWS_AS(proc::parse_maps("2000-1000 r--p 0 00:00 0\n"), error);
+}
+
+TEST_CASE("memory: the core of a child holds what it keeps in its heap") {
+  const std::string marker = "forensic-core-marker-" + std::to_string(::getpid());
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Only in a heap buffer of the child, built at run time.
+    char* held = static_cast<char*>(std::malloc(marker.size() + 1));
+    for (std::size_t i = 0; i < marker.size(); ++i) held[i] = marker[i];
+    held[marker.size()] = 0;
+    (void)!::write(ready[1], "x", 1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  REQUIRE(::read(ready[0], &byte, 1) == 1);
+  ::close(ready[0]);
+  struct reap {
+    pid_t pid;
+    ~reap() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reaper{child};
+
+  io::string_sink core(1u << 30);
+  const auto d = proc::write_core(child, core);
+  const std::string& bytes = core.str();
+  CHECK(bytes.size() == d.core_size);
+  CHECK(bytes.find(marker + '\0') != std::string::npos);
+  CHECK(d.pid == child);
+  CHECK(d.memory_bytes > 0);
+  CHECK(!d.threads.empty());
+
+  REQUIRE(bytes.size() > sizeof(Elf64_Ehdr));
+  Elf64_Ehdr eh{};
+  std::memcpy(&eh, bytes.data(), sizeof eh);
+  CHECK(std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0);
+  CHECK(eh.e_type == ET_CORE);
+  CHECK(eh.e_phnum == d.mappings.size() + 1);
+  Elf64_Phdr note{};
+  std::memcpy(&note, bytes.data() + eh.e_phoff, sizeof note);
+  CHECK(note.p_type == PT_NOTE);
+  CHECK(note.p_offset + note.p_filesz <= bytes.size());
+  std::uint64_t described = 0;
+  for (std::size_t i = 0; i < d.mappings.size(); ++i) {
+    Elf64_Phdr ph{};
+    std::memcpy(&ph, bytes.data() + eh.e_phoff + (i + 1) * sizeof ph, sizeof ph);
+    CHECK(ph.p_type == PT_LOAD);
+    CHECK(ph.p_vaddr == d.mappings[i].mapping.start);
+    CHECK(ph.p_memsz == d.mappings[i].mapping.size());
+    CHECK(ph.p_filesz == d.mappings[i].bytes);
+    CHECK(ph.p_offset + ph.p_filesz <= bytes.size());
+    described += ph.p_filesz;
+  }
+  CHECK(described == d.memory_bytes);
+
+  SUBCASE("a budget leaves the mappings past it out") {
+    io::string_sink small(1u << 30);
+    proc::core_options o;
+    o.byte_budget = 8192;
+    const auto cut = proc::write_core(child, small, o);
+    CHECK(cut.limit_reached);
+    CHECK(cut.memory_bytes <= 8192);
+    CHECK(small.str().size() == cut.core_size);
+    const auto j = proc::to_json(cut);
+    CHECK(j["limit_reached"] == true);
+    bool limited = false;
+    for (const auto& m : j["mappings"]) limited |= m.value("skipped", "") == "memory limit reached";
+    CHECK(limited);
+  }
+}
+
+TEST_CASE("memory: a process that is gone is not_found") {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  io::string_sink core;
+  try {
+    proc::write_core(child, core);
+    FAIL("a core of a reaped process");
+  } catch (const error& e) {
+    CHECK(e.kind() == errc::not_found);
+  }
+}
+
+TEST_CASE("escape audit: capability names of a CapEff mask") {
+  CHECK(proc::capability_names(0).empty());
+  CHECK(proc::capability_names(1ull << 21) == std::vector<std::string>{"SYS_ADMIN"});
+  // Docker's default set.
+  const auto names = proc::capability_names(0xa80425fbull);
+  CHECK(names.size() == 14);
+  CHECK(std::find(names.begin(), names.end(), "SYS_ADMIN") == names.end());
+  CHECK(std::find(names.begin(), names.end(), "NET_RAW") != names.end());
+  CHECK(proc::capability_names(1ull << 39) == std::vector<std::string>{"BPF"});
+}
+
+TEST_CASE("escape audit: a process in no container is not audited") {
+  const auto a = proc::audit_container(::getpid(), std::string(64, 'a'));
+  CHECK_FALSE(a.collected);
+  CHECK(a.reason.find("cgroup") != std::string::npos);
+  CHECK(proc::to_json(a) == nlohmann::json{{"collected", false}, {"reason", a.reason}});
+}
