@@ -107,8 +107,10 @@ TEST_CASE("ir-locate: a bad address is one clear line and exit 2") {
 TEST_CASE("ir-locate names the container and process talking to an internet address" *
           doctest::timeout(120)) {
   REQUIRE(engine_available());
-  testbed bed;
+  // The peer outlives the containers (destroyed in reverse order): once its veth and DROP
+  // rules are gone, a container still sending to its range would use the default route.
   internet_peer peer;
+  testbed bed;
   const std::string net = bed.network("out");  // not internal: traffic leaves masqueraded
   const std::string talker =
       bed.container("talker", {"--network", net},
@@ -400,8 +402,9 @@ bool shares_with(const json& match, const std::string& name) {
 TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, filters, groups" *
           doctest::timeout(180)) {
   REQUIRE(engine_available());
-  testbed bed;
+  // The peer outlives the containers (see above): nothing is ever sent by the default route.
   far_internet_peer peer;
+  testbed bed;
   const std::string net = bed.network("nat");  // not internal: traffic leaves masqueraded
   // A TCP connection held open to the peer, and pings one at a time (each its own flow).
   const std::string talker = bed.container(
@@ -427,6 +430,9 @@ TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, fil
       bed.container("shop", {"--network", net, "-p", std::to_string(inbound_port) + ":8080"},
                     {"sh", "-c", "nc -ll -p 8080 -e /bin/cat"});
   std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::string talker_ip = address_on(bed, talker, net);
+  // Only this run's flows: an earlier run's may linger in conntrack for their timeout.
+  const auto ours = [&](const json* m) { return (*m)["flow"]["src"] == talker_ip; };
   background_process client(
       {"sh", "-c", "sleep 3600 | busybox nc 127.0.0.1 " + std::to_string(published)});
   std::optional<background_process> peer_client;  // started for the inbound case below
@@ -438,7 +444,9 @@ TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, fil
     out = locate_json({"--ip", far_peer}, rc);
     bool pings = false;
     for (const auto* m : of_kind(out, "conntrack")) {
-      if ((*m)["flow"]["protocol"] == "icmp" && (*m)["count"].get<int>() >= 3) pings = true;
+      if (ours(m) && (*m)["flow"]["protocol"] == "icmp" && (*m)["count"].get<int>() >= 3) {
+        pings = true;
+      }
     }
     if (names(out, talker, "socket") && pings) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -454,6 +462,7 @@ TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, fil
   const json* tcp_flow = nullptr;
   int icmp_lines = 0;
   for (const auto* m : of_kind(out, "conntrack")) {
+    if (!ours(m)) continue;
     CHECK((*m)["container_name"] == talker);  // never the sharer
     CHECK(shares_with(*m, sharer));
     if ((*m)["flow"]["protocol"] == "tcp" && (*m)["flow"]["dport"] == 8443) tcp_flow = m;
@@ -546,7 +555,6 @@ TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, fil
   CHECK_FALSE(mentions(inbound, talker));
 
   // --at: an address a container holds now is never answered "nothing holds it".
-  const std::string talker_ip = address_on(bed, talker, net);
   auto at = run_tool("ir-locate", {"--ip", talker_ip, "--at", "1h ago"});
   INFO("at: " << at.out << at.err);
   CHECK(at.exit_code == 0);

@@ -330,6 +330,9 @@ class attribution {
     for (const auto& [inode, info] : k_.spaces) {
       if (info.container_id == o.id) return inode;
     }
+    for (const auto& [inode, ids] : k_.members) {
+      if (ids.count(o.id)) return inode;
+    }
     return 0;
   }
 
@@ -387,7 +390,13 @@ engine_snapshot ask_engine(engine::client* engine, kernel_view& k, const attribu
     return snap;
   }
   snap = detail::take_snapshot(engine, false, false);
-  for (auto& [address, owner] : engine_addresses(snap)) k.owners[address] = owner;
+  for (auto& [address, owner] : engine_addresses(snap)) {
+    // The namespace the kernel found the address in stays known (who shares it hangs on it).
+    auto& o = k.owners[address];
+    const std::uint64_t netns = o.netns;
+    o = owner;
+    o.netns = netns;
+  }
   return snap;
 }
 
