@@ -554,6 +554,14 @@ TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, fil
   CHECK(names(inbound, shop, "conntrack"));
   CHECK_FALSE(mentions(inbound, talker));
 
+  // --capture: the talker's pings on its veth, the sharer named with it.
+  auto cap = locate_json({"--ip", far_peer, "--capture", "2"}, rc);
+  INFO("capture: " << cap.dump(1));
+  CHECK(rc == 0);
+  const json* seen = find_match(cap, talker, "packet");
+  REQUIRE(seen != nullptr);
+  CHECK(shares_with(*seen, sharer));
+
   // --at: an address a container holds now is never answered "nothing holds it".
   auto at = run_tool("ir-locate", {"--ip", talker_ip, "--at", "1h ago"});
   INFO("at: " << at.out << at.err);

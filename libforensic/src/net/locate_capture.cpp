@@ -53,6 +53,12 @@ std::vector<locate_match> capture_once(engine::client* engine, const io::ip_addr
     if (const auto* c = owners[k]) {
       m.container_id = c->container_id;
       m.container_name = c->container_name;
+      // Containers that joined its namespace (--network container:<it>) send through it too.
+      for (const auto& other : links.containers) {
+        if (!c->container_id.empty() && other.shares_namespace_with == c->container_id) {
+          m.shares_namespace.push_back({other.container_id, other.container_name});
+        }
+      }
     }
     m.summary = std::to_string(n) + " packet(s) to/from " + address.to_string() + " on " +
                 m.interface +
