@@ -438,3 +438,24 @@ TEST_CASE("fault: ir-isolate against a stalled engine: exit 3 and no rule of our
   CHECK(r.err.find("did not answer within 1 s") != std::string::npos);
   CHECK(our_rules() == before);
 }
+
+TEST_CASE("fault: TLS material missing: exit 3 and one line naming the file and endpoint") {
+  temp_dir certs;  // empty: no ca.pem
+  auto r = run({"env", "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH=" + certs.path.string(),
+                tool("ir-ps"), "--host", "tcp://127.0.0.1:9"});
+  CHECK(r.exit_code == 3);
+  check_one_clear_line(r.err);
+  CHECK(r.err.find((certs.path / "ca.pem").string()) != std::string::npos);
+  CHECK(r.err.find("tcp://127.0.0.1:9") != std::string::npos);
+}
+
+TEST_CASE("fault: ir-verify on a directory that is not a bundle: one line at once, exit 1") {
+  temp_dir tree;
+  std::ofstream(tree.path / "data.bin") << std::string(1 << 20, 'x');
+  auto r = run_tool("ir-verify", {tree.path.string()});
+  CHECK(r.exit_code == 1);
+  INFO("stdout: " << r.out);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  CHECK(r.out.find("not an evidence bundle") != std::string::npos);
+  CHECK(r.out.find("nothing was hashed") != std::string::npos);
+}

@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
+#include "support/process.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -105,8 +107,10 @@ TEST_CASE("ir-locate: a bad address is one clear line and exit 2") {
 TEST_CASE("ir-locate names the container and process talking to an internet address" *
           doctest::timeout(120)) {
   REQUIRE(engine_available());
-  testbed bed;
+  // The peer outlives the containers (destroyed in reverse order): once its veth and DROP
+  // rules are gone, a container still sending to its range would use the default route.
   internet_peer peer;
+  testbed bed;
   const std::string net = bed.network("out");  // not internal: traffic leaves masqueraded
   const std::string talker =
       bed.container("talker", {"--network", net},
@@ -353,4 +357,221 @@ TEST_CASE("ir-netmap: veths, bridges and networks, container: and host modes, st
   CHECK(text.exit_code == 0);
   CHECK(text.out.find(bridge_name) != std::string::npos);
   CHECK(text.out.find("none: --network host") != std::string::npos);
+}
+
+namespace {
+
+constexpr const char* far_peer = "198.51.100.40";  // a second peer, for the NAT cases
+
+// The peer namespace for far_peer, with a listener keeping connections open on 8443.
+struct far_internet_peer {
+  std::string name = "irloc" + std::to_string(::getpid() % 100000);
+  far_internet_peer() {
+    auto up = run({"bash", peer_script(), "up", name, far_peer});
+    INFO(up.err);
+    REQUIRE(up.exit_code == 0);
+    sh("ip netns exec " + name +
+       " busybox nc -ll -p 8443 -e /bin/cat </dev/null >/dev/null 2>&1 &");
+  }
+  ~far_internet_peer() {
+    sh("ip netns pids " + name + " 2>/dev/null | xargs -r kill -9");
+    run({"bash", peer_script(), "down", name});
+  }
+  far_internet_peer(const far_internet_peer&) = delete;
+  far_internet_peer& operator=(const far_internet_peer&) = delete;
+};
+
+std::vector<const json*> of_kind(const json& result, const std::string& kind) {
+  std::vector<const json*> out;
+  if (!result.is_object() || !result.contains("matches")) return out;
+  for (const auto& m : result["matches"]) {
+    if (m.value("kind", "") == kind) out.push_back(&m);
+  }
+  return out;
+}
+
+bool shares_with(const json& match, const std::string& name) {
+  for (const auto& c : match["shares_namespace"]) {
+    if (c.value("name", "") == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("ir-locate: the host's own addresses, NAT and docker-proxy undone, filters, groups" *
+          doctest::timeout(180)) {
+  REQUIRE(engine_available());
+  // The peer outlives the containers (see above): nothing is ever sent by the default route.
+  far_internet_peer peer;
+  testbed bed;
+  const std::string net = bed.network("nat");  // not internal: traffic leaves masqueraded
+  // A TCP connection held open to the peer, and pings one at a time (each its own flow).
+  const std::string talker = bed.container(
+      "talker", {"--network", net},
+      {"sh", "-c",
+       std::string("(sleep 3600 | nc ") + far_peer + " 8443) & while :; do ping -c 1 -W 1 " +
+           far_peer + " >/dev/null 2>&1; sleep 0.3; done"});
+  // Joined to the talker's network namespace: named with it, never instead of it.
+  const std::string sharer = bed.container("sharer", {"--network", "container:" + talker});
+  // A host-network container listening on every host address.
+  const int host_port = free_loopback_port();
+  const std::string hostnet =
+      bed.container("hostnet", {"--network", "host"},
+                    {"sh", "-c", "nc -ll -p " + std::to_string(host_port) + " -e /bin/cat"});
+  // Published on loopback only, through docker-proxy; a host process keeps a connection open.
+  const int published = free_loopback_port();
+  const std::string web = bed.container(
+      "web", {"--network", net, "-p", "127.0.0.1:" + std::to_string(published) + ":8080"},
+      {"sh", "-c", "nc -ll -p 8080 -e /bin/cat"});
+  // Published on every address: the peer connects in (DNAT to the container).
+  const int inbound_port = free_loopback_port();
+  const std::string shop =
+      bed.container("shop", {"--network", net, "-p", std::to_string(inbound_port) + ":8080"},
+                    {"sh", "-c", "nc -ll -p 8080 -e /bin/cat"});
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::string talker_ip = address_on(bed, talker, net);
+  // Only this run's flows: an earlier run's may linger in conntrack for their timeout.
+  const auto ours = [&](const json* m) { return (*m)["flow"]["src"] == talker_ip; };
+  background_process client(
+      {"sh", "-c", "sleep 3600 | busybox nc 127.0.0.1 " + std::to_string(published)});
+  std::optional<background_process> peer_client;  // started for the inbound case below
+
+  int rc = -1;
+  json out;
+  // The connection and a few pings need a moment.
+  for (int i = 0; i < 40; ++i) {
+    out = locate_json({"--ip", far_peer}, rc);
+    bool pings = false;
+    for (const auto* m : of_kind(out, "conntrack")) {
+      if (ours(m) && (*m)["flow"]["protocol"] == "icmp" && (*m)["count"].get<int>() >= 3) {
+        pings = true;
+      }
+    }
+    if (names(out, talker, "socket") && pings) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  INFO("peer: " << out.dump(1));
+  REQUIRE(rc == 0);
+
+  // Sharers: the talker holds the socket and the flows; the sharer is named with it.
+  const json* sock = find_match(out, talker, "socket");
+  REQUIRE(sock != nullptr);
+  CHECK(shares_with(*sock, sharer));
+  CHECK_FALSE(names(out, sharer, "socket"));
+  const json* tcp_flow = nullptr;
+  int icmp_lines = 0;
+  for (const auto* m : of_kind(out, "conntrack")) {
+    if (!ours(m)) continue;
+    CHECK((*m)["container_name"] == talker);  // never the sharer
+    CHECK(shares_with(*m, sharer));
+    if ((*m)["flow"]["protocol"] == "tcp" && (*m)["flow"]["dport"] == 8443) tcp_flow = m;
+    if ((*m)["flow"]["protocol"] == "icmp") {
+      ++icmp_lines;
+      // Identical pings grouped: one line, a count, first/last seen.
+      CHECK((*m)["count"].get<int>() >= 3);
+      CHECK((*m)["first_seen"].is_string());
+      CHECK((*m)["last_seen"].is_string());
+      CHECK((*m)["first_seen"].get<std::string>() <= (*m)["last_seen"].get<std::string>());
+      CHECK((*m)["summary"].get<std::string>().find(" identical flows") != std::string::npos);
+    }
+  }
+  CHECK(icmp_lines == 1);
+  REQUIRE(tcp_flow != nullptr);
+  const std::string nat_address = (*tcp_flow)["flow"]["reply_dst"];
+  const int nat_port = (*tcp_flow)["flow"]["reply_dport"];
+  CHECK(nat_address == "198.51.100.1");  // the host's side of the peer's link
+
+  // Outbound masquerade undone from the host's side: the host address and the port seen
+  // outside name the talker and its process, and nothing else.
+  auto nat = locate_json({"--ip", nat_address, "--nat-port", std::to_string(nat_port)}, rc);
+  INFO("nat: " << nat.dump(1));
+  CHECK(rc == 0);
+  CHECK(nat["host_address"] == true);
+  REQUIRE(nat["matches"].size() == 1);
+  const json& natted = nat["matches"][0];
+  CHECK(natted["kind"] == "conntrack");
+  CHECK(natted["container_name"] == talker);
+  REQUIRE(natted["socket"].is_object());
+  CHECK(natted["socket"]["comm"] == "nc");
+  CHECK(natted["socket"]["remote_address"] == far_peer);
+  // --nat-port narrows the sockets too: asked about the peer, only the talker's socket.
+  auto peer_nat = locate_json({"--ip", far_peer, "--nat-port", std::to_string(nat_port)}, rc);
+  CHECK(rc == 0);
+  for (const auto& m : peer_nat["matches"]) CHECK(m["container_name"] == talker);
+  CHECK(of_kind(peer_nat, "socket").size() <= 1);
+
+  // The host's own address: the host namespace, the host-network container named, and its
+  // listener's socket attributed to it by the process's cgroup.
+  auto host = locate_json({"--ip", nat_address}, rc);
+  INFO("host: " << host.dump(1));
+  CHECK(rc == 0);
+  const auto owners = of_kind(host, "owner");
+  REQUIRE(owners.size() == 1);
+  CHECK((*owners[0])["namespace"] == "host namespace");
+  CHECK(shares_with(*owners[0], hostnet));
+  auto host_port_q = locate_json({"--ip", nat_address, "--port", std::to_string(host_port)}, rc);
+  INFO("host port: " << host_port_q.dump(1));
+  CHECK(rc == 0);
+  const json* listener = find_match(host_port_q, hostnet, "socket");
+  REQUIRE(listener != nullptr);
+  CHECK((*listener)["socket"]["state"] == "LISTEN");
+  CHECK((*listener)["socket"]["comm"] == "nc");
+  CHECK((*listener)["socket"]["container_id"] == (*listener)["container_id"]);
+  CHECK(of_kind(host_port_q, "owner").empty());  // asked with a port: the answer is the socket
+
+  // Loopback published through docker-proxy: the container behind 127.0.0.1:PORT, and the
+  // host process's connection to it.
+  auto loop = locate_json({"--ip", "127.0.0.1", "--port", std::to_string(published)}, rc);
+  INFO("loopback: " << loop.dump(1));
+  CHECK(rc == 0);
+  const json* pub = find_match(loop, web, "publish");
+  REQUIRE(pub != nullptr);
+  CHECK((*pub)["proxy"]["comm"] == "docker-proxy");
+  CHECK((*pub)["proxy"]["host_port"] == published);
+  bool proxied_flow = false;
+  for (const auto* m : of_kind(loop, "conntrack")) {
+    CHECK((*m)["container_name"] == web);
+    proxied_flow = proxied_flow || (*m)["proxy"].is_object();
+  }
+  CHECK(proxied_flow);
+  CHECK_FALSE(mentions(loop, "not a container address"));
+  CHECK_FALSE(mentions(loop, shop));
+
+  // An external address that connected in: --port is the port it connected to (published),
+  // and the flow names the container behind it.
+  peer_client.emplace(std::vector<std::string>{
+      "ip", "netns", "exec", peer.name, "sh", "-c",
+      "sleep 3600 | busybox nc 198.51.100.1 " + std::to_string(inbound_port)});
+  json inbound;
+  for (int i = 0; i < 20; ++i) {
+    inbound = locate_json({"--ip", far_peer, "--port", std::to_string(inbound_port)}, rc);
+    if (names(inbound, shop, "conntrack")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  INFO("inbound: " << inbound.dump(1));
+  CHECK(rc == 0);
+  CHECK(names(inbound, shop, "conntrack"));
+  CHECK_FALSE(mentions(inbound, talker));
+
+  // --capture: the talker's pings on its veth, the sharer named with it.
+  auto cap = locate_json({"--ip", far_peer, "--capture", "2"}, rc);
+  INFO("capture: " << cap.dump(1));
+  CHECK(rc == 0);
+  const json* seen = find_match(cap, talker, "packet");
+  REQUIRE(seen != nullptr);
+  CHECK(shares_with(*seen, sharer));
+
+  // --at: an address a container holds now is never answered "nothing holds it".
+  auto at = run_tool("ir-locate", {"--ip", talker_ip, "--at", "1h ago"});
+  INFO("at: " << at.out << at.err);
+  CHECK(at.exit_code == 0);
+  CHECK(at.out.find(talker) != std::string::npos);
+  CHECK(at.out.find("nothing on this host holds") == std::string::npos);
+
+  // A zone is kept.
+  auto zone = locate_json({"--ip", "fe80::1%lo"}, rc);
+  CHECK(zone["address"] == "fe80::1%lo");
+  auto zone_text = run_tool("ir-locate", {"--ip", "fe80::1%lo"});
+  CHECK(zone_text.out.find("fe80::1%lo") != std::string::npos);
 }

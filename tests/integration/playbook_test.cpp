@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -197,4 +198,71 @@ TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing c
   CHECK(rel.exit_code == 0);
   CHECK(our_rules(id.substr(0, 12)).empty());
   CHECK(can_connect(pid));
+}
+
+namespace {
+
+// The playbook copied into `root`/playbooks, so that `root`/build/*/tools is "a build made by
+// the README's commands" next to it; run without FORENSIC_TOOLS_DIR and with a PATH that holds
+// no ir-* tool.
+command_result run_copied_playbook(const fs::path& root, const std::vector<std::string>& args) {
+  fs::create_directories(root / "playbooks");
+  fs::copy_file(fs::path(FORENSIC_SOURCE_DIR) / "playbooks" / "isolate-collect-analyze.sh",
+                root / "playbooks" / "isolate-collect-analyze.sh",
+                fs::copy_options::overwrite_existing);
+  std::vector<std::string> argv{"env",
+                                "-u",
+                                "FORENSIC_TOOLS_DIR",
+                                "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                                "bash",
+                                (root / "playbooks" / "isolate-collect-analyze.sh").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+}  // namespace
+
+TEST_CASE("playbook: a missing tool stops the run with one line, exit 3") {
+  REQUIRE(
+      run({"bash", "-c", "PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v ir-locate"}).exit_code !=
+      0);
+  temp_dir root;
+  // Nowhere: not in FORENSIC_TOOLS_DIR, not on PATH, no build beside the playbook.
+  auto r = run_copied_playbook(
+      root.path, {"--ip", "198.51.100.29", "--out", (root.path / "evidence").string()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.empty());
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.find("ir-locate not found") != std::string::npos);
+  CHECK(r.err.find("command not found") == std::string::npos);
+  // FORENSIC_TOOLS_DIR naming a directory without the tools: the same one line.
+  auto dir = run({"env", "FORENSIC_TOOLS_DIR=" + root.path.string(), "bash",
+                  std::string(FORENSIC_SOURCE_DIR) + "/playbooks/isolate-collect-analyze.sh",
+                  "--ip", "198.51.100.29"});
+  CHECK(dir.exit_code == 3);
+  CHECK(std::count(dir.err.begin(), dir.err.end(), '\n') == 1);
+  CHECK(dir.err.find("ir-locate not found") != std::string::npos);
+}
+
+TEST_CASE("playbook: the tools of a build made by the README's commands are found") {
+  if (!engine_available() || ::geteuid() != 0 || !tools_built()) {
+    MESSAGE("skipped: needs root, a Docker engine and the four tools");
+    return;
+  }
+  temp_dir root;
+  // build/<dir>/tools/ir-*, as `cmake -B build/ci` (run-tests.sh) or build/demo lay them out.
+  const fs::path tools = root.path / "build" / "ci" / "tools";
+  fs::create_directories(tools);
+  for (const char* t : {"ir-locate", "ir-isolate", "ir-collect", "ir-analyze"}) {
+    fs::create_symlink(tool(t), tools / t);
+  }
+  // An address nobody holds: ir-locate (found in the build) answers, nothing is isolated.
+  auto r = run_copied_playbook(
+      root.path, {"--ip", "198.51.100.29", "--out", (root.path / "evidence").string()});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("not found") == std::string::npos);
+  CHECK(r.err.find("no container on this host holds or talks to 198.51.100.29") !=
+        std::string::npos);
 }

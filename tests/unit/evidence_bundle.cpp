@@ -168,3 +168,25 @@ TEST_CASE("evidence: files are read inside a root, never through links that leav
   CHECK(inside.str() == s.str());
   CHECK_THROWS_AS(proc::open_in_root(root.path, "/etc"), forensic::error);  // not a file
 }
+
+TEST_CASE("evidence: a directory that is not a bundle is said so without hashing it") {
+  temp_dir out;
+  const fs::path tree = out.path / "not-a-bundle";
+  fs::create_directories(tree / "sub");
+  std::ofstream(tree / "sub" / "big.bin") << std::string(1 << 20, 'x');
+  const auto r = evidence::verify_bundle(tree);
+  CHECK(r.not_a_bundle);
+  CHECK_FALSE(r.ok());
+  CHECK(r.files_checked == 0);  // nothing hashed
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].find("not an evidence bundle") != std::string::npos);
+  CHECK(evidence::to_json(r)["not_a_bundle"] == true);
+  // A bundle that lost its SHA256SUMS still has its manifest: verified (and failing), not
+  // dismissed as "not a bundle".
+  const fs::path bundle = make_bundle(out.path);
+  fs::remove(bundle / "SHA256SUMS");
+  const auto damaged = evidence::verify_bundle(bundle);
+  CHECK_FALSE(damaged.not_a_bundle);
+  CHECK(damaged.files_checked > 0);
+  CHECK_FALSE(damaged.ok());
+}

@@ -169,6 +169,39 @@ TEST_CASE("net locate: conntrack matching by address, port and NAT'd port") {
   REQUIRE(inbound.size() == 1);
   CHECK_FALSE(inbound[0].outbound);
   CHECK(inbound[0].inside_address == "172.17.0.2");
+
+  // --port with an address that connected in is the port it connected to (the published
+  // 8080) or the container's (80), never its own ephemeral port.
+  locate_options published;
+  published.port = 8080;
+  CHECK(detail::matching_flows(flows, *io::parse_ip("203.0.113.9"), published).size() == 1);
+  published.port = 80;
+  CHECK(detail::matching_flows(flows, *io::parse_ip("203.0.113.9"), published).size() == 1);
+  published.port = 50000;
+  CHECK(detail::matching_flows(flows, *io::parse_ip("203.0.113.9"), published).empty());
+
+  // Asked by the host's own address: the flows masqueraded to it, and the one published on it.
+  const auto host = *io::parse_ip("192.0.2.10");
+  CHECK(detail::matching_flows(flows, host, {}).size() == 4);  // tcp, udp, icmp out; tcp in
+  locate_options by_nat;
+  by_nat.nat_port = 61000;
+  auto masq = detail::matching_flows(flows, host, by_nat);
+  REQUIRE(masq.size() == 1);
+  CHECK(masq[0].outbound);
+  CHECK(masq[0].addr_is_nat);
+  CHECK(masq[0].inside_address == "172.18.0.2");
+  CHECK(masq[0].inside_port == 40000);
+  locate_options by_port;
+  by_port.port = 8080;
+  auto in = detail::matching_flows(flows, host, by_port);
+  REQUIRE(in.size() == 1);
+  CHECK_FALSE(in[0].outbound);
+  CHECK(in[0].inside_address == "172.17.0.2");
+  // Asked by the container a published port forwarded to.
+  auto target = detail::matching_flows(flows, *io::parse_ip("172.17.0.2"), {});
+  REQUIRE(target.size() == 1);
+  CHECK(target[0].addr_is_nat);
+  CHECK(target[0].inside_port == 80);
 }
 
 TEST_CASE("net iptables: recorded nft rules of this host") {

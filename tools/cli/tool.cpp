@@ -43,10 +43,13 @@ void print_help(const tool_info& info, const po::options_description& options) {
             << info.description << "\n"
             << options << "\n";
   if (*info.extra_help) std::cout << info.extra_help << "\n";
-  std::cout << "ENVIRONMENT\n"
-            << "  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION as for the\n"
-            << "  docker CLI; --host overrides DOCKER_HOST.\n\n"
-            << exit_codes_help();
+  std::cout
+      << "ENVIRONMENT\n"
+      << "  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH, DOCKER_API_VERSION\n"
+      << "  as for the docker CLI; --host overrides DOCKER_HOST. DOCKER_TLS_VERIFY: TLS, the\n"
+      << "  engine verified against DOCKER_CERT_PATH/ca.pem, cert.pem and key.pem sent when\n"
+      << "  present. DOCKER_TLS alone: TLS without verifying the engine.\n\n"
+      << exit_codes_help();
 }
 
 bool parse_command_line(int argc, char** argv, const tool_info& info,

@@ -16,16 +16,23 @@ const cli::tool_info info{
     "ir-locate --ip ADDR [--port N] [--nat-port N] [--capture SECONDS] [--at TIME] [--json]",
     "  Answers \"this host talked to ADDR: which container, which process?\" from what the kernel\n"
     "  holds now, without waiting for the next packet. Each match says its kind of evidence:\n"
-    "    owner      a container has ADDR itself (on which network);\n"
+    "    owner      a container has ADDR itself (on which network); or ADDR is the host's own\n"
+    "               (loopback too), with every host-network container named;\n"
     "    socket     a live socket to or from ADDR in any network namespace, with the process\n"
-    "               holding it (host pid, pid inside the container, comm, cmdline, exe);\n"
-    "    conntrack  a tracked flow between a container address and ADDR, with the NAT'd tuple\n"
-    "               seen outside the host; UNREPLIED flows (a beacon nobody answers) count;\n"
+    "               holding it (host pid, pid inside the container, comm, cmdline, exe) and the\n"
+    "               container its cgroup names (a host-network container on the host's ADDR);\n"
+    "    publish    ADDR is the host's own and a docker-proxy forwards ADDR:PORT to a container;\n"
+    "    conntrack  a tracked flow with ADDR, NAT undone both ways: masqueraded out (ADDR the\n"
+    "               remote end, or the host's address it left as, with --nat-port), published\n"
+    "               in (DNAT or docker-proxy); UNREPLIED flows (a beacon nobody answers) count;\n"
+    "               identical flows are one line with a count and first/last seen;\n"
     "    packet     with --capture N: packets to/from ADDR seen during N seconds on every Docker\n"
     "               bridge and every container veth at once;\n"
     "    history    with --at TIME: which container was attached to ADDR's network then.\n"
-    "  IPv4 and IPv6. When the engine is down, containers are named by their cgroup id and the\n"
-    "  output says their names are unknown.\n",
+    "  --port and --nat-port narrow every kind (sockets and proxies too). Containers sharing\n"
+    "  the holder's network namespace are named with it. IPv4 and IPv6 (a zone is kept). When\n"
+    "  the engine is down, containers are named by their cgroup id and the output says their\n"
+    "  names are unknown.\n",
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.locate/1\", \"address\", \"found\", \"matches\": "
     "[...]}:\n"
@@ -33,10 +40,12 @@ const cli::tool_info info{
     "EXAMPLES\n"
     "  ir-locate --ip 198.51.100.7\n"
     "  ir-locate --ip 198.51.100.7 --nat-port 40312     # the IDS saw HOST:40312 -> ADDR\n"
+    "  ir-locate --ip 192.0.2.10 --nat-port 40312       # the same, asked by the host's address\n"
+    "  ir-locate --ip 127.0.0.1 --port 8080             # who is published on 127.0.0.1:8080\n"
     "  ir-locate --ip 2001:db8::7 --port 443 --capture 10\n"
     "  ir-locate --ip 172.18.0.5 --at '15m ago'\n"};
 
-void print_text(const net::locate_result& r) {
+void print_text(const net::locate_result& r, const net::locate_options& asked, bool at) {
   for (const auto& m : r.matches) {
     std::cout << m.kind << ": " << text::escape_for_terminal(m.summary) << "\n";
     if (m.socket && m.socket->owner.pid) {
@@ -48,9 +57,15 @@ void print_text(const net::locate_result& r) {
                 << "\n    cmdline: " << text::escape_for_terminal(cmd) << "\n";
     }
   }
-  if (r.matches.empty())
-    std::cout << "not found: nothing on this host holds or talks to " << r.address.to_string()
-              << "\n";
+  if (r.matches.empty()) {
+    std::string what = net::address_text(r.address);
+    if (asked.port) what += " with port " + std::to_string(*asked.port);
+    if (asked.nat_port) what += " through host port " + std::to_string(*asked.nat_port);
+    // --at answers about a past moment: what holds ADDR now is another question.
+    std::cout << (at ? "not found: no container is known to have held "
+                     : "not found: nothing on this host holds or talks to ")
+              << text::escape_for_terminal(what) << "\n";
+  }
   for (const auto& w : r.warnings) {
     std::cerr << "ir-locate: warning: " << text::escape_for_terminal(w) << "\n";
   }
@@ -68,7 +83,9 @@ int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
   options.add_options()("ip", cli::po::value<std::string>()->value_name("ADDR")->required(),
                         "the address to locate (IPv4 or IPv6)")(
-      "port", cli::po::value<int>()->value_name("N"), "only flows and sockets with remote port N")(
+      "port", cli::po::value<int>()->value_name("N"),
+      "only connections whose service port is N: ADDR's port when something here connected to "
+      "it, the port ADDR connected to when it connected in")(
       "nat-port", cli::po::value<int>()->value_name("N"),
       "the source port an outside sensor saw on the host's address: map it back through "
       "conntrack to the container and its own port")(
@@ -112,7 +129,7 @@ int run(int argc, char** argv) {
     std::cout << net::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    print_text(r);
+    print_text(r, o, vm.count("at") > 0);
   }
   return r.matches.empty() ? cli::exit_negative : cli::exit_ok;
 }

@@ -22,12 +22,20 @@ const cli::tool_info info{
     "  of its raw public key, and must be the one the manifest names when it names one. Exit\n"
     "  status 0 only when all hold.\n"
     "  Artifacts the manifest records as not collected are listed (NOT COLLECTED): they do not\n"
-    "  fail the check, which is about the integrity of what the bundle holds.\n",
+    "  fail the check, which is about the integrity of what the bundle holds.\n"
+    "  A directory with neither SHA256SUMS nor manifest.json is not a bundle: one line says\n"
+    "  so at once (nothing is hashed) and the exit status is 1.\n",
     "EXAMPLES\n"
     "  ir-verify /srv/evidence/IR-2041-web-20261123T090000Z\n"
     "  ir-verify IR-2041-web-20261123T090000Z.tar.zst --pubkey ed25519.pub.pem\n"};
 
 void print(const evidence::verify_report& r) {
+  if (r.not_a_bundle) {
+    std::cout << "FAILED " << text::escape_for_terminal(r.bundle)
+              << ": not an evidence bundle (neither SHA256SUMS nor manifest.json in it); "
+                 "nothing was hashed\n";
+    return;
+  }
   auto list = [](const char* label, const std::vector<std::string>& items) {
     for (const auto& i : items) std::cout << label << " " << text::escape_for_terminal(i) << "\n";
   };

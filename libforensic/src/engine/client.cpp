@@ -1,7 +1,12 @@
 #include "forensic/engine/client.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "engine/connection.hpp"
 
@@ -22,7 +27,7 @@ struct client::impl {
   const std::atomic<bool>* cancel_flag = nullptr;
 
   explicit impl(client_options o) : options(std::move(o)) {
-    if (options.where.tls) tls = make_tls_context(*options.where.tls);
+    if (options.where.tls) tls = make_tls_context(options.where);
     pool.push_back(make_connection());
   }
 
@@ -30,19 +35,48 @@ struct client::impl {
     return std::make_unique<detail::connection>(ioc, options.where, tls.get());
   }
 
-  static std::unique_ptr<asio::ssl::context> make_tls_context(const tls_settings& t) {
+  // Each file is checked on its own so that the message names the one at fault; a problem
+  // here means the engine was never reached (errc::engine_unreachable, or permission_denied
+  // for a file this user may not read).
+  static std::unique_ptr<asio::ssl::context> make_tls_context(const endpoint& where) {
+    const tls_settings& t = *where.tls;
+    const std::string at = where.to_string();
     auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    try {
-      if (!t.ca_file.empty())
-        ctx->load_verify_file(t.ca_file);
-      else
-        ctx->set_default_verify_paths();
-      if (!t.cert_file.empty()) ctx->use_certificate_chain_file(t.cert_file);
-      if (!t.key_file.empty()) ctx->use_private_key_file(t.key_file, asio::ssl::context::pem);
-    } catch (const boost::system::system_error& e) {
-      throw error(errc::crypto, "cannot load TLS material (" + t.ca_file + ", " + t.cert_file +
-                                    ", " + t.key_file + "): " + e.code().message());
+    const auto load = [&](const std::string& file, const char* role, auto&& use) {
+      if (file.empty()) return;
+      struct stat st {};
+      if (::stat(file.c_str(), &st) != 0) {
+        const int err = errno;
+        throw error(err == EACCES ? errc::permission_denied : errc::engine_unreachable,
+                    std::string("TLS ") + role + " " + file + " for " + at + ": " +
+                        std::strerror(err) + " (DOCKER_CERT_PATH names the directory)");
+      }
+      if (!S_ISREG(st.st_mode) || ::access(file.c_str(), R_OK) != 0) {
+        const int err = S_ISREG(st.st_mode) ? errno : EISDIR;
+        throw error(err == EACCES ? errc::permission_denied : errc::engine_unreachable,
+                    std::string("TLS ") + role + " " + file + " for " + at +
+                        " is not readable: " + std::strerror(err));
+      }
+      try {
+        use(file);
+      } catch (const boost::system::system_error& e) {
+        throw error(errc::engine_unreachable, std::string("TLS ") + role + " " + file + " for " +
+                                                  at + " is not usable: " + e.code().message());
+      }
+    };
+    load(t.ca_file, "CA file", [&](const std::string& f) { ctx->load_verify_file(f); });
+    if (t.ca_file.empty()) ctx->set_default_verify_paths();
+    if (t.cert_file.empty() != t.key_file.empty()) {
+      throw error(errc::engine_unreachable,
+                  "TLS client " + std::string(t.cert_file.empty() ? "certificate" : "key") +
+                      " missing for " + at + ": " +
+                      (t.cert_file.empty() ? t.key_file : t.cert_file) +
+                      " is there but its pair (cert.pem and key.pem) is not");
     }
+    load(t.cert_file, "client certificate",
+         [&](const std::string& f) { ctx->use_certificate_chain_file(f); });
+    load(t.key_file, "client key",
+         [&](const std::string& f) { ctx->use_private_key_file(f, asio::ssl::context::pem); });
     return ctx;
   }
 

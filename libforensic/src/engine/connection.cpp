@@ -1,6 +1,7 @@
 #include "engine/connection.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,11 @@ auto& timed_layer(Stream& s) {
   return beast::get_lowest_layer(s);
 }
 
+// What to set when a plain-HTTP request met a TLS port.
+constexpr const char* tls_hint =
+    "TLS may be needed (DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or DOCKER_TLS=1; dockerd's "
+    "TLS port is 2376)";
+
 std::string seconds_text(std::chrono::milliseconds ms) {
   auto tenths = ms.count() / 100;
   return std::to_string(tenths / 10) + (tenths % 10 ? "." + std::to_string(tenths % 10) : "") +
@@ -27,7 +33,8 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }  // namespace
 
 void throw_transport_error(const boost::system::error_code& ec, const endpoint& where,
-                           const char* phase, std::chrono::milliseconds limit) {
+                           const char* phase, std::chrono::milliseconds limit,
+                           const std::string& detail) {
   const std::string at = where.to_string();
   if (ec == beast::error::timeout) {
     throw error(errc::timeout, std::string("engine at ") + at + " did not answer within " +
@@ -53,7 +60,28 @@ void throw_transport_error(const boost::system::error_code& ec, const endpoint& 
   }
   if (ec.category() == asio::error::get_ssl_category() ||
       ec.category() == asio::ssl::error::get_stream_category()) {
-    throw error(errc::crypto, "TLS with " + at + " failed while " + phase + ": " + ec.message());
+    if (ec == asio::ssl::error::stream_truncated) {
+      throw error(errc::protocol, "the engine at " + at + " closed the TLS connection while " +
+                                      phase + " (" + ec.message() + ")");
+    }
+    // The engine's API was never reached: exit status 3, with what to fix.
+    std::string why = ec.message();
+    const bool verify_failed = why.find("certificate verify failed") != std::string::npos;
+    if (verify_failed) {
+      why = "certificate verify failed";
+      if (!detail.empty()) why += " (" + detail + ")";
+      why += where.tls && !where.tls->ca_file.empty()
+                 ? "; the engine's certificate was checked against CA file " + where.tls->ca_file
+                 : "; the engine's certificate was checked against the system's CAs (no CA file)";
+    } else if (where.tls && where.tls->cert_file.empty() &&
+               (why.find("certificate required") != std::string::npos ||
+                why.find("handshake failure") != std::string::npos)) {
+      why +=
+          "; the engine may require a client certificate: cert.pem and key.pem in "
+          "DOCKER_CERT_PATH";
+    }
+    throw error(errc::engine_unreachable,
+                "TLS with " + at + " failed: " + why + " (while " + phase + " the engine)");
   }
   throw error(errc::protocol, std::string("talking to the engine at ") + at + " failed while " +
                                   phase + ": " + ec.message());
@@ -130,8 +158,13 @@ asio::awaitable<void> connection::connect(timeouts limits) {
     timed_layer(s).expires_after(limits.connect);
     co_await s.async_handshake(asio::ssl::stream_base::client, use_awaitable);
   } catch (const boost::system::system_error& e) {
+    std::string detail;  // why OpenSSL rejected the engine's certificate, when it did
+    if (auto* s = std::get_if<tls_stream>(&stream_)) {
+      const long verdict = SSL_get_verify_result(s->native_handle());
+      if (verdict != X509_V_OK) detail = X509_verify_cert_error_string(verdict);
+    }
     stream_ = std::monostate{};
-    throw_transport_error(e.code(), where_, phase, limits.connect);
+    throw_transport_error(e.code(), where_, phase, limits.connect, detail);
   }
 }
 
@@ -195,6 +228,11 @@ asio::awaitable<response_info> connection::exchange_on(Stream& s,
       }
     }
     if (!parser.keep_alive()) cancel();
+    if (!where_.tls && info.status == 400 &&
+        error_body.str().find("HTTP request to an HTTPS server") != std::string::npos) {
+      throw error(errc::engine_unreachable, "the engine at " + where_.to_string() +
+                                                " answered that it speaks HTTPS: " + tls_hint);
+    }
     if (info.status >= 300)
       throw_status_error(info.status, error_body.str(), std::string(req.target()));
     if (hasher) {
@@ -243,11 +281,26 @@ asio::awaitable<response_info> connection::exchange(http::request<http::string_b
   } catch (const error& e) {
     // The engine may have closed an idle keep-alive connection just as we reused it: retry
     // once on a fresh one, but only if nothing of the response was seen.
-    if (!reused || got_header_ || e.kind() != errc::protocol) throw;
+    if (!reused || got_header_ || e.kind() != errc::protocol) rethrow_with_hint(e);
     retry = true;
   }
   if (retry) co_await connect(limits);
-  co_return co_await dispatch(req, sink, limits, hash);
+  try {
+    co_return co_await dispatch(req, sink, limits, hash);
+  } catch (const error& e) {
+    rethrow_with_hint(e);
+  }
+}
+
+void connection::rethrow_with_hint(const error& e) const {
+  // A fresh plain-TCP connection that got no HTTP answer at all (a TLS alert, bytes that are
+  // not HTTP, or a hang-up): most often a TLS port asked in plain HTTP. The API was not reached.
+  if (where_.kind == endpoint::transport::tcp && !where_.tls && !got_header_ &&
+      e.kind() == errc::protocol) {
+    throw error(errc::engine_unreachable, std::string(e.what()) + "; no HTTP answer from " +
+                                              where_.to_string() + ": " + tls_hint);
+  }
+  throw e;
 }
 
 asio::awaitable<response_info> connection::dispatch(http::request<http::string_body>& req,

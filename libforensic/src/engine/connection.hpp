@@ -45,6 +45,9 @@ class connection {
 
  private:
   asio::awaitable<void> connect(timeouts limits);
+  // Rethrows `e`, as engine_unreachable with a hint that TLS may be needed when a plain-TCP
+  // request got no HTTP answer.
+  [[noreturn]] void rethrow_with_hint(const error& e) const;
   asio::awaitable<response_info> dispatch(http::request<http::string_body>& req,
                                           io::byte_sink& sink, timeouts limits, bool hash);
   template <class Stream>
@@ -67,8 +70,10 @@ class connection {
 };
 
 // Maps a Boost.System error seen while talking to `where` into forensic::error.
+// `detail` is OpenSSL's reason for rejecting the engine's certificate, when it did.
 [[noreturn]] void throw_transport_error(const boost::system::error_code& ec, const endpoint& where,
-                                        const char* phase, std::chrono::milliseconds limit);
+                                        const char* phase, std::chrono::milliseconds limit,
+                                        const std::string& detail = {});
 
 // Maps an engine error status and body ({"message": ...}) into forensic::error.
 [[noreturn]] void throw_status_error(unsigned status, const std::string& body,

@@ -1,5 +1,8 @@
 #include "forensic/engine/endpoint.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 
@@ -11,6 +14,14 @@ namespace {
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
+}
+
+// The docker CLI drops the default client certificate and key when their files do not exist
+// (a server that asks no client certificate needs only ca.pem); it keeps ca.pem's path, whose
+// absence is then an error naming it.
+std::string if_present(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 || errno != ENOENT ? path : std::string();
 }
 
 std::uint16_t parse_port(std::string_view text, std::string_view uri) {
@@ -65,7 +76,7 @@ std::string endpoint::to_string() const {
   if (kind == transport::unix_socket) return "unix://" + socket_path;
   const bool v6 = host.find(':') != std::string::npos;
   std::string out = "tcp://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-  if (tls) out += " (TLS)";
+  if (tls) out += tls->verify_peer ? " (TLS)" : " (TLS, engine certificate not verified)";
   return out;
 }
 
@@ -103,10 +114,14 @@ endpoint endpoint::parse(std::string_view uri) {
 endpoint endpoint::from_environment(std::optional<std::string> host_override) {
   std::string host = host_override ? *host_override : env_or_empty("DOCKER_HOST");
   endpoint ep = host.empty() ? endpoint{} : parse(host);
-  if (ep.kind == transport::tcp && !env_or_empty("DOCKER_TLS_VERIFY").empty()) {
+  const bool verify = !env_or_empty("DOCKER_TLS_VERIFY").empty();
+  if (ep.kind == transport::tcp && (verify || !env_or_empty("DOCKER_TLS").empty())) {
     std::string dir = env_or_empty("DOCKER_CERT_PATH");
     if (dir.empty()) dir = env_or_empty("HOME") + "/.docker";
-    ep.tls = tls_settings{true, dir + "/ca.pem", dir + "/cert.pem", dir + "/key.pem"};
+    // DOCKER_TLS alone is the docker CLI's --tls: encrypted, the engine's certificate not
+    // verified (endpoint::to_string says so), a client certificate sent when there is one.
+    ep.tls = tls_settings{verify, verify ? dir + "/ca.pem" : std::string(),
+                          if_present(dir + "/cert.pem"), if_present(dir + "/key.pem")};
   }
   if (ep.tls && ep.port == 2375 && host.find(":2375") == std::string::npos) ep.port = 2376;
   ep.api_version = env_or_empty("DOCKER_API_VERSION");

@@ -213,9 +213,21 @@ verify_report verify_bundle(const fs::path& bundle, const verify_options& option
   bundle_contents c;
   struct stat st {};
   if (::stat(bundle.c_str(), &st) != 0) throw_errno("cannot open bundle " + bundle.string(), errno);
-  if (S_ISDIR(st.st_mode))
+  if (S_ISDIR(st.st_mode)) {
+    // Neither record at its top (and not an interrupted collection): not a bundle at all, said
+    // at once instead of hashing whatever tree it is.
+    const std::string name = bundle.filename().empty() ? bundle.parent_path().filename().string()
+                                                       : bundle.filename().string();
+    if (!has_suffix(name, ".partial") && !fs::exists(bundle / "SHA256SUMS") &&
+        !fs::exists(bundle / "manifest.json")) {
+      r.not_a_bundle = true;
+      r.problems.push_back(
+          "not an evidence bundle: neither SHA256SUMS nor manifest.json in it; "
+          "nothing was hashed");
+      return r;
+    }
     read_directory(bundle, c, r);
-  else
+  } else
     read_packed(bundle, c, r);
   compare(c, r);
 
@@ -248,6 +260,7 @@ nlohmann::json to_json(const verify_report& r) {
   return {{"schema", "forensic.verify/1"},
           {"bundle", r.bundle},
           {"ok", r.ok()},
+          {"not_a_bundle", r.not_a_bundle},
           {"files_checked", r.files_checked},
           {"missing", r.missing},
           {"extra", r.extra},

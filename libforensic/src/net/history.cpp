@@ -161,6 +161,37 @@ locate_result locate_at(engine::client& engine, const locate_options& options,
     }
     // Still attached, unchanged, and holding another address now: it did not hold ADDR.
   }
+  // Who holds ADDR now is never left out: either it was attached before the history begins
+  // (it may have held ADDR then), or its attachment is in the history, after the asked time.
+  std::set<std::string> named;
+  for (const auto& m : r.matches) named.insert(m.container_id);
+  for (const auto& c : snap.containers) {
+    bool holds_now = false;
+    for (const auto& a : c.networks) {
+      holds_now = holds_now || io::same_host(a.ipv4, *address) || io::same_host(a.ipv6, *address);
+    }
+    if (!holds_now || named.count(c.id)) continue;
+    long long attached = 0;  // its last connect to ADDR's network in the history
+    for (const auto& e : attach) {
+      if (e.container_id == c.id) attached = e.action == "connect" ? e.nanos : 0;
+    }
+    locate_match m;
+    m.container_id = c.id;
+    m.container_name = c.name();
+    if (attached > at_ns) {
+      m.kind = "current";
+      m.summary = c.name() + ": holds " + address->to_string() + " now, attached since " +
+                  rfc3339(clock::time_point(std::chrono::duration_cast<clock::duration>(
+                      std::chrono::nanoseconds(attached)))) +
+                  ", after " + rfc3339(at) + ": not its holder then";
+    } else {
+      m.kind = "history";
+      m.summary = c.name() + ": holds " + address->to_string() +
+                  " now, attached before the engine's history begins: a possible holder at " +
+                  rfc3339(at);
+    }
+    r.matches.push_back(std::move(m));
+  }
   r.engine_available = true;
   return r;
 }

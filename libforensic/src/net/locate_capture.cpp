@@ -8,14 +8,12 @@
 #include "forensic/net/locate.hpp"
 
 namespace forensic::net {
+namespace {
 
-std::vector<locate_match> capture_address(engine::client* engine, const locate_options& options,
-                                          std::chrono::milliseconds duration,
-                                          const std::atomic<bool>* stop_flag) {
-  auto address = io::parse_ip(options.address);
-  if (!address) {
-    throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
-  }
+std::vector<locate_match> capture_once(engine::client* engine, const io::ip_address& address,
+                                       const locate_options& options,
+                                       std::chrono::milliseconds duration,
+                                       const std::atomic<bool>* stop_flag) {
   const link_map links = map_links(engine);
   capture::capture_options o;
   std::vector<const container_links*> owners;  // per interface: the container of a veth
@@ -34,7 +32,7 @@ std::vector<locate_match> capture_address(engine::client* engine, const locate_o
   if (o.interfaces.empty()) throw error(errc::not_found, "no Docker bridge or veth to capture on");
   std::vector<int> ports;
   if (options.port) ports.push_back(*options.port);
-  o.bpf_filter = capture::build_filter("", {address->to_string()}, ports);
+  o.bpf_filter = capture::build_filter("", {address.to_string()}, ports);
   o.duration = duration;
   o.stop_flag = stop_flag;
   o.buffer_bytes = 2 << 20;  // many interfaces, little traffic each
@@ -55,13 +53,40 @@ std::vector<locate_match> capture_address(engine::client* engine, const locate_o
     if (const auto* c = owners[k]) {
       m.container_id = c->container_id;
       m.container_name = c->container_name;
+      // Containers that joined its namespace (--network container:<it>) send through it too.
+      for (const auto& other : links.containers) {
+        if (!c->container_id.empty() && other.shares_namespace_with == c->container_id) {
+          m.shares_namespace.push_back({other.container_id, other.container_name});
+        }
+      }
     }
-    m.summary = std::to_string(n) + " packet(s) to/from " + address->to_string() + " on " +
+    m.summary = std::to_string(n) + " packet(s) to/from " + address.to_string() + " on " +
                 m.interface +
                 (m.container_name.empty() ? "" : " (host veth of " + m.container_name + ")");
     out.push_back(std::move(m));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<locate_match> capture_address(engine::client* engine, const locate_options& options,
+                                          std::chrono::milliseconds duration,
+                                          const std::atomic<bool>* stop_flag) {
+  auto address = io::parse_ip(options.address);
+  if (!address) {
+    throw error(errc::invalid_argument, "'" + options.address + "' is not an IPv4 or IPv6 address");
+  }
+  // A container stopped between the map and the capture's start takes its veth with it: the
+  // links are mapped again and the capture restarted (a few times, containers come and go).
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return capture_once(engine, *address, options, duration, stop_flag);
+    } catch (const error& e) {
+      const bool gone = e.kind() == errc::not_found || e.kind() == errc::pcap;
+      if (!gone || attempt == 3 || (stop_flag && stop_flag->load())) throw;
+    }
+  }
 }
 
 }  // namespace forensic::net

@@ -64,24 +64,46 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
 
 bool socket_matches(const socket_entry& s, const io::ip_address& address,
                     std::optional<std::uint16_t> port) noexcept {
-  return io::same_host(s.remote_address, address) && (!port || s.remote_port == *port);
+  return io::same_host(s.remote_address, address) &&
+         (!port || s.remote_port == *port || s.local_port == *port);
 }
 
 std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
     const std::map<std::uint64_t, namespace_info>& spaces, const io::ip_address& address,
-    std::optional<std::uint16_t> port) {
+    std::optional<std::uint16_t> port, const socket_scope& scope) {
   std::vector<namespace_entry> all;
   for (const auto& entry : spaces) {
     if (!entry.second.pids.empty()) all.push_back(&entry);
   }
+  // 0: no; 1: yes; 2: a wildcard listener of the host's, kept when a container's process holds it.
+  auto in_scope = [&](const socket_entry& s, std::uint64_t inode) {
+    const bool host_ns = inode == scope.host_netns;
+    if (io::same_host(s.remote_address, address)) {
+      return (!scope.loopback || host_ns) &&
+                     (!port || s.remote_port == *port || s.local_port == *port)
+                 ? 1
+                 : 0;
+    }
+    if (!host_ns || !scope.host_address) return 0;
+    if (io::same_host(s.local_address, address)) {
+      return !port || s.local_port == *port || s.remote_port == *port ? 1 : 0;
+    }
+    const bool wildcard = s.local_address == "0.0.0.0" || s.local_address == "::";
+    if (!wildcard || (s.state != "LISTEN" && s.state != "UNCONN") || s.remote_port != 0) return 0;
+    if (port) return s.local_port == *port ? 1 : 0;
+    return 2;
+  };
   // Reading the tables is the kernel walking its socket hash once per table and namespace:
   // two threads halve the wait on a host with many containers.
   auto scan = [&](std::size_t from, std::size_t to) {
     std::vector<std::pair<socket_entry, std::uint64_t>> out;
-    const auto plan = plan_tables(std::span(all).subspan(from, to - from));
+    auto plan = plan_tables(std::span(all).subspan(from, to - from));
     for (std::size_t k = from; k < to; ++k) {
       const auto& [inode, info] = *all[k];
+      // The host's own address: its listeners are wanted too, so every table is read.
+      if (scope.host_address && inode == scope.host_netns) plan[k - from] = tables_needed{};
       std::vector<socket_entry> found;
+      std::vector<bool> if_container;
       // Any process of the namespace shows its tables; a zombie does not, so try the next.
       for (int pid : info.pids) {
         bool readable = false;
@@ -94,17 +116,22 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
           if (!text) continue;
           readable = true;
           for (auto& s : parse_proc_net(*text, t.protocol, t.family)) {
-            if (socket_matches(s, address, port)) found.push_back(std::move(s));
+            if (const int want = in_scope(s, inode)) {
+              found.push_back(std::move(s));
+              if_container.push_back(want == 2);
+            }
           }
         }
         if (readable) break;
       }
       if (found.empty()) continue;
       const auto owners = proc::socket_inodes(info.pids);
-      for (auto& s : found) {
+      for (std::size_t j = 0; j < found.size(); ++j) {
+        auto& s = found[j];
         if (auto it = owners.find(s.inode); s.inode && it != owners.end()) {
           s.owner = describe_process(it->second);
         }
+        if (if_container[j] && s.owner.container_id.empty()) continue;
         out.emplace_back(std::move(s), inode);
       }
     }
@@ -122,21 +149,43 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
 std::vector<flow_match> matching_flows(const std::vector<conntrack_flow>& flows,
                                        const io::ip_address& address, const locate_options& o) {
   std::vector<flow_match> out;
+  // The service port: P given, one of `ports` must be it; the NAT'd port likewise.
+  const auto keep = [&](std::initializer_list<std::uint16_t> service, std::uint16_t nat) {
+    if (o.nat_port && nat != *o.nat_port) return false;
+    if (!o.port) return true;
+    for (auto p : service) {
+      if (p == *o.port) return true;
+    }
+    return false;
+  };
   for (const auto& f : flows) {
     flow_match m;
     m.flow = f;
-    if (io::same_host(f.dst, address)) {  // inside -> ADDR, masqueraded on the way out
+    // Both texts come from the kernel in inet_ntop form: compared as they are.
+    const bool dnat = f.reply_src != f.dst || f.reply_sport != f.dport;
+    if (io::same_host(f.dst, address) && !dnat) {  // inside -> ADDR, masqueraded on the way out
       m.outbound = true;
       m.inside_address = f.src;
       m.inside_port = f.sport;
-      if (o.port && f.dport != *o.port) continue;
-      if (o.nat_port && f.reply_dport != *o.nat_port) continue;
-    } else if (io::same_host(f.src, address)) {  // ADDR -> a published port, DNATed inside
+      if (!keep({f.dport}, f.reply_dport)) continue;
+    } else if (io::same_host(f.src, address) || io::same_host(f.dst, address)) {
+      // ADDR -> a port (published: DNATed inside), or anyone -> ADDR:P published inside.
       m.outbound = false;
       m.inside_address = f.reply_src;
       m.inside_port = f.reply_sport;
-      if (o.port && f.sport != *o.port) continue;
-      if (o.nat_port && f.dport != *o.nat_port) continue;
+      if (!keep({f.dport, f.reply_sport}, f.dport)) continue;
+    } else if (io::same_host(f.reply_dst, address)) {  // masqueraded to ADDR, the host's own
+      m.outbound = true;
+      m.addr_is_nat = true;
+      m.inside_address = f.src;
+      m.inside_port = f.sport;
+      if (!keep({f.reply_dport, f.dport}, f.reply_dport)) continue;
+    } else if (io::same_host(f.reply_src, address)) {  // published to ADDR, a container's
+      m.outbound = false;
+      m.addr_is_nat = true;
+      m.inside_address = f.reply_src;
+      m.inside_port = f.reply_sport;
+      if (!keep({f.dport, f.reply_sport}, f.dport)) continue;
     } else {
       continue;
     }
@@ -149,8 +198,11 @@ std::optional<socket_entry> socket_for_flow(
     const std::vector<std::pair<socket_entry, std::uint64_t>>& sockets, const flow_match& f) {
   const std::uint16_t remote_port = f.outbound ? f.flow.dport : f.flow.sport;
   for (const auto& [s, inode] : sockets) {
-    if (s.local_port == f.inside_port && s.remote_port == remote_port &&
-        s.protocol == f.flow.protocol) {
+    if (s.protocol != f.flow.protocol) continue;
+    // The inside end's socket, or (ADDR the host's own) the host's socket the flow reached.
+    if ((s.local_port == f.inside_port && s.remote_port == remote_port) ||
+        (!f.addr_is_nat && s.local_port == f.flow.dport && s.remote_port == f.flow.sport &&
+         io::same_host(s.local_address, io::parse_ip(f.flow.dst).value_or(io::ip_address{})))) {
       return s;
     }
   }

@@ -1,6 +1,6 @@
 #pragma once
 // Where the Docker engine listens, following the docker CLI's own conventions:
-// DOCKER_HOST (unix:///path, tcp://host:port), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
+// DOCKER_HOST (unix:///path, tcp://host:port), DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH
 // (ca.pem, cert.pem, key.pem) and DOCKER_API_VERSION. A --host option overrides DOCKER_HOST.
 #include <cstdint>
 #include <optional>
@@ -11,8 +11,8 @@ namespace forensic::engine {
 
 struct tls_settings {
   bool verify_peer = true;
-  std::string ca_file;    // PEM bundle used to verify the engine's certificate
-  std::string cert_file;  // client certificate
+  std::string ca_file;    // PEM bundle used to verify the engine's certificate ("": system's)
+  std::string cert_file;  // client certificate ("": none sent)
   std::string key_file;   // client private key
 };
 
@@ -35,7 +35,10 @@ struct endpoint {
 
   // The docker CLI's rules: `host_override` (a --host option) wins over DOCKER_HOST; TLS is on
   // when DOCKER_TLS_VERIFY is set (non-empty), with files from DOCKER_CERT_PATH (default
-  // ~/.docker); DOCKER_API_VERSION pins the API version.
+  // ~/.docker): the engine verified against ca.pem, cert.pem and key.pem sent only when they
+  // exist (a server that asks no client certificate needs ca.pem alone). DOCKER_TLS (non-empty)
+  // without DOCKER_TLS_VERIFY is TLS without verifying the engine (the CLI's --tls), with the
+  // client certificate when present. DOCKER_API_VERSION pins the API version.
   static endpoint from_environment(std::optional<std::string> host_override = std::nullopt);
 };
 

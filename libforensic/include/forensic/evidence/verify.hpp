@@ -19,6 +19,9 @@ struct verify_options {
 
 struct verify_report {
   std::string bundle;  // directory or archive checked
+  // A directory with neither SHA256SUMS nor manifest.json (and not a .partial one): nothing
+  // was hashed, `problems` says so.
+  bool not_a_bundle = false;
   std::uint64_t files_checked = 0;
   std::vector<std::string> missing;
   std::vector<std::string> extra;
@@ -49,7 +52,7 @@ verify_report verify_bundle(const std::filesystem::path& bundle,
                             const verify_options& options = {});
 
 // The `forensic.verify/1` document `ir-verify --json` prints: schema, bundle,
-// ok, files_checked, missing, extra, modified, problems, not_collected and
+// ok, not_a_bundle, files_checked, missing, extra, modified, problems, not_collected and
 // signature {present, checked, valid}.
 nlohmann::json to_json(const verify_report& r);
 

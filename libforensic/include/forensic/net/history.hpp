@@ -21,9 +21,12 @@ std::chrono::system_clock::time_point parse_time(
 
 // Matches of kind "history": the container that held `options.address` at `at` when the
 // events prove it, else every container that was attached to its network then (possible
-// holders). Warnings say how far back the engine's history reaches. Throws
-// errc::invalid_argument when the address does not parse, errc::engine_unreachable when the
-// engine cannot be asked (the history is only there), and the engine's own errors.
+// holders), and one that holds it now but whose attachment is older than the history (a
+// possible holder). Kind "current": it holds it now, attached after `at` (not its holder then;
+// named so that the answer never reads as if nothing held it). Warnings say how far back the
+// engine's history reaches. Throws errc::invalid_argument when the address does not parse,
+// errc::engine_unreachable when the engine cannot be asked (the history is only there), and the
+// engine's own errors.
 locate_result locate_at(engine::client& engine, const locate_options& options,
                         std::chrono::system_clock::time_point at);
 
