@@ -10,6 +10,7 @@
 
 #include "cli/tool.hpp"
 #include "forensic/analysis/analyzer.hpp"
+#include "forensic/formats/html.hpp"
 #include "forensic/formats/siem.hpp"
 #include "forensic/formats/timeline.hpp"
 
@@ -56,6 +57,8 @@ const cli::tool_info info{
     "    timesketch  the timeline as Timesketch JSONL (message, datetime, timestamp_desc)\n"
     "    bodyfile    the bundle's MAC-time bodyfile for `mactime -b` (as recorded; a\n"
     "                bodyfile that failed verification is not handed on: exit 1)\n"
+    "    html        one self-contained page (nothing fetched, no script): findings by\n"
+    "                severity, coverage, the timeline and the network placement drawn\n"
     "  --out writes the report to FILE (mode 0600, atomically) and prints its path.\n\n"
     "EXAMPLES\n"
     "  ir-analyze /evidence/IR-42-web-20261123T090000Z --ioc iocs.txt --out report.md\n"
@@ -86,8 +89,8 @@ int run(int argc, char** argv) {
                         "the bundle directory")(
       "ioc", cli::po::value<std::string>()->value_name("FILE"), "indicators to look for")(
       "format", cli::po::value<std::string>()->value_name("FORMAT"),
-      "markdown, json, ecs, ocsf, timesketch or bodyfile")("json", "the same as --format json")(
-      "markdown", "the same as --format markdown")(
+      "markdown, json, ecs, ocsf, timesketch, bodyfile or html")(
+      "json", "the same as --format json")("markdown", "the same as --format markdown")(
       "out,o", cli::po::value<std::string>()->value_name("FILE"), "write the report to FILE");
   cli::po::positional_options_description positional;
   positional.add("bundle", 1);
@@ -99,11 +102,12 @@ int run(int argc, char** argv) {
   }
   std::string format = vm.count("json") ? "json" : "markdown";
   if (vm.count("format")) format = vm["format"].as<std::string>();
-  static const std::set<std::string> formats{"markdown", "json",       "ecs",
-                                             "ocsf",     "timesketch", "bodyfile"};
+  static const std::set<std::string> formats{"markdown",   "json",     "ecs", "ocsf",
+                                             "timesketch", "bodyfile", "html"};
   if (!formats.count(format)) {
-    throw error(errc::invalid_argument, "unknown format '" + format +
-                                            "' (markdown, json, ecs, ocsf, timesketch, bodyfile)");
+    throw error(
+        errc::invalid_argument,
+        "unknown format '" + format + "' (markdown, json, ecs, ocsf, timesketch, bodyfile, html)");
   }
   analysis::analysis_options o;
   if (vm.count("ioc")) o.iocs = analysis::ioc_set::load(vm["ioc"].as<std::string>());
@@ -117,6 +121,8 @@ int run(int argc, char** argv) {
   } else if (const auto siem = formats::parse_siem_format(format)) {
     text = formats::to_json_lines(formats::siem_records(report), *siem,
                                   formats::current_context(report.case_id));
+  } else if (format == "html") {
+    text = formats::to_html(report);
   } else if (format == "timesketch") {
     text = formats::to_timesketch_jsonl(report);
   } else {
