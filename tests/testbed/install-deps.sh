@@ -9,6 +9,7 @@ packages=(
   libmnl-dev libnetfilter-conntrack-dev
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
   curl jq zstd ca-certificates procps sleuthkit graphviz chromium
+  ansible openssh-server openssh-client python3
   clang libclang-rt-14-dev clang-format
 )
 missing=()
