@@ -67,7 +67,10 @@ for name in ir-locate ir-isolate ir-collect ir-analyze; do
   tools[$name]=$found
 done
 tool() { echo "${tools[$1]}"; }
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2; }
+say() {
+  [[ -t 2 ]] && printf '\r\033[K' >&2  # over a progress line
+  printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2
+}
 # Progress on a terminal only: "[step 2/4] isolating 3f1c..." rewritten in place, like
 # ir-collect's and ir-capture's progress lines.
 step_no=0 steps=1
@@ -113,16 +116,16 @@ steps=$(( ${#ids[@]} * (isolate ? 3 : 2) ))
 for id in "${ids[@]}"; do
   # 2. Isolate first: cut the attacker's channel while keeping the container running.
   if ((isolate)); then
-    progress "isolating ${id:0:12}"
     say "isolating ${id:0:12} (network quarantine, case $case_id)"
+    progress "isolating ${id:0:12}"
     "$(tool ir-isolate)" "$id" --case "$case_id" "${allow[@]}" >&2 || step_failed "ir-isolate $id"
   else
     say "not isolating ${id:0:12} (--no-isolate)"
   fi
 
   # 3+4. Collect, most volatile first, capturing its veth traffic during the collection.
-  progress "collecting ${id:0:12}"
   say "collecting ${id:0:12} into $out (capture ${capture}s)"
+  progress "collecting ${id:0:12}"
   collect_args=("$id" --case "$case_id" --out "$out")
   ((capture > 0)) && collect_args+=(--capture "$capture")
   [[ -z $archive ]] || collect_args+=(--archive "$archive")
@@ -134,8 +137,8 @@ for id in "${ids[@]}"; do
   # 5. Analyse: the bundle is verified first; the report goes beside it (the bundle is sealed).
   [[ -z $archive ]] || archives+=("$bundle.$archive")
   report="$bundle.report.md"
-  progress "analysing ${id:0:12}"
   say "analysing $bundle"
+  progress "analysing ${id:0:12}"
   "$(tool ir-analyze)" "$bundle" --ioc "$iocs" --out "$report" >/dev/null || {
     rc=$?
     [[ $rc -eq 1 ]] || step_failed "ir-analyze $bundle"

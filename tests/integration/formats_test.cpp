@@ -98,4 +98,22 @@ TEST_CASE("formats: netmap as Graphviz, risk flags and locate answers as SIEM li
   auto located_ocsf = run_tool("ir-locate", {"--ip", ip, "--format", "ocsf"});
   REQUIRE(located_ocsf.exit_code == 0);
   for (const auto& e : lines_of(located_ocsf.out)) CHECK(e["class_uid"] == 4001);
+
+  // The shell playbook on a terminal (a pty from script(1)) shows its steps; collect and
+  // analyse only, no capture.
+  if (run({"sh", "-c", "command -v script"}).exit_code == 0 && built("ir-collect") &&
+      built("ir-analyze") && built("ir-isolate")) {
+    const std::string out = "/tmp/" + tb.prefix() + "-fmt-evidence";
+    const std::string cmd = "FORENSIC_TOOLS_DIR=" + std::string(FORENSIC_TOOLS_DIR) + " bash " +
+                            std::string(FORENSIC_SOURCE_DIR) +
+                            "/playbooks/isolate-collect-analyze.sh " + id +
+                            " --no-isolate --capture 0 --out " + out + " --case IT-" + tb.prefix();
+    auto pty = run({"script", "-qefc", cmd, "/dev/null"});
+    run({"rm", "-rf", out});
+    INFO(pty.out);
+    CHECK(pty.exit_code == 0);
+    CHECK(pty.out.find("[step 1/2] collecting " + id.substr(0, 12)) != std::string::npos);
+    CHECK(pty.out.find("[step 2/2] analysing " + id.substr(0, 12)) != std::string::npos);
+    CHECK(pty.out.find("] isolating") == std::string::npos);
+  }
 }

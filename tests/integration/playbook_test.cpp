@@ -133,6 +133,7 @@ TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing c
   INFO("stdout: " << r.out);
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("[step ") == std::string::npos);  // no progress lines when not a terminal
   const auto at = r.out.find("report: ");
   REQUIRE(at != std::string::npos);
   const std::string report_md = trim(r.out.substr(at + 8, r.out.find('\n', at) - at - 8));
