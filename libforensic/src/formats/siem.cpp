@@ -726,7 +726,9 @@ std::vector<siem_record> siem_records(const std::vector<engine::container>& cont
       s.container_image = c.image;
       s.details = {{"flag", flag}, {"state", c.state}, {"pid", c.pid}};
       if (c.pid > 0) {
-        s.process = siem_process{c.pid, 0, "", c.path, {}, "", c.started_at};
+        // The container's init as the engine reports it: its configured command, not a path
+        // read from the host (ECS's process.executable is left to what /proc shows).
+        s.process = siem_process{c.pid, 0, "", "", {}, "", c.started_at};
         if (!c.path.empty()) {
           s.process->args.push_back(c.path);
           s.process->args.insert(s.process->args.end(), c.args.begin(), c.args.end());
