@@ -188,3 +188,33 @@ TEST_CASE("fleet: the playbook across an inventory over SSH, bundles fetched and
   // contain=false: the container was left on its network, and the copied tools were removed.
   CHECK_FALSE(fs::exists(dir / "remote" / "dock-a" / "bin"));
 }
+
+TEST_CASE("fleet: per-host step progress on a terminal only") {
+  if (!have("ansible-playbook") || !have("script")) {
+    MESSAGE("skipped: needs ansible-playbook and script(1)");
+    return;
+  }
+  // The callback next to a two-step playbook run on two local inventory names, as it sits next
+  // to site.yml.
+  const fs::path dir = fs::temp_directory_path() / ("fleet-progress-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "callback_plugins");
+  fs::copy_file(
+      std::string(FORENSIC_SOURCE_DIR) + "/playbooks/fleet/callback_plugins/fleet_progress.py",
+      dir / "callback_plugins/fleet_progress.py", fs::copy_options::overwrite_existing);
+  std::ofstream(dir / "probe.yml") << "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                                      "    - name: first step\n      ansible.builtin.command: "
+                                      "\"true\"\n    - name: second step\n      "
+                                      "ansible.builtin.command: \"true\"\n";
+  const std::string play = "ANSIBLE_LOCAL_TEMP=" + (dir / "tmp").string() +
+                           " ansible-playbook -i dock-1,dock-2, -c local " +
+                           (dir / "probe.yml").string();
+  auto tty = run({"script", "-qefc", play, "/dev/null"});
+  auto plain = run({"sh", "-c", play});
+  fs::remove_all(dir);
+  INFO(tty.out);
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("[step 2] second step: 2 host(s) done") != std::string::npos);
+  CHECK(plain.exit_code == 0);
+  CHECK(plain.out.find("[step") == std::string::npos);
+  CHECK(plain.err.find("[step") == std::string::npos);
+}
