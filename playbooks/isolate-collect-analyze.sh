@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # isolate-collect-analyze.sh (--ip ADDR | <container>) [--out DIR] [--case ID] [--capture SECONDS]
-#                            [--ioc FILE] [--allow ADDR]...
+#                            [--ioc FILE] [--allow ADDR]... [--no-isolate] [--archive tar|tar.zst]
 #
 # The runnable form of playbooks/isolate-collect-analyze.md: finds the container(s) talking to
 # ADDR (ir-locate), quarantines each on the network so that memory, processes and sockets
 # survive (ir-isolate), collects its evidence while capturing its traffic (ir-collect
 # --capture), and analyses the bundle (ir-analyze, with ADDR as an IOC), then prints where each
 # report is. The quarantine is left in place: release it with `ir-isolate <container> --release`
-# once the case allows.
+# once the case allows. --no-isolate leaves the container's network alone (collect and analyse
+# only); --archive also packs each bundle into one archive (ir-collect --archive), printed as
+# "archive: PATH". --capture 0 takes no capture. On a terminal, each step shows as
+# "[step i/n] ..." on stderr (nothing when stderr is not a terminal but the dated log lines).
 #
 # Tools are taken from $FORENSIC_TOOLS_DIR when set, else from $PATH, else from a build made by
 # the README's commands (build/*/tools).
@@ -20,7 +23,7 @@ usage() {
   exit 2
 }
 
-ip="" target="" out="${PWD}/evidence" case_id="" capture=10 ioc="" allow=()
+ip="" target="" out="${PWD}/evidence" case_id="" capture=10 ioc="" allow=() isolate=1 archive=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --ip) ip=${2:?}; shift 2 ;;
@@ -29,6 +32,8 @@ while [[ $# -gt 0 ]]; do
     --capture) capture=${2:?}; shift 2 ;;
     --ioc) ioc=${2:?}; shift 2 ;;
     --allow) allow+=(--allow "${2:?}"); shift 2 ;;
+    --no-isolate) isolate=0; shift ;;
+    --archive) archive=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "isolate-collect-analyze: unknown option $1" >&2; usage ;;
     *) [[ -z $target ]] || usage; target=$1; shift ;;
@@ -37,6 +42,7 @@ done
 [[ -n $ip || -n $target ]] || usage
 [[ -z $ip || -z $target ]] || { echo "isolate-collect-analyze: give --ip or a container, not both" >&2; exit 2; }
 [[ $capture =~ ^[0-9]+$ ]] || { echo "isolate-collect-analyze: --capture takes seconds" >&2; exit 2; }
+[[ -z $archive || $archive == tar || $archive == tar.zst ]] || { echo "isolate-collect-analyze: --archive takes tar or tar.zst" >&2; exit 2; }
 case_id=${case_id:-IR-$(date -u +%Y%m%dT%H%M%SZ)}
 [[ $case_id =~ ^[A-Za-z0-9._-]{1,64}$ ]] || { echo "isolate-collect-analyze: case id must be [A-Za-z0-9._-]" >&2; exit 2; }
 
@@ -61,7 +67,19 @@ for name in ir-locate ir-isolate ir-collect ir-analyze; do
   tools[$name]=$found
 done
 tool() { echo "${tools[$1]}"; }
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2; }
+say() {
+  [[ -t 2 ]] && printf '\r\033[K' >&2  # over a progress line
+  printf '[%s] %s\n' "$(date -u +%H:%M:%SZ)" "$*" >&2
+}
+# Progress on a terminal only: "[step 2/4] isolating 3f1c..." rewritten in place, like
+# ir-collect's and ir-capture's progress lines.
+step_no=0 steps=1
+progress() {
+  step_no=$((step_no + 1))
+  [[ -t 2 ]] && printf '\r\033[K[step %d/%d] %s' "$step_no" "$steps" "$*" >&2
+  return 0
+}
+progress_done() { [[ -t 2 ]] && printf '\r\033[K' >&2; return 0; }
 step_failed() { say "FAILED: $*"; exit 3; }
 
 mkdir -p "$out"
@@ -93,21 +111,34 @@ iocs="$out/$case_id-iocs.txt"
 
 status=0
 reports=()
+archives=()
+steps=$(( ${#ids[@]} * (isolate ? 3 : 2) ))
 for id in "${ids[@]}"; do
   # 2. Isolate first: cut the attacker's channel while keeping the container running.
-  say "isolating ${id:0:12} (network quarantine, case $case_id)"
-  "$(tool ir-isolate)" "$id" --case "$case_id" "${allow[@]}" >&2 || step_failed "ir-isolate $id"
+  if ((isolate)); then
+    say "isolating ${id:0:12} (network quarantine, case $case_id)"
+    progress "isolating ${id:0:12}"
+    "$(tool ir-isolate)" "$id" --case "$case_id" "${allow[@]}" >&2 || step_failed "ir-isolate $id"
+  else
+    say "not isolating ${id:0:12} (--no-isolate)"
+  fi
 
   # 3+4. Collect, most volatile first, capturing its veth traffic during the collection.
   say "collecting ${id:0:12} into $out (capture ${capture}s)"
-  collect_out=$("$(tool ir-collect)" "$id" --case "$case_id" --out "$out" --capture "$capture") ||
+  progress "collecting ${id:0:12}"
+  collect_args=("$id" --case "$case_id" --out "$out")
+  ((capture > 0)) && collect_args+=(--capture "$capture")
+  [[ -z $archive ]] || collect_args+=(--archive "$archive")
+  collect_out=$("$(tool ir-collect)" "${collect_args[@]}") ||
     { rc=$?; [[ $rc -eq 1 ]] || step_failed "ir-collect $id"; say "some artifacts were not collected (see above)"; }
   bundle=$(head -n 1 <<<"$collect_out")
   [[ -d $bundle ]] || step_failed "ir-collect printed no bundle directory"
 
   # 5. Analyse: the bundle is verified first; the report goes beside it (the bundle is sealed).
+  [[ -z $archive ]] || archives+=("$bundle.$archive")
   report="$bundle.report.md"
   say "analysing $bundle"
+  progress "analysing ${id:0:12}"
   "$(tool ir-analyze)" "$bundle" --ioc "$iocs" --out "$report" >/dev/null || {
     rc=$?
     [[ $rc -eq 1 ]] || step_failed "ir-analyze $bundle"
@@ -118,6 +149,8 @@ for id in "${ids[@]}"; do
   reports+=("$report")
 done
 
+progress_done
 for r in "${reports[@]}"; do echo "report: $r"; done
-say "quarantine left in place; release with: ir-isolate <container> --release"
+for a in "${archives[@]}"; do echo "archive: $a"; done
+((isolate)) && say "quarantine left in place; release with: ir-isolate <container> --release"
 exit $status

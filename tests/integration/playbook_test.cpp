@@ -134,6 +134,7 @@ TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing c
   INFO("stdout: " << r.out);
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("[step ") == std::string::npos);  // no progress lines when not a terminal
   const auto at = r.out.find("report: ");
   REQUIRE(at != std::string::npos);
   const std::string report_md = trim(r.out.substr(at + 8, r.out.find('\n', at) - at - 8));
@@ -192,6 +193,78 @@ TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing c
     }
   }
   CHECK(beacon_flow);
+
+  // The same bundle for the SOC: SIEM lines, the Timesketch timeline, the bodyfile read by
+  // sleuthkit's mactime, and the HTML report rendered by a real browser.
+  const std::string bundle =
+      report_md.substr(0, report_md.size() - std::string(".report.md").size());
+  const std::string iocs = (out / (case_id + "-iocs.txt")).string();
+  {
+    auto ecs = run_tool("ir-analyze", {bundle, "--ioc", iocs, "--format", "ecs"});
+    REQUIRE(ecs.exit_code == 0);
+    bool c2_alert = false;
+    std::stringstream lines(ecs.out);
+    for (std::string line; std::getline(lines, line);) {
+      const json e = json::parse(line);
+      CHECK(e["container"]["id"] == id);
+      c2_alert |= e["event"]["kind"] == "alert" && e.contains("threat") &&
+                  e["threat"]["indicator"]["ip"] == c2;
+    }
+    CHECK(c2_alert);
+    auto ocsf = run_tool("ir-analyze", {bundle, "--ioc", iocs, "--format", "ocsf"});
+    REQUIRE(ocsf.exit_code == 0);
+    CHECK(ocsf.out.find("\"class_uid\":2004") != std::string::npos);
+    CHECK(ocsf.out.find("\"class_uid\":4001") != std::string::npos);  // the captured flows
+    auto ts = run_tool("ir-analyze", {bundle, "--format", "timesketch"});
+    REQUIRE(ts.exit_code == 0);
+    CHECK(ts.out.find("\"timestamp_desc\"") != std::string::npos);
+    const std::string body = (out / "body.txt").string();
+    auto bf = run_tool("ir-analyze", {bundle, "--format", "bodyfile", "--out", body});
+    INFO(bf.err);
+    REQUIRE(bf.exit_code == 0);
+    auto mactime = run({"mactime", "-b", body, "-z", "UTC"});
+    CHECK(mactime.exit_code == 0);
+    CHECK(mactime.out.find("/tmp/dropper.sh") != std::string::npos);
+  }
+  {
+    const fs::path html = out / "report.html";
+    auto page =
+        run_tool("ir-analyze", {bundle, "--ioc", iocs, "--format", "html", "--out", html.string()});
+    REQUIRE(page.exit_code == 0);
+    const fs::path profile = out / "chromium-profile";
+    const fs::path png = out / "report.png";
+    const std::vector<std::string> chromium{"timeout",
+                                            "120",
+                                            "chromium",
+                                            "--headless",
+                                            "--no-sandbox",
+                                            "--disable-gpu",
+                                            "--no-first-run",
+                                            "--user-data-dir=" + profile.string(),
+                                            "--enable-logging=stderr",
+                                            "--v=0",
+                                            "--window-size=1200,2400"};
+    auto shot = chromium;
+    shot.push_back("--screenshot=" + png.string());
+    shot.push_back("file://" + html.string());
+    auto r_shot = run(shot);
+    INFO(r_shot.err);
+    REQUIRE(r_shot.exit_code == 0);
+    CHECK(fs::file_size(png) > 10000);
+    // No console message at all: the page has no script, and nothing it holds tried to load.
+    CHECK(r_shot.err.find(":CONSOLE") == std::string::npos);
+    auto dom = chromium;
+    dom.push_back("--dump-dom");
+    dom.push_back("file://" + html.string());
+    auto r_dom = run(dom);
+    REQUIRE(r_dom.exit_code == 0);
+    CHECK(r_dom.err.find(":CONSOLE") == std::string::npos);
+    CHECK(r_dom.out.find(c2) != std::string::npos);
+    CHECK(r_dom.out.find("/tmp/dropper.sh") != std::string::npos);
+    CHECK(r_dom.out.find("id=\"timeline\"") != std::string::npos);
+    CHECK(r_dom.out.find("id=\"placement-map\"") != std::string::npos);
+    CHECK(r_dom.out.find("<script") == std::string::npos);
+  }
 
   // Release: connectivity is back, and no rule of ours is left.
   auto rel = run_tool("ir-isolate", {id, "--release"});

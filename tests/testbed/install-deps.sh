@@ -8,8 +8,8 @@ packages=(
   libpcap-dev libarchive-dev libssl-dev nlohmann-json3-dev doctest-dev
   libmnl-dev libnetfilter-conntrack-dev
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
-  curl jq zstd ca-certificates openssl procps sleuthkit
-  binutils gdb time
+  curl jq zstd ca-certificates openssl procps sleuthkit graphviz chromium
+  binutils gdb time ansible openssh-server openssh-client python3
   clang libclang-rt-14-dev clang-format
 )
 missing=()

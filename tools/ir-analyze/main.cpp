@@ -5,16 +5,22 @@
 #include <cerrno>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "cli/tool.hpp"
 #include "forensic/analysis/analyzer.hpp"
+#include "forensic/formats/html.hpp"
+#include "forensic/formats/siem.hpp"
+#include "forensic/formats/timeline.hpp"
 
 namespace {
 
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-analyze", "ir-analyze <bundle> [--ioc FILE] [--json | --markdown] [--out FILE]",
+    "ir-analyze",
+    "ir-analyze <bundle> [--ioc FILE] [--format FORMAT | --json | --markdown] [--out FILE]",
     "  Verifies an evidence bundle written by ir-collect as ir-verify does (every file re-hashed\n"
     "  against SHA256SUMS and manifest.json; a bundle that fails is still analysed, reported as\n"
     "  FAILED, and the exit status is 1), then reports:\n"
@@ -47,9 +53,19 @@ const cli::tool_info info{
     "  Every finding names the bundle file it comes from. Any bundle file may be missing: the\n"
     "  report lists what was read and what was not.\n",
     "OUTPUT\n"
-    "  Markdown for people (the default), or --json for SIEMs: schema forensic.analysis/1,\n"
-    "  documented in docs/json-analysis.md. --out writes the report to FILE (mode 0600,\n"
-    "  atomically) and prints its path.\n\n"
+    "  --format (docs/formats.md):\n"
+    "    markdown    for people (the default; --markdown)\n"
+    "    json        schema forensic.analysis/1, docs/json-analysis.md (--json)\n"
+    "    ecs         Elastic Common Schema, one JSON object a line: findings (event.kind\n"
+    "                alert), process starts, file times and flows (event.kind event)\n"
+    "    ocsf        OCSF 1.7 lines: Detection Finding, Process Activity, File System\n"
+    "                Activity, Network Activity\n"
+    "    timesketch  the timeline as Timesketch JSONL (message, datetime, timestamp_desc)\n"
+    "    bodyfile    the bundle's MAC-time bodyfile for `mactime -b` (as recorded; a\n"
+    "                bodyfile that failed verification is not handed on: exit 1)\n"
+    "    html        one self-contained page (nothing fetched, no script): findings by\n"
+    "                severity, coverage, the timeline and the network placement drawn\n"
+    "  --out writes the report to FILE (mode 0600, atomically) and prints its path.\n\n"
     "EXAMPLES\n"
     "  ir-analyze /evidence/IR-42-web-20261123T090000Z --ioc iocs.txt --out report.md\n"
     "  ir-analyze bundle --json | jq '.findings[] | select(.severity == \"high\")'\n"};
@@ -78,24 +94,48 @@ int run(int argc, char** argv) {
   options.add_options()("bundle", cli::po::value<std::string>()->value_name("DIR"),
                         "the bundle directory")(
       "ioc", cli::po::value<std::string>()->value_name("FILE"), "indicators to look for")(
-      "json", "print JSON")("markdown", "print Markdown (the default)")(
+      "format", cli::po::value<std::string>()->value_name("FORMAT"),
+      "markdown, json, ecs, ocsf, timesketch, bodyfile or html")(
+      "json", "the same as --format json")("markdown", "the same as --format markdown")(
       "out,o", cli::po::value<std::string>()->value_name("FILE"), "write the report to FILE");
   cli::po::positional_options_description positional;
   positional.add("bundle", 1);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm, &positional)) return cli::exit_ok;
   if (!vm.count("bundle")) throw error(errc::invalid_argument, "name the bundle directory");
-  if (vm.count("json") && vm.count("markdown")) {
-    throw error(errc::invalid_argument, "--json and --markdown exclude each other");
+  if (vm.count("json") + vm.count("markdown") + vm.count("format") > 1) {
+    throw error(errc::invalid_argument, "--format, --json and --markdown exclude each other");
+  }
+  std::string format = vm.count("json") ? "json" : "markdown";
+  if (vm.count("format")) format = vm["format"].as<std::string>();
+  static const std::set<std::string> formats{"markdown",   "json",     "ecs", "ocsf",
+                                             "timesketch", "bodyfile", "html"};
+  if (!formats.count(format)) {
+    throw error(
+        errc::invalid_argument,
+        "unknown format '" + format + "' (markdown, json, ecs, ocsf, timesketch, bodyfile, html)");
   }
   analysis::analysis_options o;
   if (vm.count("ioc")) o.iocs = analysis::ioc_set::load(vm["ioc"].as<std::string>());
   const auto report = analysis::analyze_bundle(vm["bundle"].as<std::string>(), o);
-  const std::string text = vm.count("json")
-                               ? analysis::to_json(report).dump(
-                                     2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                                     "\n"
-                               : analysis::to_markdown(report);
+  std::string text;
+  if (format == "json") {
+    text = analysis::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+  } else if (format == "markdown") {
+    text = analysis::to_markdown(report);
+  } else if (const auto siem = formats::parse_siem_format(format)) {
+    text = formats::to_json_lines(formats::siem_records(report), *siem,
+                                  formats::current_context(report.case_id));
+  } else if (format == "html") {
+    text = formats::to_html(report);
+  } else if (format == "timesketch") {
+    text = formats::to_timesketch_jsonl(report);
+  } else {
+    std::ostringstream body;
+    formats::copy_bodyfile(report, body);
+    text = body.str();
+  }
   if (vm.count("out")) {
     write_atomically(vm["out"].as<std::string>(), text);
     std::cout << "report: " << vm["out"].as<std::string>() << "\n";

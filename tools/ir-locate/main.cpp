@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/tool.hpp"
+#include "forensic/formats/siem.hpp"
 #include "forensic/net/history.hpp"
 #include "forensic/net/locate.hpp"
 #include "forensic/text/terminal.hpp"
@@ -13,7 +14,8 @@ using namespace forensic;
 
 const cli::tool_info info{
     "ir-locate",
-    "ir-locate --ip ADDR [--port N] [--nat-port N] [--capture SECONDS] [--at TIME] [--json]",
+    "ir-locate --ip ADDR [--port N] [--nat-port N] [--capture SECONDS] [--at TIME]\n"
+    "                 [--json | --format ecs|ocsf]",
     "  Answers \"this host talked to ADDR: which container, which process?\" from what the kernel\n"
     "  holds now, without waiting for the next packet. Each match says its kind of evidence:\n"
     "    owner      a container has ADDR itself (on which network); or ADDR is the host's own\n"
@@ -36,7 +38,10 @@ const cli::tool_info info{
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.locate/1\", \"address\", \"found\", \"matches\": "
     "[...]}:\n"
-    "  docs/json-net.md.\n\n"
+    "  docs/json-net.md.\n"
+    "  --format ecs or --format ocsf prints one line per match for a SIEM (ECS event.kind\n"
+    "  event, network; OCSF Network Activity), process and container included:\n"
+    "  docs/formats.md.\n\n"
     "EXAMPLES\n"
     "  ir-locate --ip 198.51.100.7\n"
     "  ir-locate --ip 198.51.100.7 --nat-port 40312     # the IDS saw HOST:40312 -> ADDR\n"
@@ -93,10 +98,18 @@ int run(int argc, char** argv) {
       "also watch packets to/from ADDR for SECONDS on every bridge and veth at once")(
       "at", cli::po::value<std::string>()->value_name("TIME"),
       "which container held ADDR at TIME (RFC 3339 or \"15m ago\"), from the engine's events")(
-      "json", "print JSON");
+      "json", "print JSON")("format", cli::po::value<std::string>()->value_name("FORMAT"),
+                            "ecs or ocsf: one JSON line per match for a SIEM");
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
+  std::optional<formats::siem_format> siem;
+  if (vm.count("format")) {
+    siem = formats::parse_siem_format(vm["format"].as<std::string>());
+    if (!siem) throw error(errc::invalid_argument, "--format takes ecs or ocsf");
+    if (vm.count("json"))
+      throw error(errc::invalid_argument, "--json and --format exclude each other");
+  }
 
   net::locate_options o;
   o.address = vm["ip"].as<std::string>();
@@ -125,7 +138,13 @@ int run(int argc, char** argv) {
     r.matches.insert(r.matches.end(), packets.begin(), packets.end());
     if (stop->load()) return cli::exit_interrupted;
   }
-  if (vm.count("json")) {
+  if (siem) {
+    std::cout << formats::to_json_lines(formats::siem_records(r), *siem,
+                                        formats::current_context());
+    for (const auto& w : r.warnings) {
+      std::cerr << "ir-locate: warning: " << text::escape_for_terminal(w) << "\n";
+    }
+  } else if (vm.count("json")) {
     std::cout << net::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {

@@ -5,6 +5,7 @@
 
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
+#include "forensic/formats/graph.hpp"
 #include "forensic/net/netmap.hpp"
 
 namespace {
@@ -12,7 +13,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-netmap", "ir-netmap [--json] [--host URI]",
+    "ir-netmap", "ir-netmap [--json | --dot] [--host URI]",
     "  Maps every container to its network namespace, its interfaces inside (name, MAC,\n"
     "  addresses), the host-side veth of each, the bridge that veth is enslaved to and the\n"
     "  Docker network of that bridge; then every Docker bridge with its subnets as the engine\n"
@@ -26,7 +27,9 @@ const cli::tool_info info{
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.netmap/1\", \"containers\": [...], \"bridges\": "
     "[...],\n"
-    "  \"firewall\": {...}, \"disagreements\": [...], \"warnings\": [...]}: docs/json-net.md.\n\n"
+    "  \"firewall\": {...}, \"disagreements\": [...], \"warnings\": [...]}: docs/json-net.md.\n"
+    "  --dot prints the map as a Graphviz graph (containers -> veths -> bridges -> NAT ->\n"
+    "  outside, published ports): docs/formats.md.\n\n"
     "EXAMPLES\n"
     "  ir-netmap\n"
     "  ir-netmap --json | jq '.containers[] | {name, veths: [.interfaces[].host_veth.name]}'\n"};
@@ -95,14 +98,23 @@ void print_bridges(const net::network_map& m) {
 
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
-  options.add_options()("json", "print JSON instead of tables");
+  options.add_options()("json", "print JSON instead of tables")(
+      "dot", "print a Graphviz graph (render with dot -Tsvg)");
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
 
+  if (vm.count("json") && vm.count("dot")) {
+    throw error(errc::invalid_argument, "--json and --dot exclude each other");
+  }
   engine::client engine(cli::engine_options(vm));
   engine.set_cancel_flag(cli::install_interrupt_flag());
   const auto m = net::build_network_map(&engine);
+  if (vm.count("dot")) {
+    std::cout << formats::to_dot(m);
+    for (const auto& w : m.links.warnings) std::cerr << "ir-netmap: warning: " << w << "\n";
+    return cli::exit_ok;
+  }
   if (vm.count("json")) {
     std::cout << net::to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";

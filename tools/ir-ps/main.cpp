@@ -7,6 +7,7 @@
 #include "cli/tool.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/engine/endpoint.hpp"
+#include "forensic/formats/siem.hpp"
 #include "forensic/proc/escape_audit.hpp"
 
 namespace {
@@ -14,7 +15,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-ps", "ir-ps [--all] [--json] [--filter KEY=VALUE]... [--host URI]",
+    "ir-ps", "ir-ps [--all] [--json | --format ecs|ocsf] [--filter KEY=VALUE]... [--host URI]",
     "  Lists the containers of the engine (running ones, or all with --all) in one list call plus\n"
     "  concurrent inspects, with each container's addresses per network and its RISK flags:\n"
     "  PRIVILEGED, DOCKER-SOCK (engine socket mounted inside), HOST-NET, HOST-PID, HOST-IPC,\n"
@@ -36,7 +37,9 @@ const cli::tool_info info{
     "  kernel's that are not among them.\n",
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
-    "  container are documented in docs/json.md and only ever added to.\n\n"
+    "  container are documented in docs/json.md and only ever added to.\n"
+    "  --format ecs or --format ocsf prints one line per risk flag of each container for a\n"
+    "  SIEM (ECS event.kind alert, configuration; OCSF Detection Finding): docs/formats.md.\n\n"
     "EXAMPLES\n"
     "  ir-ps --all\n"
     "  ir-ps --filter network=backend --filter label=com.docker.compose.project=shop\n"
@@ -112,12 +115,22 @@ int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
   options.add_options()("all,a", "include stopped containers")("json",
                                                                "print JSON instead of a table")(
+      "format", cli::po::value<std::string>()->value_name("FORMAT"),
+      "ecs or ocsf: one JSON line per risk flag for a SIEM")(
       "filter,f", cli::po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
       "engine-side filter: label=K[=V], name=N, network=N (repeatable)");
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
 
+  std::optional<formats::siem_format> siem;
+  if (vm.count("format")) {
+    siem = formats::parse_siem_format(vm["format"].as<std::string>());
+    if (!siem) throw error(errc::invalid_argument, "--format takes ecs or ocsf");
+    if (vm.count("json")) {
+      throw error(errc::invalid_argument, "--json and --format exclude each other");
+    }
+  }
   engine::list_options list;
   list.all = vm.count("all") > 0;
   if (vm.count("filter")) {
@@ -129,7 +142,10 @@ int run(int argc, char** argv) {
   auto containers = engine::list_containers(engine, list);
   const auto audits = audit(containers, engine);
 
-  if (vm.count("json")) {
+  if (siem) {
+    std::cout << formats::to_json_lines(formats::siem_records(containers), *siem,
+                                        formats::current_context());
+  } else if (vm.count("json")) {
     auto doc = engine::to_json(containers, engine.where().to_string());
     for (std::size_t i = 0; i < containers.size(); ++i) {
       doc["containers"][i]["kernel"] = proc::to_json(audits[i]);

@@ -58,10 +58,10 @@ std::optional<json> context::json_file(const std::string& relative) {
 }
 
 void context::event(std::string time, std::string kind, std::string summary, std::string source,
-                    time_source clock) {
+                    time_source clock, nlohmann::json facts) {
   if (time.empty()) return;
-  report.timeline.push_back(
-      {std::move(time), std::move(kind), std::move(summary), std::move(source), clock});
+  report.timeline.push_back({std::move(time), std::move(kind), std::move(summary),
+                             std::move(source), clock, std::move(facts)});
 }
 
 void context::ioc_hit(const ioc_entry& e, const std::string& matched, const std::string& where,

@@ -109,18 +109,19 @@ void analyze_bodyfile(context& c) {
     const std::string what = whiteout ? "whiteout (deleted from the image) " : "";
     if (mtime.set()) {
       c.event(at(mtime), "file_mtime", "modified " + what + shown, bodyfile,
-              time_source::attacker_settable);
+              time_source::attacker_settable, {{"path", name}});
     }
     if (atime.set()) {
       c.event(at(atime), "file_atime", "accessed " + what + shown, bodyfile,
-              time_source::attacker_settable);
+              time_source::attacker_settable, {{"path", name}});
     }
     if (ctime.set()) {
       c.event(at(ctime), "file_ctime", "inode changed " + what + shown, bodyfile,
-              time_source::kernel);
+              time_source::kernel, {{"path", name}});
     }
     if (btime.set()) {
-      c.event(at(btime), "file_btime", "created " + what + shown, bodyfile, time_source::kernel);
+      c.event(at(btime), "file_btime", "created " + what + shown, bodyfile, time_source::kernel,
+              {{"path", name}});
     }
     // A file cannot be modified before it exists: such an mtime was set by hand (touch -d).
     // One second of slack: some filesystems keep coarser mtimes than birth times.

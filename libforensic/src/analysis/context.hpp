@@ -21,7 +21,7 @@ struct context {
 
   void add(finding f) { report.findings.push_back(std::move(f)); }
   void event(std::string time, std::string kind, std::string summary, std::string source,
-             time_source clock);
+             time_source clock, nlohmann::json facts = nlohmann::json::object());
   // An IOC hit becomes a high finding naming where the indicator was seen.
   void ioc_hit(const ioc_entry& e, const std::string& matched, const std::string& where,
                const std::string& source, const std::string& time = {});

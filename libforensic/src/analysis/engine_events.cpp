@@ -82,7 +82,8 @@ void analyze_engine_events(context& c) {
     const std::string time = event_time(e);
     const std::string shown = forensic::text::escape_for_terminal(cmd);
     const std::string verb = kind == "exec_create" ? "exec created" : "exec started";
-    c.event(time, "exec", verb + " through the engine: " + shown, events_file, time_source::engine);
+    c.event(time, "exec", verb + " through the engine: " + shown, events_file, time_source::engine,
+            {{"command", cmd}});
     const std::string why = suspicious(cmd);
     json d = {{"action", kind}, {"command", cmd}, {"line", number}};
     if (const auto attrs = actor.find("Attributes"); attrs != actor.end()) {

@@ -271,7 +271,7 @@ void analyze_filesystem(context& c) {
     report_path(c, p, f, info, info ? both : diff_file);
     if (info) {
       c.event(info->mtime, "file_mtime", (kind == 1 ? "added " : "changed ") + p, both,
-              time_source::attacker_settable);
+              time_source::attacker_settable, {{"path", p}});
       c.ioc_scan_text(printable_head(info->head), "file " + p, export_file, info->mtime);
     }
   }

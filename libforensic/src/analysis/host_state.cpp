@@ -124,7 +124,12 @@ void analyze_processes(context& c) {
                        {"exe", exe},
                        {"cmdline", cmd}};
     if (!start.empty()) {
-      c.event(start, "process_start", who + ": " + cmd, processes_file, time_source::kernel);
+      const json facts = {{"pid", p.value("pid", json())},
+                          {"ns_pid", p.value("ns_pid", json())},
+                          {"comm", comm},
+                          {"exe", exe},
+                          {"cmdline", p.value("cmdline", json::array())}};
+      c.event(start, "process_start", who + ": " + cmd, processes_file, time_source::kernel, facts);
     }
     if (flag(p, "exe_deleted") || exe.ends_with(" (deleted)")) {
       c.add({"process", "deleted_executable", severity::high,

@@ -59,6 +59,10 @@ struct timeline_event {
   std::string summary;
   std::string source;
   time_source clock = time_source::kernel;
+  // What the event is about, for machine consumers (SIEM and timeline formats): {"path"} for
+  // file events; {"pid", "ns_pid", "comm", "exe", "cmdline" (array)} for process starts;
+  // {"command"} for engine execs. Raw strings from the container. Not part of to_json.
+  nlohmann::json facts = nlohmann::json::object();
 };
 
 nlohmann::json to_json(const finding& f);
