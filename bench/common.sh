@@ -35,3 +35,37 @@ remove_fleet() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# A fleet grown in steps, so that one set of containers is measured at 100 and again at 300:
+# fleet_networks LABEL PREFIX N creates N --internal networks PREFIX-n0..; grow_fleet LABEL
+# PREFIX N TOTAL starts busybox sleepers PREFIX-c<i>, spread round-robin over those networks,
+# until TOTAL of them exist (four `docker run` at a time: the engine serialises most of it).
+fleet_networks() {
+  local label=$1 prefix=$2 n=$3
+  for ((k = 0; k < n; k++)); do
+    docker network create --internal --label "$label" "$prefix-n$k" >/dev/null
+  done
+}
+
+grow_fleet() {
+  local label=$1 prefix=$2 n=$3 total=$4 have
+  have=$(docker ps -aq --filter "label=$label" | wc -l)
+  for ((i = have; i < total; i++)); do
+    printf '%s %s\n' "$prefix-c$i" "$prefix-n$((i % n))"
+  done | xargs -r -P 4 -n 2 sh -c \
+    'docker run -d --label "$0" --network "$2" --name "$1" irtest/busybox:latest sleep 36000 >/dev/null' \
+    "$label"
+  have=$(docker ps -q --filter "label=$label" | wc -l)
+  [[ $have -ge $total ]] || { echo "grow_fleet: only $have of $total running" >&2; return 1; }
+}
+
+# remove_grown_fleet LABEL PREFIX N: the containers of LABEL and the networks PREFIX-n0..n-1.
+remove_grown_fleet() {
+  local label=$1 prefix=$2 n=$3 ids
+  ids=$(docker ps -aq --filter "label=$label")
+  [[ -z $ids ]] || docker rm -f $ids >/dev/null
+  for ((k = 0; k < n; k++)); do docker network rm "$prefix-n$k" >/dev/null 2>&1 || true; done
+}
+
+# per_container_us MS COUNT: microseconds per container.
+per_container_us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f", t * 1000 / n }'; }
