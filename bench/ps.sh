@@ -6,7 +6,9 @@
 # step's times, ratios and time per listed container, then the growth from the first step to
 # the last. Goal: ir-ps at most 1.5x the raw list call at 300.
 # With BASELINE_BUILD_DIR the same fleet is timed with that build's ir-ps too (before/after).
-# RUNS (default 15) sets how many runs each median is taken over.
+# RUNS (default 15) sets how many interleaved rounds each median is taken over (the manual
+# pipeline runs in the first five only); "cpu" is the tool's user+sys time (GNU time), which
+# the load of a shared host moves far less than its wall time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build/ci}
@@ -26,24 +28,31 @@ fleet_networks "$label" "$prefix" "$networks"
 steps=(100)
 ((count > 100)) && steps+=("$count")
 ((count < 100)) && steps=("$count")
-declare -A raw ours base manual listed
+declare -A raw ours base manual listed ours_cpu base_cpu
 for n in "${steps[@]}"; do
   echo "growing the fleet to $n containers..."
   grow_fleet "$label" "$prefix" "$networks" "$n"
   listed[$n]=$(docker ps -aq | wc -l)  # ir-ps --all lists every container of the engine
-  raw[$n]=$(median_ms "$runs" curl -sf --unix-socket /var/run/docker.sock \
-    'http://d/v1.41/containers/json?all=1')
-  ours[$n]=$(median_ms "$runs" "$build/tools/ir-ps" --json --all)
-  [[ -z $baseline ]] || base[$n]=$(median_ms "$runs" "$baseline/tools/ir-ps" --json --all)
-  manual[$n]=$(median_ms 5 sh -c 'docker inspect $(docker ps -aq) >/dev/null')
+  reset_rounds
+  "$build/tools/ir-ps" --json --all >/dev/null  # warm-up
+  for ((r = 0; r < runs; r++)); do
+    round raw curl -sf --unix-socket /var/run/docker.sock 'http://d/v1.41/containers/json?all=1'
+    round ours "$build/tools/ir-ps" --json --all
+    [[ -z $baseline ]] || round base "$baseline/tools/ir-ps" --json --all
+    ((r >= 5)) || round manual sh -c 'docker inspect $(docker ps -aq) >/dev/null'
+  done
+  raw[$n]=$(median_of raw) ours[$n]=$(median_of ours) manual[$n]=$(median_of manual)
+  ours_cpu[$n]=$(median_cpu_of ours)
+  [[ -z $baseline ]] || { base[$n]=$(median_of base); base_cpu[$n]=$(median_cpu_of base); }
   echo
-  echo "== ${listed[$n]} containers on the engine (fleet $n)"
-  printf '%-52s %8s ms\n' "raw curl /containers/json?all=1" "${raw[$n]}"
-  printf '%-52s %8s ms  %6s us/container\n' "ir-ps --json --all (list + every inspect)" \
-    "${ours[$n]}" "$(per_container_us "${ours[$n]}" "${listed[$n]}")"
-  [[ -z $baseline ]] || printf '%-52s %8s ms  %6s us/container\n' "baseline ir-ps --json --all" \
-    "${base[$n]}" "$(per_container_us "${base[$n]}" "${listed[$n]}")"
-  printf '%-52s %8s ms\n' "docker inspect \$(docker ps -aq)" "${manual[$n]}"
+  echo "== ${listed[$n]} containers on the engine (fleet $n), medians of $runs interleaved rounds"
+  printf '%-46s %8s ms\n' "raw curl /containers/json?all=1" "${raw[$n]}"
+  printf '%-46s %8s ms  %6s us/container  cpu %s ms\n' "ir-ps --json --all (list + every inspect)" \
+    "${ours[$n]}" "$(per_container_us "${ours[$n]}" "${listed[$n]}")" "${ours_cpu[$n]}"
+  [[ -z $baseline ]] || printf '%-46s %8s ms  %6s us/container  cpu %s ms\n' \
+    "baseline ir-ps --json --all" "${base[$n]}" \
+    "$(per_container_us "${base[$n]}" "${listed[$n]}")" "${base_cpu[$n]}"
+  printf '%-46s %8s ms\n' "docker inspect \$(docker ps -aq)" "${manual[$n]}"
   echo "ratio ir-ps / raw list:       $(ratio "${ours[$n]}" "${raw[$n]}")x (goal <= 1.5x)"
   [[ -z $baseline ]] ||
     echo "ratio baseline / raw list:    $(ratio "${base[$n]}" "${raw[$n]}")x"
@@ -55,10 +64,10 @@ if ((${#steps[@]} > 1)); then
   echo
   echo "== growth ${listed[$a]} -> ${listed[$b]} containers ($(ratio "${listed[$b]}" "${listed[$a]}")x)"
   echo "raw list:        $(ratio "${raw[$b]}" "${raw[$a]}")x"
-  echo "ir-ps:           $(ratio "${ours[$b]}" "${ours[$a]}")x; per container" \
+  echo "ir-ps:           $(ratio "${ours[$b]}" "${ours[$a]}")x (cpu ${ours_cpu[$a]} -> ${ours_cpu[$b]} ms); per container" \
     "$(ratio "$(per_container_us "${ours[$b]}" "${listed[$b]}")" \
       "$(per_container_us "${ours[$a]}" "${listed[$a]}")")x"
-  [[ -z $baseline ]] || echo "baseline ir-ps:  $(ratio "${base[$b]}" "${base[$a]}")x; per container" \
+  [[ -z $baseline ]] || echo "baseline ir-ps:  $(ratio "${base[$b]}" "${base[$a]}")x (cpu ${base_cpu[$a]} -> ${base_cpu[$b]} ms); per container" \
     "$(ratio "$(per_container_us "${base[$b]}" "${listed[$b]}")" \
       "$(per_container_us "${base[$a]}" "${listed[$a]}")")x"
   echo "docker inspect:  $(ratio "${manual[$b]}" "${manual[$a]}")x"
