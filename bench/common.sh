@@ -72,24 +72,18 @@ per_container_us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f", t * 1000 / 
 
 # Interleaved timing, for a shared host whose load moves from one second to the next: each
 # round runs every command once, so that the commands compared see the same load.
-#   round LABEL CMD...  appends one run's wall time (us) to times[LABEL] and, for a command
-#                       run through GNU time, its user+sys CPU time (us) to cpu[LABEL].
+#   round LABEL CMD...  appends one run's wall time (us) to times[LABEL] and its CPU time
+#                       (user+sys of the processes it ran, all threads) to cpu[LABEL].
 #   median_of LABEL     prints the median wall time in ms; median_cpu_of LABEL the CPU one.
 declare -gA times cpu
 round() {
   local label=$1; shift
-  local t0 t1 f
-  f=$(mktemp)
-  t0=$(date +%s%N)
-  if [[ -x /usr/bin/time && $(type -t "$1") == file ]]; then
-    /usr/bin/time -o "$f" -f '%U %S' "$@" >/dev/null 2>&1 || true
-  else
-    "$@" >/dev/null 2>&1 || true
-  fi
-  t1=$(date +%s%N)
-  times[$label]+=" $(((t1 - t0) / 1000))"
-  [[ ! -s $f ]] || cpu[$label]+=" $(awk '{ printf "%d", ($1 + $2) * 1000000 }' "$f")"
-  rm -f "$f"
+  local TIMEFORMAT='%3R %3U %3S' r u s
+  # bash's own `time`: wall and the children's user+sys (getrusage), in ms, without a wrapper
+  # process (perf stat adds 100 ms of start-up to every run on a loaded host).
+  read -r r u s < <({ time "$@" >/dev/null 2>&1; } 2>&1)
+  times[$label]+=" $(awk -v r="$r" 'BEGIN { printf "%d", r * 1000000 }')"
+  cpu[$label]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000000 }')"
 }
 median_list() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)]/1000}'; }
 median_of() { median_list "${times[$1]}"; }
