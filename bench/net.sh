@@ -43,8 +43,9 @@ shell_netmap() {
   done
 }
 shell_locate() {
-  docker inspect -f '{{.Name}}{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
-    $(docker ps -aq) | grep -F "$addr"
+  # (other users of the engine may remove a container between the list and its inspect)
+  { docker inspect -f '{{.Name}}{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' \
+    $(docker ps -aq) 2>/dev/null || true; } | grep -F "$addr"
 }
 
 steps=(100)
