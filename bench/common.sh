@@ -64,7 +64,17 @@ remove_grown_fleet() {
   local label=$1 prefix=$2 n=$3 ids
   ids=$(docker ps -aq --filter "label=$label")
   [[ -z $ids ]] || docker rm -f $ids >/dev/null
-  for ((k = 0; k < n; k++)); do docker network rm "$prefix-n$k" >/dev/null 2>&1 || true; done
+  # The engine releases endpoints shortly after the containers are gone: a few tries, and a
+  # network it still refuses is named (a loaded dockerd 20.10 was seen keeping a stale endpoint
+  # count that only a restart clears).
+  local tries
+  for ((k = 0; k < n; k++)); do
+    for ((tries = 0; tries < 5; tries++)); do
+      docker network rm "$prefix-n$k" >/dev/null 2>&1 && break
+      sleep 1
+    done
+    ((tries < 5)) || echo "remove_grown_fleet: the engine keeps network $prefix-n$k" >&2
+  done
 }
 
 # per_container_us MS COUNT: microseconds per container.
