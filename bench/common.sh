@@ -35,3 +35,67 @@ remove_fleet() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# A fleet grown in steps, so that one set of containers is measured at 100 and again at 300:
+# fleet_networks LABEL PREFIX N creates N --internal networks PREFIX-n0..; grow_fleet LABEL
+# PREFIX N TOTAL starts busybox sleepers PREFIX-c<i>, spread round-robin over those networks,
+# until TOTAL of them exist (four `docker run` at a time: the engine serialises most of it).
+fleet_networks() {
+  local label=$1 prefix=$2 n=$3
+  for ((k = 0; k < n; k++)); do
+    docker network create --internal --label "$label" "$prefix-n$k" >/dev/null
+  done
+}
+
+grow_fleet() {
+  local label=$1 prefix=$2 n=$3 total=$4 have
+  have=$(docker ps -aq --filter "label=$label" | wc -l)
+  for ((i = have; i < total; i++)); do
+    printf '%s %s\n' "$prefix-c$i" "$prefix-n$((i % n))"
+  done | xargs -r -P 4 -n 2 sh -c \
+    'docker run -d --label "$0" --network "$2" --name "$1" irtest/busybox:latest sleep 36000 >/dev/null' \
+    "$label"
+  have=$(docker ps -q --filter "label=$label" | wc -l)
+  [[ $have -ge $total ]] || { echo "grow_fleet: only $have of $total running" >&2; return 1; }
+}
+
+# remove_grown_fleet LABEL PREFIX N: the containers of LABEL and the networks PREFIX-n0..n-1.
+remove_grown_fleet() {
+  local label=$1 prefix=$2 n=$3 ids
+  ids=$(docker ps -aq --filter "label=$label")
+  [[ -z $ids ]] || docker rm -f $ids >/dev/null
+  # The engine releases endpoints shortly after the containers are gone: a few tries, and a
+  # network it still refuses is named (a loaded dockerd 20.10 was seen keeping a stale endpoint
+  # count that only a restart clears).
+  local tries
+  for ((k = 0; k < n; k++)); do
+    for ((tries = 0; tries < 5; tries++)); do
+      docker network rm "$prefix-n$k" >/dev/null 2>&1 && break
+      sleep 1
+    done
+    ((tries < 5)) || echo "remove_grown_fleet: the engine keeps network $prefix-n$k" >&2
+  done
+}
+
+# per_container_us MS COUNT: microseconds per container.
+per_container_us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f", t * 1000 / n }'; }
+
+# Interleaved timing, for a shared host whose load moves from one second to the next: each
+# round runs every command once, so that the commands compared see the same load.
+#   round LABEL CMD...  appends one run's wall time (us) to times[LABEL] and its CPU time
+#                       (user+sys of the processes it ran, all threads) to cpu[LABEL].
+#   median_of LABEL     prints the median wall time in ms; median_cpu_of LABEL the CPU one.
+declare -gA times cpu
+round() {
+  local label=$1; shift
+  local TIMEFORMAT='%3R %3U %3S' r u s
+  # bash's own `time`: wall and the children's user+sys (getrusage), in ms, without a wrapper
+  # process (perf stat adds 100 ms of start-up to every run on a loaded host).
+  read -r r u s < <({ time "$@" >/dev/null 2>&1; } 2>&1)
+  times[$label]+=" $(awk -v r="$r" 'BEGIN { printf "%d", r * 1000000 }')"
+  cpu[$label]+=" $(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000000 }')"
+}
+median_list() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)]/1000}'; }
+median_of() { median_list "${times[$1]}"; }
+median_cpu_of() { [[ -n ${cpu[$1]:-} ]] && median_list "${cpu[$1]}" || echo "-"; }
+reset_rounds() { times=(); cpu=(); }

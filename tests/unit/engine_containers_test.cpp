@@ -143,3 +143,63 @@ TEST_CASE("the inspect filter keeps everything the container model reads") {
   CHECK(nlohmann::json::parse(list.dump(), shared) == list);
   CHECK(nlohmann::json::parse(inspect.dump(), shared) == first);
 }
+
+TEST_CASE("skimming an inspect gives what the inspect filter keeps, from the engine's own text") {
+  for (const char* name :
+       {"inspect_fx-default.json", "inspect_fx-host.json", "inspect_fx-privileged.json",
+        "inspect_fx-stopped.json", "inspect_fx-two.json"}) {
+    CAPTURE(name);
+    std::ifstream in(std::string(FORENSIC_FIXTURES_DIR) + "/engine/" + name);
+    REQUIRE(in);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto filtered = nlohmann::json::parse(text, inspect_fields_filter());
+    const auto skimmed = skim_inspect(text);
+    REQUIRE(skimmed);
+    CHECK(skimmed->size() < text.size() * 3 / 4);
+    CHECK(nlohmann::json::parse(*skimmed) == filtered);
+    CHECK(parse_inspect_body(text) == filtered);
+    // Indented and compact forms skim alike.
+    const auto full = nlohmann::json::parse(text);
+    CHECK(nlohmann::json::parse(*skim_inspect(full.dump(2))) == filtered);
+    CHECK(nlohmann::json::parse(*skim_inspect(full.dump())) == filtered);
+  }
+}
+
+TEST_CASE("skimming checks the structure it steps over and leaves odd documents to the parser") {
+  // Dropped members are checked too: strings, escapes, numbers, literals, nesting.
+  const std::string ok =
+      R"({"Id":"a\"b\\c\u00e9","GraphDriver":{"Data":[1,-2.5e+3,true,false,null,"x\n"]},
+          "Config":{"Env":["A=1"],"Labels":{"k":"v"}},"State":{"Pid":42,"Health":{}},
+          "Args":[],"HostConfig":{}} )";
+  const auto skimmed = skim_inspect(ok);
+  REQUIRE(skimmed);
+  CHECK(nlohmann::json::parse(*skimmed) == nlohmann::json::parse(ok, inspect_fields_filter()));
+  CHECK(
+      *skimmed ==
+      R"({"Id":"a\"b\\c\u00e9","Config":{"Labels":{"k":"v"}},"State":{"Pid":42},"Args":[],"HostConfig":{}})");
+  for (const char* bad : {
+           R"({"Id":"a","GraphDriver":{"Data":tru}})",   // a literal cut short
+           R"({"Id":"a","GraphDriver":{"Data":01}})",    // a leading zero
+           R"({"Id":"a","GraphDriver":{"Data":"\q"}})",  // an unknown escape
+           R"({"Id":"a","GraphDriver":{"Data":[1,]}})",  // a trailing comma
+           R"({"Id":"a","GraphDriver":{"Data":[1}})",    // brackets that do not match
+           R"({"Id":"a","GraphDriver":{"Data":"x})",     // an open string
+           R"({"Id":"a"} {})",                           // trailing text
+           "{\"Id\":\"a\",\"ExecIDs\":\"\x01\"}",        // a raw control character
+       }) {
+    CAPTURE(bad);
+    CHECK_FALSE(skim_inspect(bad));
+    CHECK(parse_inspect_body(bad).is_discarded());  // the parser refuses it as well
+  }
+  // Not an object, or a key the rules would have to decode: the parser takes it whole.
+  CHECK_FALSE(skim_inspect("[1,2]"));
+  CHECK(parse_inspect_body("[1,2]") == nlohmann::json::array({1, 2}));
+  const std::string escaped_key = R"({"I\u0064":"a","Name":"/n"})";
+  CHECK_FALSE(skim_inspect(escaped_key));
+  CHECK(parse_inspect_body(escaped_key) == nlohmann::json::parse(escaped_key));
+  // Nesting deeper than the scan goes: left to the parser.
+  const std::string deep =
+      R"({"Id":"a","GraphDriver":)" + std::string(300, '[') + std::string(300, ']') + "}";
+  CHECK_FALSE(skim_inspect(deep));
+  CHECK(parse_inspect_body(deep) == nlohmann::json::parse(R"({"Id":"a"})"));
+}

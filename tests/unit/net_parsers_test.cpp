@@ -297,6 +297,15 @@ TEST_CASE("net socket census: sockstat counters of a namespace") {
   CHECK(busy->tcp_tw == 2);
   CHECK(busy->udp == 2);
   CHECK(busy->raw == 1);
+  // Each family on its own, so that a table of the other family is not read for nothing.
+  CHECK(busy->tcp4 == 3);
+  CHECK(busy->tcp6 == 4);
+  CHECK(busy->udp4 == 0);
+  CHECK(busy->udp6 == 2);
+  CHECK(busy->raw4 == 1);
+  CHECK(busy->raw6 == 0);
+  CHECK(census->udp4 == 1);  // the DNS listener is IPv4: udp6 need not be read
+  CHECK(census->udp6 == 0);
 
   // Anything odd: no census, so every table is read.
   CHECK_FALSE(forensic::net::detail::parse_sockstat("TCP: inuse x\n", "TCP6: inuse 0\n"));

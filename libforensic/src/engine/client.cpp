@@ -252,6 +252,13 @@ nlohmann::json client::post_json(std::string_view target, const nlohmann::json& 
 std::vector<batch_result> client::get_json_batch(std::span<const std::string> targets,
                                                  std::size_t parallel,
                                                  const nlohmann::json::parser_callback_t& keep) {
+  return get_json_batch(targets, parallel, [&keep](std::string_view body) {
+    return nlohmann::json::parse(body, keep, false);
+  });
+}
+
+std::vector<batch_result> client::get_json_batch(std::span<const std::string> targets,
+                                                 std::size_t parallel, const body_parser& parse) {
   std::vector<batch_result> results(targets.size());
   if (targets.empty()) return results;
   const std::string prefix = "/v" + api_version();
@@ -266,7 +273,7 @@ std::vector<batch_result> client::get_json_batch(std::span<const std::string> ta
       try {
         request r = request::get(targets[i]);
         co_await impl_->observed(c, r, prefix + targets[i], body, false);
-        results[i].body = nlohmann::json::parse(body.str(), keep, false);
+        results[i].body = parse(body.str());
         if (results[i].body.is_discarded()) {
           results[i].failure =
               error(errc::protocol, "engine answer to " + targets[i] + " is not JSON");

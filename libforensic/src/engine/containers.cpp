@@ -65,7 +65,7 @@ void enrich_with_inspects(client& engine, std::vector<container>& out,
   for (const auto& c : out) {
     if (!inspected.count(c.id)) missing.push_back(inspect_target(c.id));
   }
-  auto fetched = engine.get_json_batch(missing, 8, inspect_fields_filter());
+  auto fetched = engine.get_json_batch(missing, 8, client::body_parser(parse_inspect_body));
   for (std::size_t i = 0; i < missing.size(); ++i) {
     // A container removed between the list and its inspect keeps its summary.
     if (fetched[i].failure) continue;
@@ -138,7 +138,7 @@ std::vector<container> list_containers(client& engine, const list_options& optio
   }
   // One batch: the list call and the prefetched inspects are answered concurrently. (The
   // inspect filter leaves the list whole: it only drops keys of a top-level object.)
-  auto results = engine.get_json_batch(targets, 8, inspect_fields_filter());
+  auto results = engine.get_json_batch(targets, 8, client::body_parser(parse_inspect_body));
   if (results[0].failure) throw *results[0].failure;
   const nlohmann::json& list = results[0].body;
   if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
@@ -190,7 +190,8 @@ std::vector<container> inspect_containers(client& engine, const std::vector<std:
   targets.reserve(ids.size());
   for (const auto& id : ids) targets.push_back(inspect_target(id));
   std::vector<container> out;
-  for (auto& r : engine.get_json_batch(targets, parallel, inspect_fields_filter())) {
+  for (auto& r :
+       engine.get_json_batch(targets, parallel, client::body_parser(parse_inspect_body))) {
     if (!r.failure) out.push_back(parse_container_inspect(r.body));
   }
   return out;

@@ -5,12 +5,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
@@ -30,19 +30,33 @@ bool has_process(const engine::container& c) {
   return c.pid > 0 && (c.state == "running" || c.state == "paused" || c.state == "restarting");
 }
 
-// "container:<name or id>" -> the full id of that container, when the engine knows it.
-std::string shared_with(const engine_snapshot& snap, const std::string& mode) {
-  const std::string ref = mode.substr(std::strlen("container:"));
-  for (const auto& c : snap.containers) {
-    if (c.id == ref || std::find(c.names.begin(), c.names.end(), ref) != c.names.end()) return c.id;
+// Ids and names of the engine's containers -> full id, built once: a pod's containers all
+// share one namespace ("container:<id>"), and scanning the list for each was quadratic.
+class container_names {
+ public:
+  explicit container_names(const engine_snapshot& snap) : snap_(snap) {
+    for (const auto& c : snap.containers) {
+      exact_.emplace(c.id, &c.id);  // the first container with that id or name wins, as it did
+      for (const auto& n : c.names) exact_.emplace(n, &c.id);
+    }
   }
-  for (const auto& c : snap.containers) {
-    if (!ref.empty() && c.id.starts_with(ref)) return c.id;
-  }
-  return ref;
-}
 
-container_links from_engine(const engine::container& c, const engine_snapshot& snap) {
+  // "container:<name or id>" -> the full id of that container, when the engine knows it.
+  std::string shared_with(const std::string& mode) const {
+    const std::string ref = mode.substr(std::strlen("container:"));
+    if (auto it = exact_.find(ref); it != exact_.end()) return *it->second;
+    for (const auto& c : snap_.containers) {  // a short id: rare, the engine stores full ones
+      if (!ref.empty() && c.id.starts_with(ref)) return c.id;
+    }
+    return ref;
+  }
+
+ private:
+  const engine_snapshot& snap_;
+  std::unordered_map<std::string, const std::string*> exact_;
+};
+
+container_links from_engine(const engine::container& c, const container_names& names) {
   container_links l;
   l.container_id = c.id;
   l.container_name = c.name();
@@ -53,7 +67,7 @@ container_links from_engine(const engine::container& c, const engine_snapshot& s
   }
   l.pid = c.pid;
   if (mode.starts_with("container:")) {
-    l.shares_namespace_with = shared_with(snap, mode);
+    l.shares_namespace_with = names.shared_with(mode);
     l.network_mode = "container:" + l.shares_namespace_with;
   } else if (mode == "host" || mode == "none") {
     l.network_mode = mode;
@@ -165,16 +179,19 @@ link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_sn
     m.warnings.push_back("engine unavailable (" + snap.failure +
                          "): containers found from their namespaces; names are unknown");
   }
-  for (const auto& c : snap.containers) m.containers.push_back(from_engine(c, snap));
+  const container_names names(snap);
+  m.containers.reserve(snap.containers.size());
+  for (const auto& c : snap.containers) m.containers.push_back(from_engine(c, names));
   add_unknown(m, procs);
   settle_modes(m, host_netns);
 
   // One namespace query per distinct private namespace.
   std::vector<std::uint64_t> inodes;
+  std::set<std::uint64_t> seen;
   std::vector<io::unique_fd> fds;
   for (const auto& l : m.containers) {
     if (!l.pid || l.network_mode != "private") continue;
-    if (std::find(inodes.begin(), inodes.end(), l.netns_inode) != inodes.end()) continue;
+    if (seen.count(l.netns_inode)) continue;
     io::unique_fd fd = proc::open_netns(l.pid);
     if (!fd) {
       m.warnings.push_back("cannot open the namespace of pid " + std::to_string(l.pid) + ": " +
@@ -182,6 +199,7 @@ link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_sn
       continue;
     }
     inodes.push_back(l.netns_inode);
+    seen.insert(l.netns_inode);
     fds.push_back(std::move(fd));
   }
   std::vector<int> raw_fds;
@@ -189,11 +207,12 @@ link_map detail::map_links_with(std::future<engine_snapshot>& pending, engine_sn
   auto sockets = detail::open_in_namespaces(raw_fds, m.warnings);
 
   std::map<std::uint64_t, std::vector<container_interface>> joined;
+  const detail::join_index host_index(host, snap);
   for (std::size_t k = 0; k < inodes.size(); ++k) {
     if (!sockets[k]) continue;
     try {
       const int nsid = host_socket.nsid_of(raw_fds[k]);
-      joined[inodes[k]] = detail::join_namespace(host, sockets[k]->interfaces(), nsid, snap);
+      joined[inodes[k]] = detail::join_namespace(host_index, sockets[k]->interfaces(), nsid);
     } catch (const forensic::error& e) {
       m.warnings.push_back(std::string("namespace query failed: ") + e.what());
     }

@@ -25,11 +25,16 @@ constexpr table tables[] = {
     {"udp", "udp", AF_INET, kind::udp}, {"udp6", "udp", AF_INET6, kind::udp},
     {"raw", "raw", AF_INET, kind::raw}, {"raw6", "raw", AF_INET6, kind::raw}};
 
-// Which kinds of table a namespace needs read (see socket_census.hpp): all of them unless its
-// counters prove a kind empty, or (TCP) made of listeners only.
+// Which tables a namespace needs read (see socket_census.hpp): all of them unless its
+// counters prove one empty, or (TCP) made of listeners only; each family on its own.
 struct tables_needed {
-  bool tcp = true, udp = true, raw = true;
-  bool operator()(kind k) const { return k == kind::tcp ? tcp : k == kind::udp ? udp : raw; }
+  bool tcp4 = true, tcp6 = true, udp4 = true, udp6 = true, raw4 = true, raw6 = true;
+  bool operator()(kind k, int family) const {
+    const bool v4 = family == AF_INET;
+    return k == kind::tcp   ? (v4 ? tcp4 : tcp6)
+           : k == kind::udp ? (v4 ? udp4 : udp6)
+                            : (v4 ? raw4 : raw6);
+  }
 };
 
 std::string endpoint(const std::string& address, std::uint16_t port) {
@@ -53,9 +58,13 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
   for (std::size_t k = 0; k < all.size(); ++k) {
     const auto census = read_socket_census(all[k]->second.pids.front());
     if (!census) continue;
-    plan[k].udp = census->udp > 0;
-    plan[k].raw = census->raw > 0;
-    plan[k].tcp = census->tcp_tw > 0 || !listeners[k] || census->tcp != *listeners[k];
+    plan[k].udp4 = census->udp4 > 0;
+    plan[k].udp6 = census->udp6 > 0;
+    plan[k].raw4 = census->raw4 > 0;
+    plan[k].raw6 = census->raw6 > 0;
+    // TIME_WAIT is counted for both families at once: either may hold it.
+    plan[k].tcp4 = census->tcp_tw > 0 || !listeners[k] || census->tcp4 != listeners[k]->v4;
+    plan[k].tcp6 = census->tcp_tw > 0 || !listeners[k] || census->tcp6 != listeners[k]->v6;
   }
   return plan;
 }
@@ -108,7 +117,7 @@ std::vector<std::pair<socket_entry, std::uint64_t>> matching_sockets(
       for (int pid : info.pids) {
         bool readable = false;
         for (const auto& t : tables) {
-          if (!plan[k - from](t.of)) {
+          if (!plan[k - from](t.of, t.family)) {
             readable = true;
             continue;
           }

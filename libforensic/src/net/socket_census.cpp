@@ -83,7 +83,8 @@ std::optional<socket_census> parse_sockstat(std::string_view v4, std::string_vie
   const auto udp6 = counter(v6, "UDP6", "inuse");
   const auto raw6 = counter(v6, "RAW6", "inuse");
   if (!tcp || !tw || !udp || !raw || !tcp6 || !udp6 || !raw6) return std::nullopt;
-  return socket_census{*tcp + *tcp6, *tw, *udp + *udp6, *raw + *raw6};
+  return socket_census{*tcp + *tcp6, *tw,  *udp + *udp6, *raw + *raw6, *tcp,
+                       *tcp6,        *udp, *udp6,        *raw,         *raw6};
 }
 
 std::optional<socket_census> read_socket_census(int pid) {
@@ -96,8 +97,8 @@ std::optional<socket_census> read_socket_census(int pid) {
   return parse_sockstat(*v4, *v6);
 }
 
-std::vector<std::optional<long>> count_tcp_listeners(std::span<const int> netns_fds) {
-  std::vector<std::optional<long>> out(netns_fds.size());
+std::vector<std::optional<tcp_listeners>> count_tcp_listeners(std::span<const int> netns_fds) {
+  std::vector<std::optional<tcp_listeners>> out(netns_fds.size());
   unsigned seq = 1;
   // No errors kept: a namespace not counted is simply read whole.
   in_each_namespace(
@@ -108,7 +109,7 @@ std::vector<std::optional<long>> count_tcp_listeners(std::span<const int> netns_
         const unsigned port_id = mnl_socket_get_portid(nl.get());
         const long v4 = count_listeners(nl.get(), port_id, seq++, AF_INET);
         const long v6 = v4 < 0 ? -1 : count_listeners(nl.get(), port_id, seq++, AF_INET6);
-        if (v4 >= 0 && v6 >= 0) out[k] = v4 + v6;
+        if (v4 >= 0 && v6 >= 0) out[k] = tcp_listeners{v4, v6};
       },
       nullptr);
   return out;

@@ -27,6 +27,10 @@ struct socket_census {
   long tcp_tw = 0;  // TIME_WAIT (v4 and v6 share the counter)
   long udp = 0;     // UDP + UDP6 "inuse"
   long raw = 0;     // RAW + RAW6 "inuse"
+  // Per family (sockstat counts IPv4 sockets, sockstat6 IPv6 ones): the embedded DNS listener
+  // dockerd puts in every namespace is one IPv4 UDP socket, so with UDP6 at 0 the udp6 table
+  // (one more walk of the global UDP hash per namespace) is not read.
+  long tcp4 = 0, tcp6 = 0, udp4 = 0, udp6 = 0, raw4 = 0, raw6 = 0;
 };
 
 // Parses /proc/<pid>/net/sockstat and sockstat6. nullopt when a needed line is missing or odd,
@@ -36,8 +40,12 @@ std::optional<socket_census> parse_sockstat(std::string_view sockstat, std::stri
 // The census of the namespace of `pid`; nullopt when its files cannot be read or parsed.
 std::optional<socket_census> read_socket_census(int pid);
 
+struct tcp_listeners {
+  long v4 = 0, v6 = 0;
+};
+
 // TCP listeners (v4 and v6) of each namespace (fds of /proc/<pid>/ns/net), counted by a
 // sock_diag dump made from a socket opened inside it. nullopt where that fails.
-std::vector<std::optional<long>> count_tcp_listeners(std::span<const int> netns_fds);
+std::vector<std::optional<tcp_listeners>> count_tcp_listeners(std::span<const int> netns_fds);
 
 }  // namespace forensic::net::detail

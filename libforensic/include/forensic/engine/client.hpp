@@ -125,6 +125,12 @@ class client {
   std::vector<batch_result> get_json_batch(std::span<const std::string> targets,
                                            std::size_t parallel = 6,
                                            const nlohmann::json::parser_callback_t& keep = nullptr);
+  // The same with each body handed whole to `parse` (which returns a discarded value for a
+  // body that is not JSON), for callers that skip what they do not read before the JSON
+  // parser lexes it. Bodies are parsed as they arrive, while the engine prepares the others.
+  using body_parser = std::function<nlohmann::json(std::string_view body)>;
+  std::vector<batch_result> get_json_batch(std::span<const std::string> targets,
+                                           std::size_t parallel, const body_parser& parse);
 
   // Every exchange is reported to the observer (custody logs). Setting one makes every
   // response body hashed.
