@@ -41,6 +41,8 @@ void analyze_bodyfile(context& c);
 void analyze_engine_events(context& c);
 // What the bundle holds of each artifact and what the missing ones hide (coverage.cpp).
 void analyze_coverage(context& c);
+// YARA rules over the export, deep paths, mount tars and memory cores (yara_scan.cpp).
+void analyze_yara(context& c);
 
 // Tools an intruder uses to reach out or pivot (nc, socat, chisel, xmrig...), by command name.
 bool is_network_tool(const std::string& comm);
