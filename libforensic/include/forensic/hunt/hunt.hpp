@@ -22,7 +22,8 @@
 //                              is not in that container's cgroup.
 // A container is only ever named from proof: its id in a process's cgroup path, or a namespace
 // inode equal to its init's (the init itself proven by its cgroup). The host's namespaces are
-// pid 1's (kthreadd's where /proc hides pid 1's). Only a local engine (unix socket) can be reconciled with this host's kernel.
+// pid 1's (kthreadd's where /proc hides pid 1's). Only a local engine (unix socket) can be
+// reconciled with this host's kernel.
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
