@@ -135,7 +135,7 @@ TEST_CASE(
   auto r = run_tool(
       "ir-collect",
       {name, "--host", proxy.uri(), "--out", out.path.string(), "--case", "IT-PID", "--artifacts",
-       "inspect,processes,files,network,logs,diff,export", "--capture", "1", "--json"});
+       "inspect,processes,files,network,hunt,logs,diff,export", "--capture", "1", "--json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 1);  // an artifact could not be taken
   const auto result = json::parse(r.out);
@@ -154,15 +154,15 @@ TEST_CASE(
     CHECK(reason.find("pid " + std::to_string(::getpid())) != std::string::npos);
     CHECK(reason.find("/cgroup on this host names") != std::string::npos);
   }
-  CHECK(refused ==
-        std::set<std::string>{"capture", "processes", "files", "network", "export", "bodyfile"});
+  CHECK(refused == std::set<std::string>{"capture", "processes", "files", "network", "hunt",
+                                         "export", "bodyfile"});
   for (const char* artifact : {"processes", "files", "network", "capture"}) {
     CHECK(r.err.find(std::string("ir-collect: ") + artifact +
                      " not collected: not read from this host: the engine reports pid " +
                      std::to_string(::getpid())) != std::string::npos);
   }
   const auto manifest = json::parse(slurp(bundle / "manifest.json"));
-  CHECK(manifest["not_collected"].size() == 6);
+  CHECK(manifest["not_collected"].size() == 7);
   CHECK(manifest["failures"].empty());
   CHECK(slurp(bundle / "custody.jsonl").find("host-side artifacts not collected") !=
         std::string::npos);
@@ -172,6 +172,7 @@ TEST_CASE(
   CHECK_FALSE(fs::exists(bundle / "processes"));
   CHECK_FALSE(fs::exists(bundle / "network"));
   CHECK_FALSE(fs::exists(bundle / "capture"));
+  CHECK_FALSE(fs::exists(bundle / "hunt"));
   CHECK_FALSE(fs::exists(bundle / "filesystem/deep-paths.tar"));
   const std::string host_shadow = slurp("/etc/shadow");
   const std::string root_line = host_shadow.substr(0, host_shadow.find('\n'));
