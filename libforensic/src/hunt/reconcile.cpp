@@ -315,7 +315,8 @@ struct reconciler {
     for (auto& [key, g] : groups) r.groups.push_back(std::move(g));
   }
 
-  void build_network_namespaces(engine::client& engine, const hunt_options& options) {
+  void build_network_namespaces(engine::client& engine, const hunt_options& options,
+                                const std::vector<engine::container>* containers) {
     std::map<std::uint64_t, network_namespace> by_inode;
     for (const auto& p : procs) {
       const std::uint64_t inode = p.ns.inode[net_kind];
@@ -343,7 +344,7 @@ struct reconciler {
       paths.push_back(n.mounts.empty() ? proc::pid_path(n.pids.front(), "ns/net") : n.mounts[0]);
       order.push_back(inode);
     }
-    const auto read = net::interfaces_of_namespaces(paths, &engine);
+    const auto read = net::interfaces_of_namespaces(paths, &engine, containers);
     for (std::size_t k = 0; k < read.size(); ++k) {
       auto& n = by_inode[order[k]];
       n.interfaces_read = read[k].read;
@@ -388,7 +389,7 @@ hunt_report hunt_host(engine::client& engine, const hunt_options& options) {
   for (const auto& c : containers) rec.by_id[c.id] = &c;
   rec.check_engine_pids();
   rec.collect_owners();
-  rec.build_network_namespaces(engine, options);
+  rec.build_network_namespaces(engine, options, &containers);
   rec.build_groups();
   rec.report_nested();
   rec.report_outsiders();

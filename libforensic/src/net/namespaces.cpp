@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "forensic/engine/networks.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
 #include "net/engine_view.hpp"
@@ -14,8 +15,9 @@
 
 namespace forensic::net {
 
-std::vector<namespace_interfaces> interfaces_of_namespaces(const std::vector<std::string>& paths,
-                                                           engine::client* engine) {
+std::vector<namespace_interfaces> interfaces_of_namespaces(
+    const std::vector<std::string>& paths, engine::client* engine,
+    const std::vector<engine::container>* containers) {
   std::vector<namespace_interfaces> out(paths.size());
   std::vector<io::unique_fd> fds;
   std::vector<int> raw_fds;
@@ -33,7 +35,19 @@ std::vector<namespace_interfaces> interfaces_of_namespaces(const std::vector<std
     fds.push_back(std::move(fd));
     slot.push_back(k);
   }
-  const auto snap = detail::take_snapshot(engine, false, true);
+  detail::engine_snapshot snap;
+  if (containers && engine) {
+    // Only the networks are missing: one call instead of listing the containers again.
+    try {
+      snap.networks = detail::parse_docker_networks(engine::list_networks(*engine));
+      snap.containers = *containers;
+      snap.available = true;
+    } catch (const forensic::error& e) {
+      snap.failure = e.what();
+    }
+  } else {
+    snap = detail::take_snapshot(engine, false, true);
+  }
   detail::rtnl_socket host_socket;
   const auto host = host_socket.interfaces();
   std::vector<std::string> errors;

@@ -13,7 +13,8 @@
 
 namespace forensic::engine {
 class client;
-}
+struct container;
+}  // namespace forensic::engine
 
 namespace forensic::net {
 
@@ -26,9 +27,12 @@ struct namespace_interfaces {
 };
 
 // One entry per path, in order. `engine` (may be null or down) names the networks of bridges;
-// without it `docker_network` stays empty. Never throws for a namespace that cannot be read.
-std::vector<namespace_interfaces> interfaces_of_namespaces(const std::vector<std::string>& paths,
-                                                           engine::client* engine);
+// without it `docker_network` stays empty. `containers`, when the caller has listed them
+// already, name the networks of interfaces on no bridge (by MAC) without a second list call.
+// Never throws for a namespace that cannot be read.
+std::vector<namespace_interfaces> interfaces_of_namespaces(
+    const std::vector<std::string>& paths, engine::client* engine,
+    const std::vector<engine::container>* containers = nullptr);
 
 // A host bridge Docker made: docker0, br-<id12>, or the bridge of an engine network.
 bool is_docker_bridge(const container_interface& i);
