@@ -5,10 +5,13 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -182,4 +185,63 @@ TEST_CASE(
   const json plain_doc = hunt_json({"--container", plain});
   CHECK(plain_doc["findings"].empty());
   CHECK(plain_doc["groups"].size() == 1);
+}
+
+namespace {
+
+// A cgroup of this host's own making whose path names `id` (as /docker/<id> does), holding one
+// sleeping process: what a container started behind the engine's back, or a process left
+// behind by one it says is stopped, looks like to the kernel. Removed (process first) on exit.
+struct cgroup_holding_sleep {
+  std::string dir;
+  std::unique_ptr<background_process> sleeper;
+  cgroup_holding_sleep(const std::string& prefix, const std::string& id) {
+    // cgroup v2 (unified at /sys/fs/cgroup) or v1 (its pids hierarchy).
+    const std::string base = std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers")
+                                 ? "/sys/fs/cgroup"
+                                 : "/sys/fs/cgroup/pids";
+    dir = base + "/" + prefix + "-" + id;
+    REQUIRE(std::filesystem::create_directory(dir));
+    sleeper = std::make_unique<background_process>(std::vector<std::string>{"sleep", "300"});
+    std::ofstream(dir + "/cgroup.procs") << sleeper->pid() << "\n";
+    wait_for(
+        [&] {
+          return sh("cat /proc/" + std::to_string(sleeper->pid()) + "/cgroup").out.find(id) !=
+                 std::string::npos;
+        },
+        "the sleeper in its cgroup", 5);
+  }
+  ~cgroup_holding_sleep() {
+    sleeper.reset();  // killed and reaped: the cgroup is empty again
+    ::rmdir(dir.c_str());
+  }
+  cgroup_holding_sleep(const cgroup_holding_sleep&) = delete;
+  cgroup_holding_sleep& operator=(const cgroup_holding_sleep&) = delete;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "ir-hunt reports a cgroup naming a container the engine does not know, and a stopped "
+    "container whose cgroup still holds a process") {
+  REQUIRE(engine_available());
+  testbed bed;
+  const std::string unknown_id =
+      trim(sh("printf %s '" + bed.prefix() + "' | sha256sum | cut -d' ' -f1").out);
+  REQUIRE(unknown_id.size() == 64);
+  const auto stopped = bed.container("stopped", {});
+  const std::string stopped_id = trim(bed.docker({"inspect", "-f", "{{.Id}}", stopped}));
+  bed.docker({"stop", "-t", "0", stopped});
+  cgroup_holding_sleep behind_engine(bed.prefix() + "u", unknown_id);
+  cgroup_holding_sleep left_behind(bed.prefix() + "s", stopped_id);
+
+  const json doc = hunt_json();
+  const json* unknown = finding(doc, "unknown_container_cgroup", "", behind_engine.sleeper->pid());
+  REQUIRE(unknown != nullptr);
+  CHECK((*unknown)["container_id"] == unknown_id);
+  CHECK((*unknown)["severity"] == "high");
+  const json* stale = finding(doc, "stopped_with_processes", "", left_behind.sleeper->pid());
+  REQUIRE(stale != nullptr);
+  CHECK((*stale)["container_id"] == stopped_id);
+  CHECK((*stale)["container_name"] == stopped);
 }
