@@ -52,7 +52,8 @@ const cli::tool_info info{
     "OUTPUT\n"
     "  Markdown for people (the default), or --json for SIEMs: schema forensic.analysis/1,\n"
     "  documented in docs/json-analysis.md. --out writes the report to FILE (mode 0600,\n"
-    "  atomically) and prints its path.\n\n"
+    "  atomically) and prints its path. YARA rules that do not compile are a usage error\n"
+    "  (exit 2), each compiler error with its file and line.\n\n"
     "EXAMPLES\n"
     "  ir-analyze /evidence/IR-42-web-20261123T090000Z --ioc iocs.txt --out report.md\n"
     "  ir-analyze bundle --json | jq '.findings[] | select(.severity == \"high\")'\n"};
@@ -99,8 +100,14 @@ int run(int argc, char** argv) {
   analysis::analysis_options o;
   if (vm.count("ioc")) o.iocs = analysis::ioc_set::load(vm["ioc"].as<std::string>());
   if (vm.count("yara")) {
-    o.yara = std::make_shared<const analysis::yara_rules>(
-        analysis::yara_rules::compile(vm["yara"].as<std::string>()));
+    try {
+      o.yara = std::make_shared<const analysis::yara_rules>(
+          analysis::yara_rules::compile(vm["yara"].as<std::string>()));
+    } catch (const error& e) {
+      // Rules that do not compile are the user's input, not a peer's reply: a usage error.
+      if (e.code() != errc::parse) throw;
+      throw error(errc::invalid_argument, e.what());
+    }
   }
   if (vm.count("yara-max-file")) {
     o.yara_member_cap = vm["yara-max-file"].as<std::size_t>();

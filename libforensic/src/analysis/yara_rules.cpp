@@ -125,8 +125,9 @@ yara_rules yara_rules::compile(const fs::path& file_or_directory) {
     p->sources.push_back(file.string());
   }
   if (!errors.lines.empty()) {
-    std::string text = "YARA rules do not compile:";
-    for (const auto& l : errors.lines) text += "\n  " + l;
+    // One line (tools print errors on one line): "a.yar:3: ...; b.yar:7: ...".
+    std::string text = "YARA rules do not compile: ";
+    for (std::size_t k = 0; k < errors.lines.size(); ++k) text += (k ? "; " : "") + errors.lines[k];
     throw error(errc::parse, text);
   }
   YR_RULES* rules = nullptr;
