@@ -152,10 +152,12 @@ TEST_CASE(
     "ir-hunt reports a pid namespace nested inside a container, and nothing for a plain one") {
   REQUIRE(engine_available());
   testbed bed;
-  const auto nesting =
-      bed.container("nest", {"--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"},
-                    {"sh", "-c", "unshare -fp sleep 300 & exec sleep 300"});
-  const auto plain = bed.container("plain", {});
+  // On a network of the test's own: what others leave on docker0 is not about these containers.
+  const auto net = bed.network("nest", {"--internal"});
+  const auto nesting = bed.container(
+      "nest", {"--network", net, "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"},
+      {"sh", "-c", "unshare -fp sleep 300 & exec sleep 300"});
+  const auto plain = bed.container("plain", {"--network", net});
   // The nested sleep: pid 1 of a namespace below the container's, three NSpid levels.
   int nested = 0;
   wait_for(
