@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/engine_proxy.hpp"
 #include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
@@ -246,4 +247,28 @@ TEST_CASE(
   REQUIRE(stale != nullptr);
   CHECK((*stale)["container_id"] == stopped_id);
   CHECK((*stale)["container_name"] == stopped);
+}
+
+TEST_CASE("ir-hunt reports an engine whose pid for a running container is not the kernel's") {
+  REQUIRE(engine_available());
+  testbed bed;
+  const auto net = bed.network("lying", {"--internal"});
+  const auto name = bed.container("lying", {"--network", net});
+  // The proxy says every container runs as this test process, which is in no container.
+  fake_engine proxy(rewriting_pid(::getpid()));
+  const json doc = hunt_json({"--host", proxy.uri(), "--container", name});
+  const json* found = nullptr;
+  for (const auto& f : doc["findings"]) {
+    if (f["kind"] == "engine_pid_mismatch" && f["container_name"] == name) found = &f;
+  }
+  REQUIRE(found != nullptr);
+  CHECK((*found)["severity"] == "high");
+  const std::string summary = (*found)["summary"];
+  CHECK(summary.find("runs as pid " + std::to_string(::getpid())) != std::string::npos);
+  CHECK(summary.find("names no container") != std::string::npos);
+  // The container's real processes are still named, from its cgroup.
+  const int real = std::stoi(trim(bed.docker({"inspect", "-f", "{{.State.Pid}}", name})));
+  bool listed = false;
+  for (const auto& p : (*found)["pids"]) listed |= p == real;
+  CHECK(listed);
 }
