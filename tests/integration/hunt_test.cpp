@@ -77,7 +77,7 @@ struct mounted_netns {
 TEST_CASE("ir-hunt reports a workload started outside the engine in its own namespaces") {
   REQUIRE(engine_available());
   background_process outside(
-      {"unshare", "--fork", "--pid", "--net", "--mount-proc", "sleep", "300"});
+      {"unshare", "--fork", "--kill-child", "--pid", "--net", "--mount-proc", "sleep", "300"});
   const int workload = child_of(outside.pid());
   // The workload is pid 1 of its own namespace: NSpid has two levels.
   wait_for(
