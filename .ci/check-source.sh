@@ -16,8 +16,8 @@ fi
 rm -f /tmp/forensic-format.$$
 
 # The layers, lowest first (docs/architecture.md). Same layer, different module: not allowed.
-declare -A layer=([io]=0 [text]=0 [engine]=1 [proc]=1 [capture]=1 [net]=2 [evidence]=3
-                  [analysis]=4 [response]=4 [formats]=5)
+declare -A layer=([io]=0 [text]=0 [engine]=1 [proc]=1 [capture]=1 [net]=2 [hunt]=3
+                  [evidence]=4 [analysis]=5 [response]=5 [formats]=6)
 module_of_file() {  # libforensic/src/net/x.cpp or libforensic/include/forensic/net/x.hpp -> net
   local rest=${1#libforensic/src/}
   rest=${rest#libforensic/include/forensic/}

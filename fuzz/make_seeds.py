@@ -146,6 +146,12 @@ ip not-an-address
 EVIL.Example.
 """)
 
+# STIX 2.1 and MISP indicators: the fixtures the unit tests compare with the text format.
+for name in ("iocs.stix.json", "iocs.misp.json"):
+    put("ioc_exchange", name, fixture("ioc", name))
+put("ioc_exchange", "pattern.txt",
+    "[ipv4-addr:value = '1.2.3.4' OR file:hashes.'SHA-256' = 'ab']")
+
 # A manifest and its SHA256SUMS (split at a NUL byte), as collect writes them.
 log = b"hello\n"
 digest = hashlib.sha256(log).hexdigest()

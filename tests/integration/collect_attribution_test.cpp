@@ -2,17 +2,13 @@
 // told the truth about: an engine proxy that rewrites State.Pid stands in for a remote, proxied
 // or compromised engine.
 #include <doctest/doctest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
-#include <sstream>
 
+#include "support/engine_proxy.hpp"
 #include "support/fake_engine.hpp"
 #include "support/process.hpp"
 #include "support/scratch.hpp"
@@ -21,97 +17,6 @@
 namespace fs = std::filesystem;
 using namespace forensic::testing;
 using nlohmann::json;
-
-namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// One exchange with the real engine: the request as HTTP/1.0 without keep-alive, so that the
-// answer ends when the engine closes and needs no de-chunking. Returns the raw answer.
-std::string ask_engine(const std::string& head) {
-  std::string request;
-  std::istringstream lines(head);
-  bool first = true;
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (first) {
-      const auto at = line.rfind(" HTTP/1.1");
-      if (at != std::string::npos) line = line.substr(0, at) + " HTTP/1.0";
-      first = false;
-    } else if (lower(line).starts_with("connection:")) {
-      continue;
-    }
-    request += line + "\r\n";
-  }
-  request += "\r\n";
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, "/var/run/docker.sock", sizeof addr.sun_path - 1);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    char buf[65536];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
-      answer.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return answer;
-}
-
-// An engine proxy on a unix socket: forwards every request to this host's engine and answers
-// with the engine's status, headers and body, except that the State.Pid of every container
-// inspect is replaced by `fake_pid`. This is what a remote engine, a proxy or a compromised
-// engine looks like from the collector: a plausible pid of some other process on this host.
-fake_engine::handler rewriting_pid(int fake_pid) {
-  return [fake_pid](const std::string& head, const std::function<void(const std::string&)>& send) {
-    const std::string answer = ask_engine(head);
-    const auto end = answer.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      send("");
-      return;
-    }
-    std::string body = answer.substr(end + 4);
-    const auto space = head.find(' ');
-    const std::string target = head.substr(space + 1, head.find(" HTTP/") - space - 1);
-    static const std::regex inspect(R"(^(/v[0-9.]+)?/containers/[^/?]+/json(\?.*)?$)");
-    if (std::regex_match(target, inspect) && target.find("/containers/json") == std::string::npos) {
-      auto doc = json::parse(body, nullptr, false);
-      if (doc.is_object() && doc.contains("State") && doc["State"].is_object()) {
-        doc["State"]["Pid"] = fake_pid;
-        body = doc.dump();
-      }
-    }
-    std::string out;
-    std::istringstream lines(answer.substr(0, end));
-    bool first = true;
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (first) {
-        out += "HTTP/1.1" + line.substr(line.find(' ')) + "\r\n";
-        first = false;
-        continue;
-      }
-      const std::string l = lower(line);
-      if (l.starts_with("content-length:") || l.starts_with("transfer-encoding:") ||
-          l.starts_with("connection:")) {
-        continue;
-      }
-      out += line + "\r\n";
-    }
-    const bool head_request = head.starts_with("HEAD ");
-    out += "Content-Length: " + std::to_string(head_request ? 0 : body.size()) + "\r\n\r\n";
-    if (!head_request) out += body;
-    send(out);
-  };
-}
-
-}  // namespace
 
 TEST_CASE(
     "collect: an engine reporting a pid that is not the container's gets no host-side "
@@ -135,7 +40,7 @@ TEST_CASE(
   auto r = run_tool(
       "ir-collect",
       {name, "--host", proxy.uri(), "--out", out.path.string(), "--case", "IT-PID", "--artifacts",
-       "inspect,processes,files,network,logs,diff,export,memory", "--capture", "1", "--json"});
+       "inspect,processes,files,network,hunt,logs,diff,export,memory", "--capture", "1", "--json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 1);  // an artifact could not be taken
   const auto result = json::parse(r.out);
@@ -154,8 +59,8 @@ TEST_CASE(
     CHECK(reason.find("pid " + std::to_string(::getpid())) != std::string::npos);
     CHECK(reason.find("/cgroup on this host names") != std::string::npos);
   }
-  CHECK(refused == std::set<std::string>{"capture", "processes", "files", "network", "export",
-                                         "bodyfile", "memory"});
+  CHECK(refused == std::set<std::string>{"capture", "processes", "files", "network", "hunt",
+                                         "export", "bodyfile", "memory"});
   for (const char* artifact : {"processes", "files", "network", "capture"}) {
     CHECK(r.err.find(std::string("ir-collect: ") + artifact +
                      " not collected: not read from this host: the engine reports pid " +
@@ -173,6 +78,7 @@ TEST_CASE(
   CHECK_FALSE(fs::exists(bundle / "network"));
   CHECK_FALSE(fs::exists(bundle / "capture"));
   CHECK_FALSE(fs::exists(bundle / "memory"));
+  CHECK_FALSE(fs::exists(bundle / "hunt"));
   CHECK_FALSE(fs::exists(bundle / "filesystem/deep-paths.tar"));
   const std::string host_shadow = slurp("/etc/shadow");
   const std::string root_line = host_shadow.substr(0, host_shadow.find('\n'));

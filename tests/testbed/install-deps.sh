@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config ccache git
   libboost-dev libboost-program-options-dev libboost-filesystem-dev
   libpcap-dev libarchive-dev libssl-dev nlohmann-json3-dev doctest-dev
-  libmnl-dev libnetfilter-conntrack-dev
+  libmnl-dev libnetfilter-conntrack-dev libyara-dev yara
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
   curl jq zstd ca-certificates openssl procps sleuthkit graphviz chromium
   binutils gdb time ansible openssh-server openssh-client python3

@@ -20,7 +20,8 @@ using namespace forensic;
 
 const cli::tool_info info{
     "ir-analyze",
-    "ir-analyze <bundle> [--ioc FILE] [--format FORMAT | --json | --markdown] [--out FILE]",
+    "ir-analyze <bundle> [--ioc FILE] [--yara RULES] [--format FORMAT | --json | --markdown] "
+    "[--out FILE]",
     "  Verifies an evidence bundle written by ir-collect as ir-verify does (every file re-hashed\n"
     "  against SHA256SUMS and manifest.json; a bundle that fails is still analysed, reported as\n"
     "  FAILED, and the exit status is 1), then reports:\n"
@@ -42,7 +43,15 @@ const cli::tool_info info{
     "                queries and answers; from network/network.json: sockets (unexpected\n"
     "                listeners, remote peers) and conntrack flows;\n"
     "    IOCs        with --ioc: IPs, CIDRs, domains and SHA-256 digests (docs/ioc-format.md),\n"
-    "                each hit saying where it was seen;\n"
+    "                each hit saying where it was seen; the file is the project's text\n"
+    "                format, a STIX 2.1 bundle or a MISP event (JSON, told apart by content);\n"
+    "    YARA        with --yara (a rule file, or a directory of *.yar/*.yara): every regular\n"
+    "                file of the export, the deep paths and the mounts' tars (each up to\n"
+    "                --yara-max-file bytes, a note when cut), and the process memory cores\n"
+    "                (memory/*.core); each match names the rule, its tags, the bundle file\n"
+    "                and the path inside it or the offset (and address) in the core;\n"
+    "    kernel      from hunt/hunt.json (ir-collect --artifacts hunt): namespaces no\n"
+    "                container owns, nested pid namespaces, processes entered from outside;\n"
     "    timeline    file mtimes (and the bodyfile's access, change and birth times),\n"
     "                process starts, docker exec, log lines, flows and DNS, in UTC, each\n"
     "                marked attacker-settable, kernel or engine by who set its clock;\n"
@@ -65,7 +74,9 @@ const cli::tool_info info{
     "                bodyfile that failed verification is not handed on: exit 1)\n"
     "    html        one self-contained page (nothing fetched, no script): findings by\n"
     "                severity, coverage, the timeline and the network placement drawn\n"
-    "  --out writes the report to FILE (mode 0600, atomically) and prints its path.\n\n"
+    "  --out writes the report to FILE (mode 0600, atomically) and prints its path.\n"
+    "  YARA rules that do not compile are a usage error (exit 2), each compiler error with\n"
+    "  its file and line.\n\n"
     "EXAMPLES\n"
     "  ir-analyze /evidence/IR-42-web-20261123T090000Z --ioc iocs.txt --out report.md\n"
     "  ir-analyze bundle --json | jq '.findings[] | select(.severity == \"high\")'\n"};
@@ -93,7 +104,12 @@ int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
   options.add_options()("bundle", cli::po::value<std::string>()->value_name("DIR"),
                         "the bundle directory")(
-      "ioc", cli::po::value<std::string>()->value_name("FILE"), "indicators to look for")(
+      "ioc", cli::po::value<std::string>()->value_name("FILE"),
+      "indicators to look for (text, STIX 2.1 or MISP JSON)")(
+      "yara", cli::po::value<std::string>()->value_name("RULES"),
+      "YARA rule file or directory to run over files and memory cores")(
+      "yara-max-file", cli::po::value<std::size_t>()->value_name("BYTES"),
+      "scan at most BYTES of each tar member (default 67108864)")(
       "format", cli::po::value<std::string>()->value_name("FORMAT"),
       "markdown, json, ecs, ocsf, timesketch, bodyfile or html")(
       "json", "the same as --format json")("markdown", "the same as --format markdown")(
@@ -117,6 +133,20 @@ int run(int argc, char** argv) {
   }
   analysis::analysis_options o;
   if (vm.count("ioc")) o.iocs = analysis::ioc_set::load(vm["ioc"].as<std::string>());
+  if (vm.count("yara")) {
+    try {
+      o.yara = std::make_shared<const analysis::yara_rules>(
+          analysis::yara_rules::compile(vm["yara"].as<std::string>()));
+    } catch (const error& e) {
+      // Rules that do not compile are the user's input, not a peer's reply: a usage error.
+      if (e.code() != errc::parse) throw;
+      throw error(errc::invalid_argument, e.what());
+    }
+  }
+  if (vm.count("yara-max-file")) {
+    o.yara_member_cap = vm["yara-max-file"].as<std::size_t>();
+    if (o.yara_member_cap == 0) throw error(errc::invalid_argument, "--yara-max-file must be > 0");
+  }
   const auto report = analysis::analyze_bundle(vm["bundle"].as<std::string>(), o);
   std::string text;
   if (format == "json") {

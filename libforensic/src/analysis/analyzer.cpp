@@ -225,6 +225,8 @@ analysis_report analyze_bundle(const fs::path& bundle, const analysis_options& o
   part("logs", &detail::analyze_logs);
   part("bodyfile", &detail::analyze_bodyfile);
   part("engine events", &detail::analyze_engine_events);
+  part("kernel vs engine", &detail::analyze_hunt);
+  part("yara", &detail::analyze_yara);
   part("coverage", &detail::analyze_coverage);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const finding& a, const finding& b) {
     if (a.level != b.level) return a.level > b.level;

@@ -43,6 +43,10 @@ void analyze_engine_events(context& c);
 void analyze_escape(context& c);
 // What the bundle holds of each artifact and what the missing ones hide (coverage.cpp).
 void analyze_coverage(context& c);
+// YARA rules over the export, deep paths, mount tars and memory cores (yara_scan.cpp).
+void analyze_yara(context& c);
+// Kernel-against-engine findings from hunt/hunt.json (hunt_findings.cpp).
+void analyze_hunt(context& c);
 
 // Tools an intruder uses to reach out or pivot (nc, socat, chisel, xmrig...), by command name.
 bool is_network_tool(const std::string& comm);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Artifacts newer collectors add to those the collector names (artifact_names()).
-constexpr const char* later_artifacts[] = {"mounts", "events", "bodyfile", "memory"};
+constexpr const char* later_artifacts[] = {"mounts", "events", "bodyfile", "memory", "hunt"};
 
 // The files by which an artifact is known when the manifest does not list them.
 const std::map<std::string, std::vector<std::string>>& known_files() {
@@ -36,6 +36,7 @@ const std::map<std::string, std::vector<std::string>>& known_files() {
       {"events", {"engine/events.jsonl"}},
       {"bodyfile", {"filesystem/bodyfile.txt"}},
       {"memory", {"memory/memory.json"}},
+      {"hunt", {"hunt/hunt.json"}},
   };
   return files;
 }
@@ -54,6 +55,10 @@ std::string hidden_by_absence(const std::string& artifact) {
        "key files as read live (accounts, sudoers, cron, shell history, authorized keys) and "
        "their original owners and times cannot be seen"},
       {"network", "no sockets or flows: C2 over the network cannot be seen"},
+      {"hunt",
+       "what the kernel runs beside the container's cgroup (nsenter'd shells, nested pid "
+       "namespaces, workloads and network namespaces started outside the engine on its "
+       "bridges) cannot be seen"},
       {"logs",
        "what the application wrote (errors, requests, echoed attacker commands) cannot be "
        "seen"},

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 
 #include "analysis/addresses.hpp"
@@ -83,30 +82,26 @@ ioc_set ioc_set::parse(std::string_view text) {
       value = std::string(line);
       type = infer_type(value);
     }
-    if (type == "domain") {
-      value = lower(value);
-      if (!value.empty() && value.back() == '.') value.pop_back();
-    }
-    if (type == "sha256") value = lower(value);
-    if (type == "ip") {
-      if (auto a = detail::parse_address(value)) value = a->to_string();
-    }
-    if (type.empty() || !valid_as(type, value)) {
+    if (!set.add(type, value, note, number)) {
       set.errors_.push_back("line " + std::to_string(number) + ": cannot read '" +
                             std::string(line) + "' (expected ip, cidr, domain or sha256)");
-      continue;
     }
-    set.entries_.push_back({type, value, note, number});
   }
   return set;
 }
 
-ioc_set ioc_set::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(errc::io, "cannot read IOC file " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str());
+bool ioc_set::add(std::string type, std::string value, std::string note, int line) {
+  if (type == "domain") {
+    value = lower(value);
+    if (!value.empty() && value.back() == '.') value.pop_back();
+  }
+  if (type == "sha256") value = lower(value);
+  if (type == "ip") {
+    if (auto a = detail::parse_address(value)) value = a->to_string();
+  }
+  if (type.empty() || !valid_as(type, value)) return false;
+  entries_.push_back({std::move(type), std::move(value), std::move(note), line});
+  return true;
 }
 
 const ioc_entry* ioc_set::match_address(std::string_view text) const {

@@ -92,6 +92,7 @@ json to_json(const analysis_report& r) {
       {"container", {{"id", r.container_id}, {"name", r.container_name}, {"image", r.image}}},
       {"case", r.case_id},
       {"ioc_count", r.ioc_count},
+      {"yara", r.yara},
       {"findings", json::array()},
       {"flows", json::array()},
       {"dns", json::array()},
@@ -218,6 +219,12 @@ std::string to_markdown(const analysis_report& r) {
   o << "- Findings: " << counts[severity::high] << " high, " << counts[severity::medium]
     << " medium, " << counts[severity::low] << " low, " << counts[severity::info] << " info\n";
   o << "- IOCs loaded: " << r.ioc_count << "\n";
+  if (r.yara.is_object()) {
+    o << "- YARA: " << r.yara.value("rules", 0) << " rule(s) over "
+      << r.yara.value("members_scanned", 0) << " tar member(s) and "
+      << r.yara.value("cores_scanned", 0) << " memory core(s): " << r.yara.value("matches", 0)
+      << " match(es)\n";
+  }
   if (!r.coverage.empty()) {
     std::string gaps;
     std::size_t present = 0;

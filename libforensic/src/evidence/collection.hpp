@@ -57,6 +57,8 @@ void collect_image(collection& c);
 void collect_processes(collection& c);
 void collect_files(collection& c);
 void collect_network(collection& c);
+// The kernel-against-engine findings about the container (collect_hunt.cpp).
+void collect_hunt(collection& c);
 void collect_logs(collection& c);
 void collect_diff(collection& c);
 // An ELF core per process of the container and memory/memory.json (collect_memory.cpp).

@@ -40,7 +40,8 @@ struct step {
 constexpr step steps[] = {
     {"image", detail::collect_image, false},      {"processes", detail::collect_processes, false},
     {"files", detail::collect_files, false},      {"network", detail::collect_network, false},
-    {"logs", detail::collect_logs, false},        {"memory", detail::collect_memory, true},
+    {"hunt", detail::collect_hunt, false},        {"logs", detail::collect_logs, false},
+    {"memory", detail::collect_memory, true},
     {"bodyfile", detail::collect_bodyfile, true}, {"diff", detail::collect_diff, true},
     {"mounts", detail::collect_mounts, true},     {"export", detail::collect_export, true},
     {"commit", detail::collect_commit, true},
@@ -273,9 +274,9 @@ std::filesystem::path seal_bundle(collection& c) {
 }  // namespace
 
 const std::vector<std::string>& artifact_names() {
-  static const std::vector<std::string> names{
-      "inspect", "image",  "processes", "files",  "network", "logs",  "diff",
-      "mounts",  "export", "commit",    "events", "capture", "memory"};
+  static const std::vector<std::string> names{"inspect", "image",  "processes", "files",  "network",
+                                              "hunt",    "logs",   "diff",      "mounts", "export",
+                                              "commit",  "events", "capture",   "memory"};
   return names;
 }
 

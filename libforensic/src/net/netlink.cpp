@@ -128,8 +128,21 @@ int on_nsid(const nlmsghdr* nlh, void* data) {
   return MNL_CB_OK;
 }
 
-// Sends one request and runs the callback on every answer until the kernel says done.
-void exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, dump_state& state,
+// True when the `n` bytes at `data` hold the NLMSG_DONE that ends a dump.
+bool holds_done(const char* data, ssize_t n) {
+  int left = static_cast<int>(n);
+  for (auto* m = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(m, left);
+       m = mnl_nlmsg_next(m, &left)) {
+    if (m->nlmsg_type == NLMSG_DONE) return true;
+  }
+  return false;
+}
+
+// Sends one request and runs the callback on every answer until the kernel says done. False
+// when the kernel flagged the dump NLM_F_DUMP_INTR (the table changed while it was dumped: links
+// come and go on a busy host); its rest is read and dropped so that the socket can be reused,
+// and the caller dumps again.
+bool exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, dump_state& state,
               const char* what) {
   if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) throw_netlink(what, errno);
   // On the stack and left uninitialised: a zero-filled vector cost a 64 KiB memset per
@@ -138,14 +151,21 @@ void exchange(mnl_socket* s, unsigned port_id, nlmsghdr* nlh, mnl_cb_t cb, dump_
   alignas(nlmsghdr) char buffer[dump_buffer_size];
   const unsigned seq = nlh->nlmsg_seq;
   for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(s, buffer, sizeof buffer);
+    ssize_t n = mnl_socket_recvfrom(s, buffer, sizeof buffer);
     if (n < 0) throw_netlink(what, errno);
     const int r = mnl_cb_run(buffer, static_cast<std::size_t>(n), seq, port_id, cb, &state);
     if (state.failure) std::rethrow_exception(state.failure);
-    if (r == MNL_CB_STOP) return;
+    if (r == MNL_CB_STOP) return true;
+    if (r < 0 && errno == EINTR && (nlh->nlmsg_flags & NLM_F_DUMP)) {
+      while (!holds_done(buffer, n)) {
+        n = mnl_socket_recvfrom(s, buffer, sizeof buffer);
+        if (n < 0) throw_netlink(what, errno);
+      }
+      return false;
+    }
     if (r < 0) throw_netlink(what, errno);
     // A plain (non-dump) request answers with one message and no NLMSG_DONE.
-    if (!(nlh->nlmsg_flags & NLM_F_DUMP)) return;
+    if (!(nlh->nlmsg_flags & NLM_F_DUMP)) return true;
   }
 }
 
@@ -169,6 +189,15 @@ rtnl_socket::rtnl_socket(io::mnl_socket_ptr bound) : socket_(std::move(bound)) {
 }
 
 std::vector<interface_info> rtnl_socket::interfaces() {
+  // An interrupted dump is taken again; a host whose links change faster than five dumps is
+  // reported as the error it is.
+  for (int attempt = 1;; ++attempt) {
+    if (auto links = try_interfaces()) return std::move(*links);
+    if (attempt == 5) throw_netlink("netlink link dump (the links kept changing)", EINTR);
+  }
+}
+
+std::optional<std::vector<interface_info>> rtnl_socket::try_interfaces() {
   std::vector<interface_info> links;
   std::map<int, std::vector<interface_address>> addresses;
   dump_state state{&links, &addresses, -1, nullptr};
@@ -180,7 +209,9 @@ std::vector<interface_info> rtnl_socket::interfaces() {
   nlh->nlmsg_seq = ++seq_;
   auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
   ifi->ifi_family = AF_UNSPEC;
-  exchange(socket_.get(), port_id_, nlh, guarded<on_link>, state, "netlink link dump");
+  if (!exchange(socket_.get(), port_id_, nlh, guarded<on_link>, state, "netlink link dump")) {
+    return std::nullopt;
+  }
 
   nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_GETADDR;
@@ -188,7 +219,9 @@ std::vector<interface_info> rtnl_socket::interfaces() {
   nlh->nlmsg_seq = ++seq_;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
-  exchange(socket_.get(), port_id_, nlh, guarded<on_address>, state, "netlink address dump");
+  if (!exchange(socket_.get(), port_id_, nlh, guarded<on_address>, state, "netlink address dump")) {
+    return std::nullopt;
+  }
 
   for (auto& l : links) {
     auto it = addresses.find(l.ifindex);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ class rtnl_socket {
   int nsid_of(int netns_fd);
 
  private:
+  std::optional<std::vector<interface_info>> try_interfaces();  // nullopt: dump interrupted
+
   io::mnl_socket_ptr socket_;
   unsigned port_id_ = 0;
   unsigned seq_ = 0;

@@ -2,8 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/nsfs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include "forensic/error.hpp"
 #include "forensic/io/unique_fd.hpp"
 #include "proc/membership_parse.hpp"
+#include "proc/proc_files.hpp"
 
 namespace forensic::proc {
 namespace detail {
@@ -101,12 +100,6 @@ std::optional<std::string> read_text(const std::string& path) {
   }
 }
 
-// The namespace's inode (nsfs), 0 when the process is gone.
-ino_t ns_inode(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
 std::vector<int> all_pids(const std::string& proc_root) {
   std::vector<int> pids;
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
@@ -121,20 +114,10 @@ std::vector<int> all_pids(const std::string& proc_root) {
   return pids;
 }
 
-// Walks up from the process's pid namespace with NS_GET_PARENT until `ancestor` is met. The
-// kernel refuses (EPERM) to go above the caller's own namespace, which ends the walk.
+// Walks up from the process's pid namespace until `ancestor` is met.
 bool pid_namespace_below(const std::string& ns_link, ino_t ancestor) {
-  io::unique_fd ns(::open(ns_link.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!ns) return false;
-  for (int depth = 0; depth < 33; ++depth) {  // the kernel nests pid namespaces 32 deep at most
-    io::unique_fd parent(::ioctl(ns.get(), NS_GET_PARENT));
-    if (!parent) return false;
-    struct stat st {};
-    if (::fstat(parent.get(), &st) != 0) return false;
-    if (st.st_ino == ancestor) return true;
-    ns = std::move(parent);
-  }
-  return false;
+  const auto above = pid_namespace_ancestors(ns_link);
+  return std::find(above.begin(), above.end(), ancestor) != above.end();
 }
 
 struct container_view {

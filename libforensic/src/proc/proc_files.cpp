@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +99,20 @@ std::uint64_t netns_inode(int pid) noexcept {
 std::uint64_t own_netns_inode() noexcept {
   struct stat st {};
   return ::stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+std::vector<std::uint64_t> pid_namespace_ancestors(const std::string& ns_path) {
+  std::vector<std::uint64_t> out;
+  io::unique_fd ns(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ns) return out;
+  for (int depth = 0; depth < 33; ++depth) {  // the kernel nests pid namespaces 32 deep at most
+    io::unique_fd parent(::ioctl(ns.get(), NS_GET_PARENT));
+    struct stat st {};
+    if (!parent || ::fstat(parent.get(), &st) != 0) break;
+    out.push_back(st.st_ino);
+    ns = std::move(parent);
+  }
+  return out;
 }
 
 io::unique_fd open_netns(int pid) noexcept {

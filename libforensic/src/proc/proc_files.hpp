@@ -47,6 +47,11 @@ std::uint64_t ns_inode(const std::string& ns_path) noexcept;
 std::uint64_t netns_inode(int pid) noexcept;
 std::uint64_t own_netns_inode() noexcept;
 
+// The pid namespaces above the one at `ns_path` (/proc/<pid>/ns/pid), nearest first, by the
+// NS_GET_PARENT ioctl. The kernel refuses (EPERM) to go above the caller's own namespace, which
+// ends the list; empty when the file cannot be opened.
+std::vector<std::uint64_t> pid_namespace_ancestors(const std::string& ns_path);
+
 // An fd of /proc/<pid>/ns/net (for setns or a socket opened inside); invalid when the process
 // is gone (errno kept).
 io::unique_fd open_netns(int pid) noexcept;

@@ -10,12 +10,14 @@
 // bundle file it comes from. Times are UTC.
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "forensic/analysis/findings.hpp"
 #include "forensic/analysis/ioc.hpp"
+#include "forensic/analysis/yara.hpp"
 
 namespace forensic::analysis {
 
@@ -33,6 +35,10 @@ struct analysis_options {
   ioc_set iocs;
   std::size_t max_log_lines = 2000;  // per log file, into the timeline
   std::size_t max_timeline = 20000;  // events kept (the earliest are kept)
+  // YARA rules run over the export, the deep paths, the mount tars and memory/*.core (yara.hpp);
+  // null: no YARA scan. A tar member longer than the cap has only its first bytes scanned.
+  std::shared_ptr<const yara_rules> yara;
+  std::size_t yara_member_cap = 64u << 20;
 };
 
 // What the bundle holds of one artifact, and for what it lacks, what that hides from the
@@ -62,6 +68,9 @@ struct analysis_report {
   std::vector<std::string> files_read, files_missing;
   std::vector<coverage_entry> coverage;  // every artifact, in collection order
   std::size_t ioc_count = 0;
+  // With YARA rules: {"rules", "rule_files", "scanned", "members_scanned", "members_truncated",
+  // "member_cap_bytes", "cores_scanned", "matches"}; null when no rules were given.
+  nlohmann::json yara = nullptr;
   std::vector<std::string> warnings;
 };
 
