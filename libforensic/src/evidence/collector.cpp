@@ -38,13 +38,12 @@ struct step {
 // Most volatile first. "inspect" is taken while resolving the container (before anything is
 // written), "capture" wraps all the others.
 constexpr step steps[] = {
-    {"image", detail::collect_image, false},      {"processes", detail::collect_processes, false},
-    {"files", detail::collect_files, false},      {"network", detail::collect_network, false},
-    {"hunt", detail::collect_hunt, false},        {"logs", detail::collect_logs, false},
-    {"memory", detail::collect_memory, true},
-    {"bodyfile", detail::collect_bodyfile, true}, {"diff", detail::collect_diff, true},
-    {"mounts", detail::collect_mounts, true},     {"export", detail::collect_export, true},
-    {"commit", detail::collect_commit, true},
+    {"image", detail::collect_image, false},  {"processes", detail::collect_processes, false},
+    {"files", detail::collect_files, false},  {"network", detail::collect_network, false},
+    {"hunt", detail::collect_hunt, false},    {"logs", detail::collect_logs, false},
+    {"memory", detail::collect_memory, true}, {"bodyfile", detail::collect_bodyfile, true},
+    {"diff", detail::collect_diff, true},     {"mounts", detail::collect_mounts, true},
+    {"export", detail::collect_export, true}, {"commit", detail::collect_commit, true},
 };
 
 // These end the collection; anything else fails one artifact only. A timeout ends it too:
