@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
@@ -121,6 +122,31 @@ TEST_CASE("collect memory: a marker held only in a shell variable is in its core
     }
   }
   CHECK(covered);
+
+  // YARA over the bundle: the marker is hit in the shell's core, at a virtual address of one of
+  // its mappings, and not in the export.
+  {
+    temp_dir rules;
+    {
+      std::ofstream y(rules.path / "marker.yar");
+      y << "rule in_memory_only : implant { strings: $m = \"" << marker << "\" condition: $m }\n";
+    }
+    auto scanned = run_tool(
+        "ir-analyze", {bundle.string(), "--json", "--yara", (rules.path / "marker.yar").string()});
+    INFO(scanned.err);
+    REQUIRE(scanned.exit_code <= 1);
+    const json yr = json::parse(scanned.out);
+    bool in_core = false, in_export = false;
+    for (const auto& f : yr["findings"]) {
+      if (f["kind"] != "yara_match") continue;
+      if (f["source"] == (*shell)["core"]) {
+        in_core = f["details"]["rule"] == "in_memory_only" && f["details"].contains("address");
+      }
+      in_export |= f["source"] == "filesystem/export.tar";
+    }
+    CHECK(in_core);
+    CHECK_FALSE(in_export);
+  }
 
   // Frozen while read, then thawed; still the same process.
   const json manifest = json::parse(slurp(bundle / "manifest.json"));

@@ -482,3 +482,45 @@ TEST_CASE("the bundle's bodyfile is handed on as recorded and mactime reads it")
   CHECK_THROWS_AS(formats::copy_bodyfile(tampered, none), forensic::error);
   CHECK(none.str().empty());
 }
+
+TEST_CASE("the kernel's escape flags and ir-hunt findings as SIEM lines") {
+  const auto ref = load_ecs();
+  const auto c = context();
+  const auto containers = risky_containers();
+  proc::escape_audit audit;
+  audit.collected = true;
+  // PRIVILEGED is the engine's already; the kernel's CAP_SYS_MODULE is not.
+  audit.flags = {"PRIVILEGED", "CAP_SYS_MODULE"};
+  const auto flags = lines_of(formats::to_json_lines(formats::siem_records(containers, {audit}),
+                                                     formats::siem_format::ecs, c));
+  REQUIRE(flags.size() == 3);
+  for (const auto& e : flags) check_ecs(e, ref);
+  CHECK(flags[2]["rule"]["id"] == "kernel.CAP_SYS_MODULE");
+  CHECK(flags[2]["event"]["kind"] == "alert");
+  proc::escape_audit not_collected;
+  not_collected.flags = {"CAP_SYS_MODULE"};
+  CHECK(formats::siem_records(containers, {not_collected}).size() == 2);
+
+  hunt::hunt_report hunted;
+  hunt::hunt_finding f;
+  f.kind = "nested_pid_namespace";
+  f.severity = "high";
+  f.summary = "pid namespace nested in container admin";
+  f.container_id = std::string(64, 'd');
+  f.container_name = "admin";
+  f.pids = {4321, 4322};
+  hunted.findings.push_back(f);
+  const auto ecs =
+      lines_of(formats::to_json_lines(formats::siem_records(hunted), formats::siem_format::ecs, c));
+  REQUIRE(ecs.size() == 1);
+  check_ecs(ecs[0], ref);
+  CHECK(ecs[0]["rule"]["id"] == "hunt.nested_pid_namespace");
+  CHECK(ecs[0]["process"]["pid"] == 4321);
+  CHECK(ecs[0]["container"]["name"] == "admin");
+  for (const auto& e : lines_of(
+           formats::to_json_lines(formats::siem_records(hunted), formats::siem_format::ocsf, c))) {
+    check_ocsf(e);
+    CHECK(e["class_uid"] == 2004);
+    CHECK(e["severity_id"] == 4);
+  }
+}

@@ -1,10 +1,13 @@
 // ir-hunt: what the kernel runs that the engine does not account for.
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/error.hpp"
+#include "forensic/formats/siem.hpp"
 #include "forensic/hunt/hunt.hpp"
 #include "forensic/text/terminal.hpp"
 
@@ -13,7 +16,7 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-hunt", "ir-hunt [--json] [--container REF] [--host URI]",
+    "ir-hunt", "ir-hunt [--json | --format ecs|ocsf] [--container REF] [--host URI]",
     "  Reconciles what this host's kernel runs with what the engine knows. Every process of\n"
     "  /proc is grouped by its pid, net, mnt, uts, ipc and cgroup namespaces and its cgroup;\n"
     "  every network namespace is listed, including those no process is in that a bind mount\n"
@@ -68,12 +71,25 @@ void print(const hunt::hunt_report& r) {
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
   options.add_options()("json", "print JSON instead of a table")(
+      "format", cli::po::value<std::string>()->value_name("FORMAT"),
+      "ecs or ocsf: one SIEM line per finding (docs/formats.md)")(
       "container", cli::po::value<std::string>()->value_name("REF"),
       "only what concerns this container (id, name or unique id prefix)");
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
 
+  std::optional<formats::siem_format> siem;
+  if (vm.count("format")) {
+    siem = formats::parse_siem_format(vm["format"].as<std::string>());
+    if (!siem) {
+      throw error(errc::invalid_argument,
+                  "unknown format '" + vm["format"].as<std::string>() + "' (ecs, ocsf)");
+    }
+    if (vm.count("json")) {
+      throw error(errc::invalid_argument, "--json and --format exclude each other");
+    }
+  }
   engine::client engine(cli::engine_options(vm));
   engine.set_cancel_flag(cli::install_interrupt_flag());
   auto report = hunt::hunt_host(engine);
@@ -81,7 +97,10 @@ int run(int argc, char** argv) {
     const auto id = engine::resolve_container_id(engine, vm["container"].as<std::string>());
     report = hunt::about_container(report, id);
   }
-  if (vm.count("json")) {
+  if (siem) {
+    std::cout << formats::to_json_lines(formats::siem_records(report), *siem,
+                                        formats::current_context());
+  } else if (vm.count("json")) {
     std::cout << hunt::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {

@@ -39,7 +39,8 @@ const cli::tool_info info{
     "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
     "  container are documented in docs/json.md and only ever added to.\n"
     "  --format ecs or --format ocsf prints one line per risk flag of each container for a\n"
-    "  SIEM (ECS event.kind alert, configuration; OCSF Detection Finding): docs/formats.md.\n\n"
+    "  SIEM (ECS event.kind alert, configuration; OCSF Detection Finding), the engine's flags\n"
+    "  (rule risk.FLAG) then the kernel's not among them (rule kernel.FLAG): docs/formats.md.\n\n"
     "EXAMPLES\n"
     "  ir-ps --all\n"
     "  ir-ps --filter network=backend --filter label=com.docker.compose.project=shop\n"
@@ -143,7 +144,7 @@ int run(int argc, char** argv) {
   const auto audits = audit(containers, engine);
 
   if (siem) {
-    std::cout << formats::to_json_lines(formats::siem_records(containers), *siem,
+    std::cout << formats::to_json_lines(formats::siem_records(containers, audits), *siem,
                                         formats::current_context());
   } else if (vm.count("json")) {
     auto doc = engine::to_json(containers, engine.where().to_string());

@@ -740,4 +740,66 @@ std::vector<siem_record> siem_records(const std::vector<engine::container>& cont
   return out;
 }
 
+std::vector<siem_record> siem_records(const std::vector<engine::container>& containers,
+                                      const std::vector<proc::escape_audit>& audits) {
+  auto out = siem_records(containers);
+  for (std::size_t i = 0; i < containers.size() && i < audits.size(); ++i) {
+    const auto& c = containers[i];
+    const auto& a = audits[i];
+    if (!a.collected) continue;
+    const auto engine_flags = c.risk_flags();
+    for (const auto& flag : a.flags) {
+      if (std::find(engine_flags.begin(), engine_flags.end(), flag) != engine_flags.end()) {
+        continue;
+      }
+      siem_record s;
+      s.tool = "ir-ps";
+      s.what = siem_class::finding;
+      s.rule = "kernel." + flag;
+      s.category = "configuration";
+      s.message = "container " + c.name() + " runs with " + flag + " (as the kernel shows it)";
+      s.level = flag.rfind("CAP_", 0) == 0 || flag.find("SOCK") != std::string::npos ||
+                        flag == "HOST-ROOT-MOUNT" || flag == "DOCKER-DATA-MOUNT"
+                    ? analysis::severity::high
+                    : analysis::severity::medium;
+      s.source = "kernel /proc";
+      s.container_id = c.id;
+      s.container_name = c.name();
+      s.container_image = c.image;
+      s.details = {{"flag", flag}, {"state", c.state}, {"pid", c.pid}};
+      if (c.pid > 0) s.process = siem_process{c.pid, 0, "", "", {}, "", c.started_at};
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+std::vector<siem_record> siem_records(const hunt::hunt_report& r) {
+  const auto level = [](const std::string& severity) {
+    if (severity == "high") return analysis::severity::high;
+    if (severity == "medium") return analysis::severity::medium;
+    return analysis::severity::low;
+  };
+  std::vector<siem_record> out;
+  for (const auto& f : r.findings) {
+    siem_record s;
+    s.tool = "ir-hunt";
+    s.what = siem_class::finding;
+    s.rule = "hunt." + f.kind;
+    s.category = "process";
+    s.message = f.summary;
+    s.level = level(f.severity);
+    s.source = "kernel /proc and the engine's container list";
+    s.container_id = f.container_id;
+    s.container_name = f.container_name;
+    s.details = hunt::to_json(f);
+    if (!f.pids.empty()) {
+      s.process = siem_process{};
+      s.process->pid = f.pids.front();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace forensic::formats

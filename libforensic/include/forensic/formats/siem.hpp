@@ -21,7 +21,9 @@
 
 #include "forensic/analysis/analyzer.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/hunt/hunt.hpp"
 #include "forensic/net/locate.hpp"
+#include "forensic/proc/escape_audit.hpp"
 
 namespace forensic::formats {
 
@@ -111,5 +113,13 @@ std::vector<siem_record> siem_records(const analysis::analysis_report& r);
 std::vector<siem_record> siem_records(const net::locate_result& r);
 // ir-ps: one finding per risk flag of each container ("risk.PRIVILEGED", ...).
 std::vector<siem_record> siem_records(const std::vector<engine::container>& containers);
+// ir-ps with the kernel's escape audit: the engine's flags as above, then for each container
+// the audit's flags that the engine's do not already name ("kernel.CAP_SYS_MODULE", ...;
+// source "kernel /proc"). `audits` is in the order of `containers`; an audit not collected
+// adds nothing.
+std::vector<siem_record> siem_records(const std::vector<engine::container>& containers,
+                                      const std::vector<proc::escape_audit>& audits);
+// ir-hunt: one finding per kernel-against-engine finding ("hunt.unowned_namespace", ...).
+std::vector<siem_record> siem_records(const hunt::hunt_report& r);
 
 }  // namespace forensic::formats
