@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
@@ -109,6 +110,51 @@ capture::capture_interface named_interface(engine::client* engine, const std::st
     if (it != networks.end()) i.description += " (Docker network " + it->second + ")";
   }
   return i;
+}
+
+namespace {
+
+// Each target in turn; `tolerant` skips a target that has nothing to capture on now.
+std::vector<capture::capture_interface> resolve(engine::client& engine, const capture_targets& t,
+                                                bool tolerant) {
+  std::vector<capture::capture_interface> out;
+  auto each = [&](auto&& add) {
+    try {
+      add();
+    } catch (const error& e) {
+      if (!tolerant || e.kind() != errc::not_found) throw;
+    }
+  };
+  for (const auto& c : t.containers) {
+    each([&] {
+      for (auto& i : container_interfaces(engine, c)) out.push_back(std::move(i));
+    });
+  }
+  for (const auto& n : t.networks) each([&] { out.push_back(network_interface(engine, n)); });
+  if (t.all_bridges) {
+    each([&] {
+      for (auto& i : all_bridge_interfaces(&engine)) out.push_back(std::move(i));
+    });
+  }
+  for (const auto& n : t.interfaces) each([&] { out.push_back(named_interface(&engine, n)); });
+  std::vector<capture::capture_interface> unique;
+  std::set<std::string> seen;
+  for (auto& i : out) {
+    if (seen.insert(i.name).second) unique.push_back(std::move(i));
+  }
+  return unique;
+}
+
+}  // namespace
+
+std::vector<capture::capture_interface> resolve_targets(engine::client& engine,
+                                                        const capture_targets& targets) {
+  return resolve(engine, targets, false);
+}
+
+std::vector<capture::capture_interface> targets_now(engine::client& engine,
+                                                    const capture_targets& targets) {
+  return resolve(engine, targets, true);
 }
 
 }  // namespace forensic::net
