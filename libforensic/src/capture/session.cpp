@@ -2,7 +2,9 @@
 
 #include <net/if.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -121,6 +123,7 @@ struct capture_session::impl {
   follow_queue queue;
   std::thread follower;
   std::atomic<bool> follower_stop{false};
+  io::unique_fd follower_wake;  // an eventfd: the end of the capture does not wait for a poll
   std::unique_ptr<detail::capture_output> output;
   std::thread thread;
   std::atomic<bool> stop_requested{false};
@@ -294,7 +297,11 @@ void capture_session::impl::open_all() {
     output = std::make_unique<detail::capture_output>(o, std::move(descriptions));
   }
   opened = true;
-  if (watch) follower = std::thread([this] { follow_loop(); });
+  if (watch) {
+    follower_wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!follower_wake) throw_errno("cannot create an eventfd", errno);
+    follower = std::thread([this] { follow_loop(); });
+  }
 }
 
 void capture_session::impl::halt() {
@@ -644,8 +651,9 @@ void capture_session::impl::follow_loop() {
       timeout = std::clamp(
           std::chrono::duration_cast<std::chrono::milliseconds>(due - clock::now()), 0ms, timeout);
     }
-    pollfd fd{watch->selectable_fd(), POLLIN, 0};
-    ::poll(&fd, 1, static_cast<int>(timeout.count()));
+    pollfd fds[2] = {{watch->selectable_fd(), POLLIN, 0}, {follower_wake.get(), POLLIN, 0}};
+    ::poll(fds, 2, static_cast<int>(timeout.count()));
+    if (follower_stop.load()) break;
     events.clear();
     bool complete = true;
     try {
@@ -702,6 +710,10 @@ void capture_session::impl::follow_loop() {
 
 void capture_session::impl::stop_follower() {
   follower_stop = true;
+  if (follower_wake) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(follower_wake.get(), &one, sizeof one);
+  }
   if (follower.joinable()) follower.join();
 }
 
