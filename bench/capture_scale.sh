@@ -100,6 +100,10 @@ for count in $counts; do
   read -r d p < <(ir_drops "$work/ours.out")
   echo "ir-capture ($((count + 1)) interfaces, ${seconds}s): wall ${w}s, peak RSS ${m} MiB," \
     "$p packets, $d dropped"
+  read -r w2 m2 < <(measure ours2 "$build/tools/ir-capture" "${args[@]}" --snaplen 128 \
+    --buffer-mb 2 --duration "$seconds" --json --write "$work/ours2-$count.pcapng")
+  read -r d2 p2 < <(ir_drops "$work/ours2.out")
+  echo "  --buffer-mb 2 (tcpdump's buffer): wall ${w2}s, peak RSS ${m2} MiB, $p2 packets, $d2 dropped"
   if [[ -n $before ]]; then
     read -r bw bm < <(measure before "$before/tools/ir-capture" "${args[@]}" --snaplen 128 \
       --duration "$seconds" --json --write "$work/before-$count.pcapng")
@@ -110,7 +114,8 @@ for count in $counts; do
     -w "$work/any-$count.pcap")
   td=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$work/tcpdump.err")
   echo "tcpdump -i any (${seconds}s): wall ${tw}s, peak RSS ${tm} MiB, ${td:-?} dropped"
-  echo "ratio ir-capture / tcpdump -i any: wall $(ratio "$w" "$tw")x, RSS $(ratio "$m" "$tm")x;" \
+  echo "ratio ir-capture / tcpdump -i any: wall $(ratio "$w" "$tw")x, RSS $(ratio "$m" "$tm")x" \
+    "(--buffer-mb 2: $(ratio "$m2" "$tm")x);" \
     "per interface $(awk -v m="$m" -v n="$((count + 1))" 'BEGIN { printf "%.3f", m / n }') MiB"
   rm -f "$work"/*.pcap*
 
@@ -119,6 +124,7 @@ for count in $counts; do
   seq "$fleet" "$((count - 1))" | xargs -P 8 -I{} docker run -d --label "$label" \
     --network "$network" --name "${network}-{}" irtest/busybox:latest sleep 36000 >/dev/null
   fleet=$count
+  echo "running containers on the host: $(docker ps -q | wc -l)"
   read -r lw lm < <(measure locate "$build/tools/ir-locate" --ip 203.0.113.9 --capture 3)
   echo "ir-locate --ip 203.0.113.9 --capture 3 ($count containers): wall ${lw}s, peak RSS ${lm} MiB" \
     "(goal at 300: < 4 s, < 128 MiB)"

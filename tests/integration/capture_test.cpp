@@ -5,12 +5,16 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "forensic/capture/session.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -361,4 +365,40 @@ TEST_CASE("ir-capture --container follows the container through a restart (new v
   check_hashed(file);
   auto info = run({"capinfos", file});
   CHECK(info.out.find("Number of interfaces in file: 2") != std::string::npos);
+}
+
+TEST_CASE("capture_session following: what cannot be added is noted once, nothing is added twice") {
+  REQUIRE(engine_available());
+  pair_on_internal s;
+  const std::string bridge = bridge_of(s.bed, s.net);
+  forensic::capture::capture_options o;
+  o.interfaces = {{bridge, "bridge of the test network"}};
+  o.bpf_filter = "icmp";
+  o.duration = std::chrono::milliseconds(2800);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  o.follow = [calls, bridge] {
+    ++*calls;
+    return std::vector<forensic::capture::capture_interface>{{bridge, "the same bridge again"},
+                                                             {"nosuchif0", "never there"}};
+  };
+  std::atomic<int> packets{0};
+  o.on_packet = [&packets](const forensic::capture::packet_view& p) {
+    CHECK(p.interface_index == 0);
+    ++packets;
+  };
+  forensic::capture::capture_session session(o);
+  session.start();
+  REQUIRE(sh(s.ping_from_b(3)).exit_code == 0);
+  const auto r = session.wait();
+  CHECK(*calls >= 2);  // at start (links that appeared before the subscription), then again
+  CHECK(r.following);
+  REQUIRE(r.interfaces.size() == 1);
+  CHECK(r.interfaces[0].shared_socket);
+  CHECK(r.interfaces[0].captured == 6);
+  CHECK(packets == 6);
+  REQUIRE(r.shared_socket.has_value());
+  CHECK(r.shared_socket->dropped_by_kernel == 0);
+  REQUIRE(r.not_added.size() == 1);
+  CHECK(r.not_added[0].name == "nosuchif0");
+  CHECK(r.not_added[0].reason == "it went away before it could be added");
 }

@@ -618,15 +618,21 @@ void capture_session::impl::apply_follow_queue() {
              (members[i].handle || members[i].ifindex == index);
     }
     if (have) continue;
+    // Each refusal once: the follower asks again several times after each new link.
+    auto note = [&](const std::string& why) {
+      for (const auto& n : result.not_added) {
+        if (n.name == candidate.name && n.reason == why) return;
+      }
+      result.not_added.push_back({candidate.name, candidate.description, why, at});
+    };
     if (index == 0) {
-      result.not_added.push_back(
-          {candidate.name, candidate.description, "it went away before it could be added", at});
+      note("it went away before it could be added");
       continue;
     }
     try {
       join(candidate, at);
     } catch (const std::exception& e) {
-      result.not_added.push_back({candidate.name, candidate.description, e.what(), at});
+      note(e.what());
     }
   }
   if (changed) check_all_gone(last);
