@@ -9,6 +9,7 @@
 #   2. `ir-locate --ip 203.0.113.9 --capture 3` (an address no container has: the capture runs
 #      on every bridge and container veth) with COUNT running containers: wall and peak RSS;
 #      against `tcpdump -i any host 203.0.113.9` for 3 s. Goal at 300: under 4 s, under 128 MiB.
+# LOCATE=0 skips part 2 (no containers created).
 # With BEFORE=<build dir> (default /work/main/build/dev when it exists) the same runs of that
 # build's tools are printed beside, to compare with one libpcap handle per interface.
 # Nothing is sent to 203.0.113.9: it is only a filter.
@@ -119,6 +120,7 @@ for count in $counts; do
     "per interface $(awk -v m="$m" -v n="$((count + 1))" 'BEGIN { printf "%.3f", m / n }') MiB"
   rm -f "$work"/*.pcap*
 
+  [[ ${LOCATE:-1} == 1 ]] || continue
   echo "creating containers up to $count..."
   # Eight at a time: the engine serialises much of it, but not all.
   seq "$fleet" "$((count - 1))" | xargs -P 8 -I{} docker run -d --label "$label" \

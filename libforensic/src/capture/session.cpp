@@ -630,7 +630,8 @@ void capture_session::impl::apply_follow_queue() {
       continue;
     }
     try {
-      join(candidate, at);
+      // Joined when its packets start to be taken, not when the follower found it.
+      join(candidate, std::chrono::system_clock::now());
     } catch (const std::exception& e) {
       note(e.what());
     }
