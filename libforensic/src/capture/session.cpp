@@ -267,11 +267,15 @@ void capture_session::impl::open_all() {
     bool seen = false;
     for (const auto& s : stats) seen = seen || s.name == i.name;
     if (seen) continue;
-    if (shared && is_ethernet(i.name) && interface_index(i.name) == 0) {
-      throw error(errc::not_found, "no interface named '" + i.name +
-                                       "' on this host; the container may have stopped");
+    try {
+      join(i, result.started);
+    } catch (const error& e) {
+      if (!options.skip_missing || e.kind() != errc::not_found) throw;
+      result.not_added.push_back({i.name, i.description, e.what(), result.started});
     }
-    join(i, result.started);
+  }
+  if (members.empty()) {
+    throw error(errc::not_found, "every interface to capture on went away before the start");
   }
   if (shared) shared->set_interfaces(shared_indexes(0));
   if (!options.output.empty()) {

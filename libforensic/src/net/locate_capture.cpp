@@ -51,6 +51,7 @@ std::vector<locate_match> capture_address(engine::client* engine, const locate_o
   o.bpf_filter = capture::build_filter("", {address->to_string()}, ports);
   o.duration = duration;
   o.stop_flag = stop_flag;
+  o.skip_missing = true;     // a container stopping meanwhile takes its veth with it
   o.buffer_bytes = 2 << 20;  // one shared ring; little traffic matches one address
   // Blocks handed over sooner: the end of the capture waits for the last one.
   o.batch_timeout = std::chrono::milliseconds(20);

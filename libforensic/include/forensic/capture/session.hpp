@@ -115,6 +115,10 @@ struct capture_options {
   // With following, the capture goes on when every interface has gone (a container restarting
   // gets new veths). The caller decides what to follow (e.g. net::resolve_targets()).
   std::function<std::vector<capture_interface>()> follow;
+  // An interface of `interfaces` that is already gone when start() opens it (a container
+  // stopping meanwhile) goes to capture_result::not_added instead of failing start(); start()
+  // still fails when none is left. For captures on every veth at once (ir-locate --capture).
+  bool skip_missing = false;
 };
 
 // Per interface, at the end. `received` and `dropped_*` come from libpcap (pcap_stats):
