@@ -263,10 +263,9 @@ void capture_session::impl::open_all() {
     watch = std::make_unique<detail::link_watch>();
     shared = std::make_unique<detail::packet_socket>(settings);
   }
+  std::unordered_set<std::string> seen;
   for (const auto& i : options.interfaces) {
-    bool seen = false;
-    for (const auto& s : stats) seen = seen || s.name == i.name;
-    if (seen) continue;
+    if (!seen.insert(i.name).second) continue;
     try {
       join(i, result.started);
     } catch (const error& e) {
