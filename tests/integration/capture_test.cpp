@@ -5,11 +5,16 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "forensic/capture/session.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -252,4 +257,148 @@ TEST_CASE("ir-capture refuses clearly: unknown targets, bad filter, existing fil
   CHECK_FALSE(fs::exists(dir / "m.pcap.partial"));
   r = run_tool("ir-capture", {"--duration", "1"});
   CHECK(r.exit_code == 2);
+}
+
+namespace {
+
+// ir-capture in the background while the test changes the host (creates networks, restarts
+// containers): started, waited for until it says it captures, and waited for to end by itself.
+struct background_capture {
+  const scratch& dir;
+  background_capture(const scratch& d, const std::vector<std::string>& args) : dir(d) {
+    std::string cmd = quote(tool("ir-capture"));
+    for (const auto& a : args) cmd += " " + quote(a);
+    auto r = sh("(" + cmd + " >" + dir / "out.txt" + " 2>" + dir / "err.txt" + "; echo $? >" +
+                dir / "rc.txt" + ") >/dev/null 2>&1 &\n" + "for i in $(seq 100); do grep -q " +
+                "'capturing on' " + dir / "err.txt" + " && break; test -s " + dir / "rc.txt" +
+                " && break; sleep 0.1; done");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+  int wait() const {
+    auto r = sh("for i in $(seq 300); do test -s " + dir / "rc.txt" +
+                " && break; sleep 0.1; done; " + "cat " + dir / "rc.txt");
+    REQUIRE_MESSAGE(!r.out.empty(), "ir-capture did not end");
+    return std::stoi(r.out);
+  }
+};
+
+std::string bridge_of(const testbed& bed, const std::string& network) {
+  auto id = bed.docker({"network", "inspect", "-f", "{{.Id}}", network});
+  return "br-" + id.substr(0, 12);
+}
+
+// tshark's interface name of every packet, counted.
+std::map<std::string, int> packets_per_interface(const std::string& file) {
+  auto names = run({"tshark", "-n", "-r", file, "-T", "fields", "-e", "frame.interface_name"});
+  REQUIRE(names.exit_code == 0);
+  std::map<std::string, int> out;
+  std::istringstream in(names.out);
+  for (std::string line; std::getline(in, line);) ++out[line];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ir-capture --all-bridges follows a network and containers created during the capture") {
+  REQUIRE(engine_available());
+  testbed bed;
+  scratch dir;
+  const auto file = dir / "follow.pcapng";
+  background_capture capture(
+      dir, {"--all-bridges", "--filter", "icmp", "--duration", "8", "--write", file, "--json"});
+  // Created after the capture started: a snapshot of the bridges would miss all of this.
+  const auto net = bed.network("late", {"--internal"});
+  const auto a = bed.container("la", {"--network", net});
+  const auto b = bed.container("lb", {"--network", net});
+  const auto a_ip = ip_of(bed, a, net);
+  auto ping = run({"docker", "exec", b, "ping", "-c", "4", "-i", "0.2", a_ip});
+  REQUIRE_MESSAGE(ping.exit_code == 0, ping.err);
+  REQUIRE_MESSAGE(capture.wait() == 0, file_text(dir / "err.txt"));
+  const auto j = json::parse(file_text(dir / "out.txt"));
+  CHECK(j["following"] == true);
+  const std::string bridge = bridge_of(bed, net);
+  json joined;
+  for (const auto& i : j["interfaces"]) {
+    if (i["name"] == bridge) joined = i;
+  }
+  REQUIRE_MESSAGE(joined.is_object(), std::string("the new bridge did not join: " + j.dump()));
+  CHECK(joined["joined"].get<std::string>() > j["started"].get<std::string>());
+  CHECK(joined["left"].is_null());
+  CHECK(joined["socket"] == "shared");
+  CHECK(joined["captured"] == 8);  // 4 requests, 4 replies, forwarded by the new bridge
+  CHECK(joined["description"].get<std::string>().find(net) != std::string::npos);
+  const auto seen = packets_per_interface(file);
+  CHECK(seen.count(bridge) == 1);
+  if (seen.count(bridge)) CHECK(seen.at(bridge) == 8);
+  check_readable(file, j["packets"].get<int>());
+  check_hashed(file);
+  auto td = run({"tcpdump", "-nn", "-r", file, "host", a_ip});
+  CHECK(lines_of(td) == 8);
+}
+
+TEST_CASE("ir-capture --container follows the container through a restart (new veth)") {
+  REQUIRE(engine_available());
+  pair_on_internal s;
+  scratch dir;
+  const auto file = dir / "restart.pcapng";
+  background_capture capture(
+      dir, {"--container", s.b, "--filter", "icmp", "--duration", "9", "--write", file, "--json"});
+  REQUIRE(sh(s.ping_from_b(2)).exit_code == 0);
+  s.bed.docker({"restart", "-t", "0", s.b});
+  // The follower asks the engine again 0.3, 1, 2.5 and 5 s after the new veth appears.
+  REQUIRE(sh("sleep 2; " + s.ping_from_b(3)).exit_code == 0);
+  REQUIRE_MESSAGE(capture.wait() == 0, file_text(dir / "err.txt"));
+  const auto j = json::parse(file_text(dir / "out.txt"));
+  CHECK(j["stop_reason"] == "duration");
+  REQUIRE(j["interfaces"].size() == 2);
+  const auto& before = j["interfaces"][0];
+  const auto& after = j["interfaces"][1];
+  CHECK(before["vanished"] == true);
+  CHECK(before["left"].is_string());
+  CHECK(before["captured"] == 4);
+  CHECK(after["left"].is_null());
+  CHECK(after["joined"].get<std::string>() > before["left"].get<std::string>());
+  CHECK(after["captured"] == 6);
+  CHECK(after["description"].get<std::string>().find(s.b) != std::string::npos);
+  CHECK(j["not_added"].empty());
+  check_readable(file, 10);
+  check_hashed(file);
+  auto info = run({"capinfos", file});
+  CHECK(info.out.find("Number of interfaces in file: 2") != std::string::npos);
+}
+
+TEST_CASE("capture_session following: what cannot be added is noted once, nothing is added twice") {
+  REQUIRE(engine_available());
+  pair_on_internal s;
+  const std::string bridge = bridge_of(s.bed, s.net);
+  forensic::capture::capture_options o;
+  o.interfaces = {{bridge, "bridge of the test network"}};
+  o.bpf_filter = "icmp";
+  o.duration = std::chrono::milliseconds(2800);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  o.follow = [calls, bridge] {
+    ++*calls;
+    return std::vector<forensic::capture::capture_interface>{{bridge, "the same bridge again"},
+                                                             {"nosuchif0", "never there"}};
+  };
+  std::atomic<int> packets{0};
+  o.on_packet = [&packets](const forensic::capture::packet_view& p) {
+    CHECK(p.interface_index == 0);
+    ++packets;
+  };
+  forensic::capture::capture_session session(o);
+  session.start();
+  REQUIRE(sh(s.ping_from_b(3)).exit_code == 0);
+  const auto r = session.wait();
+  CHECK(*calls >= 2);  // at start (links that appeared before the subscription), then again
+  CHECK(r.following);
+  REQUIRE(r.interfaces.size() == 1);
+  CHECK(r.interfaces[0].shared_socket);
+  CHECK(r.interfaces[0].captured == 6);
+  CHECK(packets == 6);
+  REQUIRE(r.shared_socket.has_value());
+  CHECK(r.shared_socket->dropped_by_kernel == 0);
+  REQUIRE(r.not_added.size() == 1);
+  CHECK(r.not_added[0].name == "nosuchif0");
+  CHECK(r.not_added[0].reason == "it went away before it could be added");
 }

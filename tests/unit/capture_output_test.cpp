@@ -204,13 +204,50 @@ TEST_CASE("to_json: the documented shape") {
   r.reason = stop_reason::duration;
   r.message = "duration of 1 s elapsed";
   r.files.push_back({"/tmp/x.pcapng", "/tmp/x.pcapng.sha256", std::string(64, 'a'), 100, 2});
-  r.interfaces.push_back({"veth0", "host veth of container web", 1, "EN10MB", 2, 3, 1, 0, false});
+  r.started = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795424400123));
+  interface_stats veth;
+  veth.name = "veth0";
+  veth.description = "host veth of container web";
+  veth.link_type = 1;
+  veth.link_type_name = "EN10MB";
+  veth.captured = 2;
+  veth.received = 3;
+  veth.dropped_by_kernel = 1;
+  veth.joined = r.started;
+  r.interfaces.push_back(veth);
+  // Joined later through the shared socket, gone before the end, its drops not attributable.
+  interface_stats late = veth;
+  late.name = "br-1a2b3c4d5e6f";
+  late.joined = r.started + std::chrono::seconds(2);
+  late.left = r.started + std::chrono::seconds(3);
+  late.vanished = true;
+  late.shared_socket = true;
+  late.dropped_by_kernel = 0;
+  late.dropped_by_kernel_known = false;
+  r.interfaces.push_back(late);
+  r.following = true;
+  r.shared_socket = shared_socket_stats{1, 10, 4};
+  r.not_added.push_back({"veth9", "host veth of container db",
+                         "it went away before it could be added",
+                         r.started + std::chrono::seconds(1)});
   const auto j = to_json(r);
   CHECK(j["schema"] == "forensic.capture/1");
   CHECK(j["stop_reason"] == "duration");
   CHECK(j["files"][0]["sha256"] == std::string(64, 'a'));
   CHECK(j["interfaces"][0]["dropped_by_kernel"] == 1);
   CHECK(j["interfaces"][0]["received"] == 3);
+  CHECK(j["interfaces"][0]["joined"] == "2026-11-23T09:00:00.123Z");
+  CHECK(j["interfaces"][0]["left"].is_null());
+  CHECK(j["interfaces"][0]["socket"] == "own");
+  CHECK(j["interfaces"][1]["joined"] == "2026-11-23T09:00:02.123Z");
+  CHECK(j["interfaces"][1]["left"] == "2026-11-23T09:00:03.123Z");
+  CHECK(j["interfaces"][1]["socket"] == "shared");
+  CHECK(j["interfaces"][1]["dropped_by_kernel"].is_null());
+  CHECK(j["following"] == true);
+  CHECK(j["shared_socket"]["dropped_by_kernel"] == 4);
+  REQUIRE(j["not_added"].size() == 1);
+  CHECK(j["not_added"][0]["name"] == "veth9");
+  CHECK(j["not_added"][0]["at"] == "2026-11-23T09:00:01.123Z");
   CHECK(std::string(stop_reason_name(stop_reason::disk_space)) == "disk_space");
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -28,6 +29,12 @@ const cli::tool_info info{
     "  a container's host veth(s) (--container, one per network it is on), a Docker network's\n"
     "  bridge (--network: docker0, br-<id>, or its com.docker.network.bridge.name), every Docker\n"
     "  bridge (--all-bridges), or any interface (--interface). Options combine and repeat.\n\n"
+    "  --container, --network and --all-bridges follow what appears while the capture runs (a\n"
+    "  network created mid-incident, a container restarted with a new veth): the kernel's link\n"
+    "  notifications trigger a new look through the engine, and each new interface joins the\n"
+    "  pcapng as a new interface, with when it joined and left in the summary (--no-follow:\n"
+    "  only what exists at start). Several interfaces share one packet socket and one kernel\n"
+    "  buffer (--buffer-mb), whatever their number.\n\n"
     "  Writes pcapng (default) with one interface block per interface naming it and what it\n"
     "  belongs to, the --comment as section comment and end-of-capture statistics; or plain\n"
     "  pcap (--pcap, one link type only). Each file is written as FILE.partial, hashed with\n"
@@ -39,7 +46,8 @@ const cli::tool_info info{
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.capture/1\", ...} on stdout at the end: files (path,\n"
     "  sha256, bytes, packets), interfaces (received, dropped_by_kernel, dropped_by_interface,\n"
-    "  captured), stop_reason; see docs/json-capture.md.\n\n"
+    "  captured, joined, left), stop_reason, following, not_added (interfaces found but not\n"
+    "  added, with why), shared_socket; see docs/json-capture.md.\n\n"
     "STOPS AND EXIT STATUS\n"
     "  Ctrl-C, SIGTERM, --duration, --count, --max-bytes, --max-total-mb and a vanished\n"
     "  interface all exit 0 with complete files. The free-space guard exits 6 (files complete).\n\n"
@@ -63,32 +71,17 @@ std::uint64_t mebibytes(const cli::po::variables_map& vm, const char* key) {
   return static_cast<std::uint64_t>(m * 1024 * 1024);
 }
 
-std::vector<capture::capture_interface> choose_interfaces(const cli::po::variables_map& vm,
-                                                          engine::client& engine) {
-  std::vector<capture::capture_interface> out;
-  for (const auto& c : many<std::string>(vm, "container")) {
-    for (auto& i : net::container_interfaces(engine, c)) out.push_back(std::move(i));
-  }
-  for (const auto& n : many<std::string>(vm, "network")) {
-    out.push_back(net::network_interface(engine, n));
-  }
-  if (vm.count("all-bridges")) {
-    for (auto& i : net::all_bridge_interfaces(&engine)) out.push_back(std::move(i));
-  }
-  for (const auto& n : many<std::string>(vm, "interface")) {
-    out.push_back(net::named_interface(&engine, n));
-  }
-  if (out.empty()) {
+net::capture_targets targets_from(const cli::po::variables_map& vm) {
+  net::capture_targets t;
+  t.containers = many<std::string>(vm, "container");
+  t.networks = many<std::string>(vm, "network");
+  t.interfaces = many<std::string>(vm, "interface");
+  t.all_bridges = vm.count("all-bridges") > 0;
+  if (t.containers.empty() && t.networks.empty() && t.interfaces.empty() && !t.all_bridges) {
     throw error(errc::invalid_argument,
                 "say where to capture: --container, --network, --interface or --all-bridges");
   }
-  std::vector<capture::capture_interface> unique;
-  for (auto& i : out) {
-    bool seen = false;
-    for (const auto& u : unique) seen = seen || u.name == i.name;
-    if (!seen) unique.push_back(std::move(i));
-  }
-  return unique;
+  return t;
 }
 
 capture::capture_options options_from(const cli::po::variables_map& vm) {
@@ -124,13 +117,27 @@ void print_summary(const capture::capture_result& r) {
   std::cout << "stopped: " << esc(r.message) << "\n";
   std::cout << r.packets << " packets, " << r.bytes << " bytes captured\n\n";
   cli::table t({"INTERFACE", "CAPTURED", "RECEIVED", "DROPPED(KERNEL)", "DROPPED(IF)", "WHAT"}, 90);
+  auto at = [](std::chrono::system_clock::time_point when) {
+    return io::format_rfc3339(when, io::time_precision::millis);
+  };
   for (const auto& i : r.interfaces) {
+    std::string what = i.description;
+    if (i.joined != r.started) what += " [joined " + at(i.joined) + "]";
+    if (i.left) what += " [left " + at(*i.left) + "]";
     t.add_row({i.name, std::to_string(i.captured), std::to_string(i.received),
-               std::to_string(i.dropped_by_kernel), std::to_string(i.dropped_by_interface),
-               i.description + (i.vanished ? " [vanished]" : "")});
+               i.dropped_by_kernel_known ? std::to_string(i.dropped_by_kernel) : "?",
+               std::to_string(i.dropped_by_interface), what});
   }
   t.print(std::cout);
   std::cout << "\n";
+  if (r.shared_socket) {
+    std::cout << "shared packet socket: " << r.shared_socket->received << " received, "
+              << r.shared_socket->dropped_by_kernel << " dropped by the kernel\n";
+  }
+  for (const auto& n : r.not_added) {
+    std::cout << "not added: " << esc(n.name) << " (" << esc(n.description) << ") at " << at(n.at)
+              << ": " << esc(n.reason) << "\n";
+  }
   for (const auto& f : r.files) {
     std::cout << f.sha256 << "  " << esc(f.path.string()) << "  (" << f.packets << " packets, "
               << f.bytes << " bytes)\n";
@@ -144,7 +151,10 @@ int run(int argc, char** argv) {
       "network,n", cli::po::value<std::vector<std::string>>()->value_name("N"),
       "the bridge of a Docker network (repeatable)")(
       "interface,i", cli::po::value<std::vector<std::string>>()->value_name("IF"),
-      "a host interface (repeatable)")("all-bridges", "docker0 and every Docker bridge");
+      "a host interface (repeatable)")("all-bridges", "docker0 and every Docker bridge")(
+      "no-follow",
+      "capture only what exists at start (default: --container, --network and --all-bridges "
+      "add the interfaces that appear)");
   cli::po::options_description what("WHAT AND HOW LONG");
   what.add_options()("filter,f", cli::po::value<std::string>()->value_name("BPF"),
                      "libpcap filter, as tcpdump's")(
@@ -174,7 +184,7 @@ int run(int argc, char** argv) {
       "json", "print the summary as JSON on stdout");
   cli::po::options_description tuning("TUNING");
   tuning.add_options()("buffer-mb", cli::po::value<double>()->default_value(32)->value_name("M"),
-                       "kernel buffer per interface")(
+                       "kernel buffer (per interface with its own handle; one for all shared)")(
       "immediate", "deliver each packet at once (default: kernel batches, fewer wake-ups)")(
       "no-promiscuous",
       "do not put interfaces in promiscuous mode (a bridge then sees only "
@@ -186,8 +196,16 @@ int run(int argc, char** argv) {
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
 
   auto o = options_from(vm);
+  const auto targets = targets_from(vm);
   engine::client engine(cli::engine_options(vm));
-  o.interfaces = choose_interfaces(vm, engine);
+  o.interfaces = net::resolve_targets(engine, targets);
+  // --container, --network and --all-bridges follow what appears (a container restarting, a
+  // network created mid-incident); the follower has its own engine connection.
+  if (vm.count("no-follow") == 0 &&
+      (!targets.containers.empty() || !targets.networks.empty() || targets.all_bridges)) {
+    auto follower = std::make_shared<engine::client>(cli::engine_options(vm));
+    o.follow = [follower, targets] { return net::targets_now(*follower, targets); };
+  }
   o.stop_flag = cli::install_interrupt_flag();
   const bool json = vm.count("json") > 0;
 

@@ -1,5 +1,8 @@
 // ir-locate: which container, which process talked to an address.
+#include <chrono>
+#include <future>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/tool.hpp"
@@ -122,19 +125,29 @@ int run(int argc, char** argv) {
   engine::client engine(cli::engine_options(vm));
   engine.set_cancel_flag(stop);
 
+  // The capture runs while the lookups do, on its own engine connection: the command lasts
+  // about the capture, not the lookups and then the capture.
+  std::future<std::vector<net::locate_match>> capture;
+  if (vm.count("capture")) {
+    const double seconds = vm["capture"].as<double>();
+    if (!(seconds > 0) || seconds > 3600) {
+      throw error(errc::invalid_argument, "--capture must be between 0 and 3600 seconds");
+    }
+    auto capture_engine = std::make_shared<engine::client>(cli::engine_options(vm));
+    capture_engine->set_cancel_flag(stop);
+    const auto duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    capture = std::async(std::launch::async, [capture_engine, o, duration, stop] {
+      return net::capture_address(capture_engine.get(), o, duration, stop);
+    });
+  }
   net::locate_result r;
   if (vm.count("at")) {
     r = net::locate_at(engine, o, net::parse_time(vm["at"].as<std::string>()));
   } else {
     r = net::locate(&engine, o);
   }
-  if (vm.count("capture")) {
-    const double seconds = vm["capture"].as<double>();
-    if (!(seconds > 0) || seconds > 3600) {
-      throw error(errc::invalid_argument, "--capture must be between 0 and 3600 seconds");
-    }
-    auto packets = net::capture_address(
-        &engine, o, std::chrono::milliseconds(static_cast<long long>(seconds * 1000)), stop);
+  if (capture.valid()) {
+    auto packets = capture.get();
     r.matches.insert(r.matches.end(), packets.begin(), packets.end());
     if (stop->load()) return cli::exit_interrupted;
   }

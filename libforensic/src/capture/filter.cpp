@@ -96,16 +96,31 @@ nlohmann::json to_json(const capture_result& r) {
                      {"packets", f.packets}});
   }
   nlohmann::json interfaces = nlohmann::json::array();
+  auto when = [](std::chrono::system_clock::time_point t) {
+    return io::format_rfc3339(t, io::time_precision::millis);
+  };
   for (const auto& i : r.interfaces) {
+    nlohmann::json dropped = nullptr;  // the shared socket dropped packets: whose is not known
+    if (i.dropped_by_kernel_known) dropped = i.dropped_by_kernel;
     interfaces.push_back({{"name", i.name},
                           {"description", i.description},
                           {"link_type", i.link_type},
                           {"link_type_name", i.link_type_name},
                           {"captured", i.captured},
                           {"received", i.received},
-                          {"dropped_by_kernel", i.dropped_by_kernel},
+                          {"dropped_by_kernel", dropped},
                           {"dropped_by_interface", i.dropped_by_interface},
-                          {"vanished", i.vanished}});
+                          {"vanished", i.vanished},
+                          {"joined", when(i.joined)},
+                          {"left", i.left ? nlohmann::json(when(*i.left)) : nlohmann::json()},
+                          {"socket", i.shared_socket ? "shared" : "own"}});
+  }
+  nlohmann::json not_added = nlohmann::json::array();
+  for (const auto& n : r.not_added) {
+    not_added.push_back({{"name", n.name},
+                         {"description", n.description},
+                         {"reason", n.reason},
+                         {"at", when(n.at)}});
   }
   nlohmann::json j = {{"schema", "forensic.capture/1"},
                       {"filter", r.filter},
@@ -116,7 +131,14 @@ nlohmann::json to_json(const capture_result& r) {
                       {"packets", r.packets},
                       {"bytes", r.bytes},
                       {"files", files},
-                      {"interfaces", interfaces}};
+                      {"interfaces", interfaces},
+                      {"following", r.following},
+                      {"not_added", not_added}};
+  if (r.shared_socket) {
+    j["shared_socket"] = {{"interfaces", r.shared_socket->interfaces},
+                          {"received", r.shared_socket->received},
+                          {"dropped_by_kernel", r.shared_socket->dropped_by_kernel}};
+  }
   // Only when libpcap warned: the document of an ordinary capture stays as it was.
   if (!r.warnings.empty()) j["warnings"] = r.warnings;
   return j;

@@ -229,6 +229,20 @@ std::optional<output_stop> capture_output::write(std::uint32_t interface_id,
   return std::nullopt;
 }
 
+std::string capture_output::add_interface(const interface_description& interface) {
+  if (settings_.format == output_format::pcap) {
+    if (interface.link_type != interfaces_.front().link_type) {
+      return "plain pcap holds one link type (" + std::to_string(interfaces_.front().link_type) +
+             "), " + interface.name + " has link type " + std::to_string(interface.link_type);
+    }
+    interfaces_.front().name += "," + interface.name;
+    return "";
+  }
+  interfaces_.push_back(interface);
+  if (current_) current_->writer->add_interface(interface);
+  return "";
+}
+
 std::optional<output_stop> capture_output::tick() {
   if (current_ && current_->packets > 0 && settings_.rotate_seconds &&
       std::chrono::steady_clock::now() - current_->opened >= *settings_.rotate_seconds) {

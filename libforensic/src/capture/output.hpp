@@ -46,6 +46,10 @@ class capture_output {
   // the total cap or the free-space guard (then it is not written).
   std::optional<output_stop> write(std::uint32_t interface_id, std::chrono::nanoseconds ts,
                                    std::span<const std::byte> data, std::uint32_t original_length);
+  // An interface joining mid-capture: it takes the next id, is described in the current file
+  // (pcapng: an interface block here) and in every later file. Returns why it cannot be added
+  // (plain pcap and another link type), or "".
+  std::string add_interface(const interface_description& interface);
   // Called about every 100 ms: time rotation and the free-space guard while idle.
   std::optional<output_stop> tick();
   // Finishes the current file (with statistics blocks, pcapng) and returns every file.

@@ -37,6 +37,7 @@ packet_writer::packet_writer(io::byte_sink& out, std::size_t buffer_bytes)
     : out_(out), buffer_(buffer_bytes < 4096 ? 4096 : buffer_bytes) {}
 
 void packet_writer::write_statistics(std::uint32_t, const interface_counters&) {}
+void packet_writer::add_interface(const interface_description&) {}
 
 void packet_writer::put(const void* data, std::size_t size) {
   bytes_ += size;
@@ -114,29 +115,38 @@ void pcapng_writer::begin(const section_info& section,
   if (options) put_u32(opt_endofopt);
   put_u32(total);
 
-  for (const auto& i : interfaces) {
-    const std::string name = fit(i.name), description = fit(i.description);
-    // if_filter: one byte saying "libpcap filter string", then the string.
-    const std::string filter = i.filter.empty() ? "" : std::string(1, '\0') + fit(i.filter);
-    std::size_t opts = text_option_size(name) + text_option_size(description) + option_size(1) +
-                       text_option_size(filter) + 4;
-    auto size = static_cast<std::uint32_t>(20 + opts);
-    put_u32(idb_type);
-    put_u32(size);
-    put_u16(static_cast<std::uint16_t>(i.link_type));
-    put_u16(0);
-    put_u32(i.snaplen);
-    text_option(if_name, name);
-    text_option(if_description, description);
-    const std::uint8_t nanoseconds = 9;
-    put_u16(if_tsresol);
-    put_u16(1);
-    put(&nanoseconds, 1);
-    put_padding(3);
-    text_option(if_filter, filter);
-    put_u32(opt_endofopt);
-    put_u32(size);
-  }
+  for (const auto& i : interfaces) add_interface(i);
+}
+
+void pcapng_writer::add_interface(const interface_description& i) {
+  auto text_option = [this](std::uint16_t code, const std::string& value) {
+    if (value.empty()) return;
+    put_u16(code);
+    put_u16(static_cast<std::uint16_t>(value.size()));
+    put(value.data(), value.size());
+    put_padding(pad4(value.size()) - value.size());
+  };
+  const std::string name = fit(i.name), description = fit(i.description);
+  // if_filter: one byte saying "libpcap filter string", then the string.
+  const std::string filter = i.filter.empty() ? "" : std::string(1, '\0') + fit(i.filter);
+  std::size_t opts = text_option_size(name) + text_option_size(description) + option_size(1) +
+                     text_option_size(filter) + 4;
+  auto size = static_cast<std::uint32_t>(20 + opts);
+  put_u32(idb_type);
+  put_u32(size);
+  put_u16(static_cast<std::uint16_t>(i.link_type));
+  put_u16(0);
+  put_u32(i.snaplen);
+  text_option(if_name, name);
+  text_option(if_description, description);
+  const std::uint8_t nanoseconds = 9;
+  put_u16(if_tsresol);
+  put_u16(1);
+  put(&nanoseconds, 1);
+  put_padding(3);
+  text_option(if_filter, filter);
+  put_u32(opt_endofopt);
+  put_u32(size);
 }
 
 std::size_t pcapng_writer::record_size(std::size_t captured) const { return 32 + pad4(captured); }
@@ -173,7 +183,7 @@ void pcapng_writer::write_statistics(std::uint32_t interface_id, const interface
     put_u32(static_cast<std::uint32_t>(v >> 32));
     put_u32(static_cast<std::uint32_t>(v & 0xffffffffu));
   };
-  constexpr std::uint32_t size = 24 + 6 * 12 + 4;
+  const std::uint32_t size = 24 + (c.dropped_by_kernel_known ? 6 : 5) * 12 + 4;
   const auto end = static_cast<std::uint64_t>(c.end.count());
   put_u32(isb_type);
   put_u32(size);
@@ -184,7 +194,7 @@ void pcapng_writer::write_statistics(std::uint32_t interface_id, const interface
   ts_option(isb_endtime, c.end);
   u64_option(isb_ifrecv, c.received);
   u64_option(isb_ifdrop, c.dropped_by_interface);
-  u64_option(isb_osdrop, c.dropped_by_kernel);
+  if (c.dropped_by_kernel_known) u64_option(isb_osdrop, c.dropped_by_kernel);
   u64_option(isb_usrdeliv, c.delivered);
   put_u32(opt_endofopt);
   put_u32(size);

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "forensic/engine/client.hpp"
 #include "forensic/engine/containers.hpp"
@@ -86,19 +87,16 @@ std::vector<capture::capture_interface> all_bridge_interfaces(engine::client* en
   return out;
 }
 
-capture::capture_interface named_interface(engine::client* engine, const std::string& name) {
+namespace {
+
+// named_interface() with the engine's networks already listed (one call for many names).
+capture::capture_interface described_interface(const std::string& name,
+                                               const std::map<std::string, std::string>& networks) {
   if (name == "any") return {name, "all interfaces of the host (cooked link layer)"};
   if (!interface_exists(name)) {
     throw error(errc::not_found, "no interface named '" + name + "' on this host");
   }
   capture::capture_interface i{name, ""};
-  std::map<std::string, std::string> networks;
-  if (engine) {
-    try {
-      networks = networks_by_bridge(*engine);
-    } catch (const error&) {
-    }
-  }
   if (detail::is_host_bridge(name)) {
     auto it = networks.find(name);
     i.description = it != networks.end() ? "bridge " + name + " of Docker network " + it->second
@@ -109,6 +107,72 @@ capture::capture_interface named_interface(engine::client* engine, const std::st
     if (it != networks.end()) i.description += " (Docker network " + it->second + ")";
   }
   return i;
+}
+
+// The engine's networks by bridge, or none when it cannot say (descriptions only).
+std::map<std::string, std::string> networks_if_known(engine::client* engine) {
+  if (!engine) return {};
+  try {
+    return networks_by_bridge(*engine);
+  } catch (const error&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+capture::capture_interface named_interface(engine::client* engine, const std::string& name) {
+  if (name == "any" || !interface_exists(name)) return described_interface(name, {});
+  return described_interface(name, networks_if_known(engine));
+}
+
+namespace {
+
+// Each target in turn; `tolerant` skips a target that has nothing to capture on now.
+std::vector<capture::capture_interface> resolve(engine::client& engine, const capture_targets& t,
+                                                bool tolerant) {
+  std::vector<capture::capture_interface> out;
+  auto each = [&](auto&& add) {
+    try {
+      add();
+    } catch (const error& e) {
+      if (!tolerant || e.kind() != errc::not_found) throw;
+    }
+  };
+  for (const auto& c : t.containers) {
+    each([&] {
+      for (auto& i : container_interfaces(engine, c)) out.push_back(std::move(i));
+    });
+  }
+  for (const auto& n : t.networks) each([&] { out.push_back(network_interface(engine, n)); });
+  if (t.all_bridges) {
+    each([&] {
+      for (auto& i : all_bridge_interfaces(&engine)) out.push_back(std::move(i));
+    });
+  }
+  if (!t.interfaces.empty()) {
+    const auto networks = networks_if_known(&engine);
+    for (const auto& n : t.interfaces)
+      each([&] { out.push_back(described_interface(n, networks)); });
+  }
+  std::vector<capture::capture_interface> unique;
+  std::set<std::string> seen;
+  for (auto& i : out) {
+    if (seen.insert(i.name).second) unique.push_back(std::move(i));
+  }
+  return unique;
+}
+
+}  // namespace
+
+std::vector<capture::capture_interface> resolve_targets(engine::client& engine,
+                                                        const capture_targets& targets) {
+  return resolve(engine, targets, false);
+}
+
+std::vector<capture::capture_interface> targets_now(engine::client& engine,
+                                                    const capture_targets& targets) {
+  return resolve(engine, targets, true);
 }
 
 }  // namespace forensic::net

@@ -38,8 +38,9 @@ struct interface_counters {
   std::chrono::nanoseconds end{0};
   std::uint64_t received = 0;              // isb_ifrecv
   std::uint64_t dropped_by_interface = 0;  // isb_ifdrop
-  std::uint64_t dropped_by_kernel = 0;     // isb_osdrop
-  std::uint64_t delivered = 0;             // isb_usrdeliv
+  std::uint64_t dropped_by_kernel = 0;     // isb_osdrop (left out when not known)
+  bool dropped_by_kernel_known = true;
+  std::uint64_t delivered = 0;  // isb_usrdeliv
 };
 
 class packet_writer {
@@ -55,6 +56,10 @@ class packet_writer {
                      const std::vector<interface_description>& interfaces) = 0;
   virtual void write_packet(std::uint32_t interface_id, std::chrono::nanoseconds timestamp,
                             std::span<const std::byte> data, std::uint32_t original_length) = 0;
+  // An interface that joins after begin(): pcapng writes its description block here (valid
+  // anywhere in a section; its id is the next one). Plain pcap has no such block: a no-op, the
+  // caller keeps to the file's one link type.
+  virtual void add_interface(const interface_description& interface);
   // pcapng only; a no-op for plain pcap.
   virtual void write_statistics(std::uint32_t interface_id, const interface_counters& counters);
   // Size in the file of one packet record with `captured` bytes (for size limits).
@@ -93,6 +98,7 @@ class pcapng_writer final : public packet_writer {
              const std::vector<interface_description>& interfaces) override;
   void write_packet(std::uint32_t interface_id, std::chrono::nanoseconds timestamp,
                     std::span<const std::byte> data, std::uint32_t original_length) override;
+  void add_interface(const interface_description& interface) override;
   void write_statistics(std::uint32_t interface_id, const interface_counters& counters) override;
   std::size_t record_size(std::size_t captured) const override;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Packet capture on libpcap: one session over one or many host interfaces (a container's host
+// Packet capture: one session over one or many host interfaces (a container's host
 // veths, a Docker bridge, docker0, any interface), written as pcapng (default) or plain pcap,
 // hashed with SHA-256 while it is written, rotated by size or time, capped in total bytes and
 // guarded against filling the disk.
@@ -14,6 +14,12 @@
 // Every finished file is complete and valid: written as "<file>.partial", hashed on the fly,
 // fsynced, then renamed to "<file>", with a sidecar "<file>.sha256" in sha256sum format
 // ("<hex>  <basename>"). Files are never overwritten: an existing output is refused.
+//
+// One interface alone gets a libpcap handle of its own (as tcpdump). Several Ethernet
+// interfaces, or a following capture, share one packet socket with one kernel ring and a kernel
+// filter on the interface index: memory and start-up stay flat whatever the number of
+// interfaces, and each packet still carries its interface id in the pcapng. Other link types
+// ("any", tunnels) keep a libpcap handle each.
 // pcap.h stays out of this header (the handles live in the implementation).
 #include <atomic>
 #include <chrono>
@@ -99,6 +105,20 @@ struct capture_options {
   std::function<void(const packet_view&)> on_packet;
   // Called on the capture thread each time a file is finished (renamed and hashed).
   std::function<void(const capture_file&)> on_file;
+
+  // Following: when set, interfaces that appear during the capture join it. The session
+  // listens to the kernel's link notifications (rtnetlink) and, shortly after a link appears
+  // (and again 1, 2.5 and 5 s later, while a container finishes starting), calls `follow` on
+  // a helper thread; every interface it returns that is not being captured is added, as a new
+  // interface of the pcapng, and its stats record when it joined. What could not be added is
+  // in capture_result::not_added. An exception it throws is kept as a warning (once per text).
+  // With following, the capture goes on when every interface has gone (a container restarting
+  // gets new veths). The caller decides what to follow (e.g. net::resolve_targets()).
+  std::function<std::vector<capture_interface>()> follow;
+  // An interface of `interfaces` that is already gone when start() opens it (a container
+  // stopping meanwhile) goes to capture_result::not_added instead of failing start(); start()
+  // still fails when none is left. For captures on every veth at once (ir-locate --capture).
+  bool skip_missing = false;
 };
 
 // Per interface, at the end. `received` and `dropped_*` come from libpcap (pcap_stats):
@@ -115,6 +135,32 @@ struct interface_stats {
   std::uint64_t dropped_by_kernel = 0;
   std::uint64_t dropped_by_interface = 0;
   bool vanished = false;  // the interface went away during the capture (container stopped)
+  // When it joined: the start, or when following added it; when it went away.
+  std::chrono::system_clock::time_point joined;
+  std::optional<std::chrono::system_clock::time_point> left;
+  // Captured through the session's one shared packet socket (several Ethernet interfaces, or
+  // following) rather than a libpcap handle of its own. The kernel then counts drops for the
+  // socket as a whole (capture_result::shared_socket): `received` is what reached the session
+  // from this interface, and `dropped_by_kernel` is known (0) only when the socket dropped
+  // nothing; otherwise dropped_by_kernel_known is false.
+  bool shared_socket = false;
+  bool dropped_by_kernel_known = true;
+};
+
+// The shared packet socket's own counters (PACKET_STATISTICS).
+struct shared_socket_stats {
+  std::uint64_t interfaces = 0;  // interfaces it captured, over the whole capture
+  std::uint64_t received = 0;    // passed the filter, including the dropped ones
+  std::uint64_t dropped_by_kernel = 0;
+};
+
+// An interface following found but could not add (gone meanwhile, link type refused by plain
+// pcap, too many for one filter, libpcap refused it).
+struct interface_not_added {
+  std::string name;
+  std::string description;
+  std::string reason;
+  std::chrono::system_clock::time_point at;
 };
 
 enum class stop_reason {
@@ -142,6 +188,9 @@ struct capture_result {
   // What libpcap warned about when activating an interface ("promiscuous mode not supported
   // on eth0: ..."): the capture ran, but not quite as asked. Usually empty.
   std::vector<std::string> warnings;
+  bool following = false;  // capture_options::follow was set
+  std::vector<interface_not_added> not_added;
+  std::optional<shared_socket_stats> shared_socket;  // when the shared socket was used
 };
 
 // {"schema": "forensic.capture/1", ...}; documented in docs/json-capture.md.

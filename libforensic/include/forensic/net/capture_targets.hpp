@@ -38,4 +38,24 @@ std::vector<capture::capture_interface> all_bridge_interfaces(engine::client* en
 // when it is a Docker bridge or a container's veth (`engine` may be null).
 capture::capture_interface named_interface(engine::client* engine, const std::string& name);
 
+// Everything a capture is asked to watch, kept so that it can be looked at again while the
+// capture runs (capture_options::follow).
+struct capture_targets {
+  std::vector<std::string> containers;  // names or ids
+  std::vector<std::string> networks;
+  std::vector<std::string> interfaces;
+  bool all_bridges = false;
+};
+
+// Every interface the targets name now, each once (the first description wins): containers,
+// networks, bridges, then named interfaces. Throws as the functions above.
+std::vector<capture::capture_interface> resolve_targets(engine::client& engine,
+                                                        const capture_targets& targets);
+
+// The same for following: a target with nothing to capture on at this moment (a container
+// stopped or restarting, a network removed, no bridge yet, an interface gone) contributes
+// nothing instead of failing the others. The engine's own failures (unreachable) still throw.
+std::vector<capture::capture_interface> targets_now(engine::client& engine,
+                                                    const capture_targets& targets);
+
 }  // namespace forensic::net
