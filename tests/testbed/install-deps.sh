@@ -8,7 +8,7 @@ packages=(
   libpcap-dev libarchive-dev libssl-dev nlohmann-json3-dev doctest-dev
   libmnl-dev libnetfilter-conntrack-dev
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
-  curl jq zstd ca-certificates procps sleuthkit
+  curl jq zstd ca-certificates procps sleuthkit python3-scapy
   clang libclang-rt-14-dev clang-format
 )
 missing=()
