@@ -132,6 +132,19 @@ v6 = fragment6(IPv6(src=C6, dst=EXT6) / IPv6ExtHdrFragment(id=99) / UDP(sport=40
 orphan = IP(src=C, dst=EXT, id=78, frag=125, flags=0, proto=17) / Raw(b"h" * 300)
 write("fragments.pcap", [eth(p) for p in reversed(v4)] + [eth(p) for p in v6] + [eth(orphan)])
 
+# A DNS answer too large for one packet (60 TXT records), in IPv4 fragments sent out of order.
+records = DNSRR(rrname="big.txt.example", type="TXT", ttl=60, rdata="x" * 100)
+for _ in range(59):
+    records = records / DNSRR(rrname="big.txt.example", type="TXT", ttl=60, rdata="x" * 100)
+big_answer = DNS(id=6, qr=1, rd=1, ra=1, qd=DNSQR(qname="big.txt.example", qtype="TXT"),
+                 an=records)
+dns_frags = fragment(IP(src=R, dst=C, id=79) / UDP(sport=53, dport=40032) / big_answer,
+                     fragsize=1400)
+write("dns-fragmented.pcap",
+      [eth(IP(src=C, dst=R) / UDP(sport=40032, dport=53) /
+           query("big.txt.example", 6, "TXT"))] +
+      [eth(p) for p in [dns_frags[1], dns_frags[0]] + dns_frags[2:]])
+
 # VXLAN and Geneve between two hosts, carrying containers' DNS and TCP.
 inner = [Ether(**ETH) / IP(src="10.0.9.2", dst="10.0.9.3") / UDP(sport=40040, dport=53) /
          query("overlay.example", 5),

@@ -321,6 +321,24 @@ TEST_CASE("fragments count toward their flow; orphans are reported as fragments"
   CHECK(s.stats.unattributed_fragments == 1);
 }
 
+TEST_CASE("a DNS answer in IP fragments is read once they are all in, in any order") {
+  const auto c = "172.18.0.2", r = "172.18.0.1";
+  packet answer = dns("big.example", "203.0.113.96");
+  answer.resize(answer.size() + 0);  // 47 bytes of DNS: split after 24 bytes of UDP + DNS
+  const packet datagram = udp(53, 44001, answer);
+  const packet head(datagram.begin(), datagram.begin() + 24),
+      tail(datagram.begin() + 24, datagram.end());
+  auto s = read_packets("dns-frag.pcap",
+                        {{1700000950, ethernet(ipv4_fragment(r, c, 17, 9, 24, false, tail))},
+                         {1700000951, ethernet(ipv4_fragment(r, c, 17, 9, 0, true, head))}});
+  REQUIRE(s.dns.size() == 1);
+  CHECK(s.dns[0].name == "big.example");
+  CHECK_FALSE(s.dns[0].malformed);
+  CHECK(s.dns[0].server_port == 53);
+  REQUIRE(s.dns[0].answers.size() == 1);
+  CHECK(s.dns[0].answers[0] == "203.0.113.96");
+}
+
 TEST_CASE("VXLAN and Geneve: inner flows reported with the tunnel endpoints") {
   const auto inner =
       ethernet(ipv4("10.0.0.2", "10.0.0.3", 17, udp(45000, 53, dns("overlay.example"))));

@@ -97,6 +97,9 @@ struct packet_facts {
   bool first_fragment = false;  // more fragments follow this one, which holds the ports
   bool later_fragment = false;  // a non-first fragment: no transport header
   std::uint32_t fragment_id = 0;
+  std::uint32_t fragment_offset = 0;  // in bytes, from the start of the transport header
+  bool more_fragments = false;
+  bytes fragment_data;  // what follows the IP headers in a fragment
   bool malformed = false;
 };
 
@@ -158,6 +161,8 @@ bool decode_ip(bytes ip, std::uint64_t wire, packet_facts& p) {
     p.later_fragment = (frag & 0x1fff) != 0;
     p.first_fragment = !p.later_fragment && (frag & 0x2000) != 0;
     p.fragment_id = u16(ip, 4);
+    p.fragment_offset = static_cast<std::uint32_t>(frag & 0x1fff) * 8;
+    p.more_fragments = (frag & 0x2000) != 0;
     l4 = ihl;
     if (total >= ihl && total < ip.size()) ip = ip.first(total);  // drop padding
   } else if ((ip[0] >> 4) == 6) {
@@ -183,6 +188,8 @@ bool decode_ip(bytes ip, std::uint64_t wire, packet_facts& p) {
         p.later_fragment = (u16(ip, l4 + 2) & 0xfff8) != 0;
         p.first_fragment = !p.later_fragment && (ip[l4 + 3] & 1) != 0;
         p.fragment_id = u32(ip, l4 + 4);
+        p.fragment_offset = u16(ip, l4 + 2) & 0xfff8u;
+        p.more_fragments = (ip[l4 + 3] & 1) != 0;
         len = 8;
       } else if (proto == 51) {
         len = (static_cast<std::size_t>(ip[l4 + 1]) + 2) * 4;
@@ -213,6 +220,7 @@ bool decode_ip(bytes ip, std::uint64_t wire, packet_facts& p) {
   }
   p.protocol = protocol_name(p.proto);
   p.length = std::max<std::uint64_t>(length, l4);
+  if (p.later_fragment || p.first_fragment) p.fragment_data = ip.subspan(l4);
   if (p.later_fragment) return true;
   const bytes rest = ip.subspan(l4);
   if (p.proto == 6 || p.proto == 17) {
@@ -324,6 +332,7 @@ class capture_decoder {
       } else {
         pending_[fk].push_back({pk.length, when});
       }
+      reassemble(fk, pk, when);
       return;
     }
     if (pk.malformed) {
@@ -349,7 +358,8 @@ class capture_decoder {
         for (const auto& pf : it->second) count(index, forward, pf.length, pf.when, true);
         pending_.erase(it);
       }
-      return;  // its payload is not whole: neither a tunnel nor a DNS message can be read
+      reassemble(fk, pk, when);
+      return;  // the datagram is read when its fragments are all in
     }
     flow_tunnel t;
     bytes inner;
@@ -407,6 +417,50 @@ class capture_decoder {
   std::map<fragment_key, std::size_t> fragment_owner_;
   std::map<fragment_key, std::vector<pending_fragment>> pending_;
   std::map<std::pair<std::size_t, bool>, tcp_stream> streams_;
+  // UDP datagrams in fragments, kept until whole to read the DNS they carry.
+  struct datagram {
+    std::map<std::uint32_t, std::vector<std::uint8_t>> pieces;  // by offset
+    std::uint32_t total = 0;                                    // known from the last fragment
+  };
+  std::map<fragment_key, datagram> datagrams_;
+  std::size_t datagram_bytes_ = 0;  // held in datagrams_
+  static constexpr std::size_t max_datagram_bytes = 16u << 20;
+
+  // Adds a fragment of a UDP datagram; when the datagram is whole, reads the DNS in it.
+  void reassemble(const fragment_key& fk, const packet_facts& pk, const std::string& when) {
+    if (pk.proto != 17 || pk.fragment_data.empty()) return;
+    if (datagram_bytes_ + pk.fragment_data.size() > max_datagram_bytes ||
+        pk.fragment_offset + pk.fragment_data.size() > 65535 + 8) {
+      return;
+    }
+    datagram& d = datagrams_[fk];
+    auto& piece = d.pieces[pk.fragment_offset];
+    if (!piece.empty()) return;  // a duplicate
+    piece.assign(pk.fragment_data.begin(), pk.fragment_data.end());
+    datagram_bytes_ += piece.size();
+    if (!pk.more_fragments) {
+      d.total = pk.fragment_offset + static_cast<std::uint32_t>(pk.fragment_data.size());
+    }
+    if (d.total == 0) return;
+    std::vector<std::uint8_t> whole;
+    for (const auto& [offset, data] : d.pieces) {
+      if (offset != whole.size()) return;  // a hole (or an overlap): not yet, or never
+      whole.insert(whole.end(), data.begin(), data.end());
+    }
+    if (whole.size() != d.total) return;
+    for (const auto& [offset, data] : d.pieces) datagram_bytes_ -= data.size();
+    datagrams_.erase(fk);
+    if (whole.size() < 8) return;
+    const bytes u(whole);
+    const std::uint16_t sport = u16(u, 0), dport = u16(u, 2);
+    const std::size_t ulen = u16(u, 4);
+    bytes payload = u.subspan(8);
+    if (ulen >= 8 && ulen - 8 < payload.size()) payload = payload.first(ulen - 8);
+    if (payload.empty()) return;
+    if (auto r = parse_dns(payload, dns_port(sport) || dns_port(dport))) {
+      add_dns(std::move(*r), "udp", pk.src, sport, pk.dst, dport, std::get<0>(fk), when);
+    }
+  }
 
   std::size_t flow_of(const std::string& tkey, const packet_facts& pk, const flow_tunnel* tunnel,
                       const std::string& when, bool& forward) {
