@@ -22,8 +22,13 @@ namespace fs = std::filesystem;
 namespace {
 
 struct scratch {
-  fs::path dir = fs::temp_directory_path() / ("ir-traffic-it-" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() /
+                 ("ir-traffic-it-" + std::to_string(::getpid()) + "-" + std::to_string(next()++));
   scratch() { fs::create_directories(dir); }
+  static int& next() {
+    static int n = 0;
+    return n;
+  }
   ~scratch() { fs::remove_all(dir); }
 };
 
@@ -122,7 +127,10 @@ enum f {
 // One packet: for each field, its occurrences from the outermost layer in.
 using packet_fields = std::vector<std::vector<std::string>>;
 
-std::vector<packet_fields> tshark(const std::string& file, const std::vector<std::string>& extra) {
+// Memoized: the same view of a file serves the flows and the DNS names.
+const std::vector<packet_fields>& tshark(const std::string& file,
+                                         const std::vector<std::string>& extra) {
+  static std::map<std::vector<std::string>, std::vector<packet_fields>> seen;
   std::vector<std::string> argv{"tshark", "-n", "-r", file};
   argv.insert(argv.end(), extra.begin(), extra.end());
   for (const char* a :
@@ -133,9 +141,10 @@ std::vector<packet_fields> tshark(const std::string& file, const std::vector<std
     argv.emplace_back("-e");
     argv.push_back(f);
   }
+  if (auto it = seen.find(argv); it != seen.end()) return it->second;
   auto r = run(argv);
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  std::vector<packet_fields> out;
+  auto& out = seen[argv];
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) {
     packet_fields p(fields.size());
@@ -328,9 +337,10 @@ void check_flows(const flow_map& ours, const flow_map& oracle) {
   CHECK(ours == oracle);
 }
 
-struct crafted {
+// The crafted captures, written once per run of the test program.
+struct crafted_captures {
   scratch s;
-  crafted() {
+  crafted_captures() {
     auto r = run({"/usr/bin/python3",
                   std::string(FORENSIC_SOURCE_DIR) + "/tests/support/traffic_captures.py",
                   s.dir.string()});
@@ -339,10 +349,15 @@ struct crafted {
   std::string operator/(const std::string& name) const { return (s.dir / name).string(); }
 };
 
+const crafted_captures& crafted() {
+  static const crafted_captures c;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("tshark oracle: DNS over UDP and TCP, on 53 and on other ports") {
-  crafted c;
+  const auto& c = crafted();
   for (const char* name : {"dns-udp.pcap", "dns-tcp.pcap"}) {
     INFO(name);
     auto a = analyze(c.s, c / name);
@@ -372,7 +387,7 @@ TEST_CASE("tshark oracle: DNS over UDP and TCP, on 53 and on other ports") {
 }
 
 TEST_CASE("tshark oracle: malformed DNS is kept and flagged") {
-  crafted c;
+  const auto& c = crafted();
   const std::string file = c / "dns-malformed.pcap";
   auto a = analyze(c.s, file);
   check_flows(a.flows, oracle_flows(file));
@@ -397,7 +412,7 @@ TEST_CASE("tshark oracle: malformed DNS is kept and flagged") {
 }
 
 TEST_CASE("tshark oracle: bytes of BIG TCP, offload and jumbograms") {
-  crafted c;
+  const auto& c = crafted();
   const std::string file = c / "bytes.pcap";
   auto a = analyze(c.s, file);
   auto oracle = oracle_flows(file);
@@ -419,7 +434,7 @@ TEST_CASE("tshark oracle: bytes of BIG TCP, offload and jumbograms") {
 }
 
 TEST_CASE("tshark oracle: malformed IP keeps its addresses; fragments join their flow") {
-  crafted c;
+  const auto& c = crafted();
   const std::string bad = c / "malformed-ip.pcap";
   auto a = analyze(c.s, bad);
   auto oracle = oracle_flows(bad);
@@ -447,7 +462,7 @@ TEST_CASE("tshark oracle: malformed IP keeps its addresses; fragments join their
 }
 
 TEST_CASE("tshark oracle: VXLAN and Geneve inner flows, with their tunnel") {
-  crafted c;
+  const auto& c = crafted();
   for (const char* name : {"vxlan.pcap", "geneve.pcap"}) {
     INFO(name);
     auto a = analyze(c.s, c / name);
