@@ -433,7 +433,7 @@ TEST_CASE("tshark oracle: bytes of BIG TCP, offload and jumbograms") {
   CHECK(tcp("2001:db8::2", "40022", "2001:db8::70") == 40 + 100008);
 }
 
-TEST_CASE("tshark oracle: malformed IP keeps its addresses; fragments join their flow") {
+TEST_CASE("tshark oracle: malformed IP keeps its addresses, and fragments join their flow") {
   const auto& c = crafted();
   const std::string bad = c / "malformed-ip.pcap";
   auto a = analyze(c.s, bad);

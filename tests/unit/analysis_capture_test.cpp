@@ -74,7 +74,7 @@ TEST_CASE("flows: 5-tuple, packets, bytes, first/last, unanswered and answered S
   CHECK(web->last_seen == "2023-11-14T22:13:31.250000Z");
 }
 
-TEST_CASE("DNS queries and answers are decoded; other link types are read") {
+TEST_CASE("DNS queries and answers are decoded, and other link types are read") {
   const std::string path = temp_path("dns.pcap");
   std::vector<timed_packet> ps{
       {1700000100,
@@ -201,7 +201,7 @@ TEST_CASE("DNS over TCP: length-prefixed messages reassembled from in-order segm
   CHECK(s.flows[0].packets == 6);
 }
 
-TEST_CASE("DNS on any port when it looks like DNS; random UDP and TCP are not DNS") {
+TEST_CASE("DNS on any port when it looks like DNS, and random UDP and TCP are not DNS") {
   const auto c = "172.18.0.2", r = "198.51.100.53";
   packet noise(64);
   for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(i * 37 + 11);
@@ -298,7 +298,7 @@ TEST_CASE("malformed IPv6 keeps its addresses in a flow marked malformed") {
   CHECK(s.flows[1].dst == "2001:db8::92");
 }
 
-TEST_CASE("fragments count toward their flow; orphans are reported as fragments") {
+TEST_CASE("fragments count toward their flow, and orphans are reported as fragments") {
   const auto c = "172.18.0.2", r = "203.0.113.95";
   packet first = udp(44000, 9000, packet(1000, 'a'));
   put16(first, 4, 2008);  // the whole datagram's UDP length
