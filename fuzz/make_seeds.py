@@ -132,6 +132,87 @@ for i, p in enumerate(packets):
 put("capture_file", "flows.pcapng", ng)
 put("dns_message", "query.bin", dns_message(False))
 put("dns_message", "answer.bin", dns_message(True))
+# Malformed names: a pointer forward, a pointer loop, a name over 255 octets; a TCP stream start.
+hdr = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+put("dns_message", "pointer-forward.bin", hdr + b"\x02c2\xc0\x20\0\x01\0\x01")
+put("dns_message", "pointer-loop.bin", hdr + b"\xc0\x0c\0\x01\0\x01")
+put("dns_message", "name-too-long.bin", hdr + (b"\x3c" + b"a" * 60) * 5 + b"\0\0\x01\0\x01")
+put("dns_message", "tcp-prefixed.bin", struct.pack(">H", len(dns_message(False))) + dns_message(False))
+
+
+# One capture per decoding path: DNS over TCP, DNS on another port, fragments, VXLAN, Geneve,
+# IPv6 jumbogram, IPv4 BIG TCP (length 0), a bogus IPv6 extension chain.
+def pcap_file(frames):
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+    for i, f in enumerate(frames):
+        p, wire = f if isinstance(f, tuple) else (f, len(f))
+        out += struct.pack("<IIII", 1795683600 + i, 0, len(p), wire) + p
+    return out
+
+
+def tcp(sport, dport, flags, seq, payload=b""):
+    return struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 0x50, flags, 1024, 0, 0) + payload
+
+
+def udp(sport, dport, payload):
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def ipv4_frag(src, dst, proto, ident, offset, more, data):
+    h = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(data), ident,
+                    (0x2000 if more else 0) | (offset // 8), 64, proto, 0, bytes(src), bytes(dst))
+    return h + data
+
+
+def ipv6(src_last, dst_last, nh, data, plen=None):
+    src = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [src_last])
+    dst = bytes([0x20, 0x01, 0x0d, 0xb8] + [0] * 11 + [dst_last])
+    return struct.pack(">IHBB", 0x60000000, len(data) if plen is None else plen, nh, 64) + src + dst + data
+
+
+r = [172, 18, 0, 53]
+q = dns_message(False)
+prefixed = struct.pack(">H", len(q)) + q
+put("capture_file", "dns-tcp.pcap", pcap_file([
+    ethernet(ipv4(c, r, 6, tcp(40300, 53, 0x02, 100))),
+    ethernet(ipv4(r, c, 6, tcp(53, 40300, 0x12, 900))),
+    ethernet(ipv4(c, r, 6, tcp(40300, 53, 0x18, 101, prefixed[:5]))),
+    ethernet(ipv4(c, r, 6, tcp(40300, 53, 0x18, 106, prefixed[5:]))),
+    ethernet(ipv4(r, c, 6, tcp(53, 40300, 0x18, 901,
+                               struct.pack(">H", len(dns_message(True))) + dns_message(True)))),
+]))
+put("capture_file", "dns-port.pcap", pcap_file([
+    ethernet(ipv4(c, s, 17, udp(40400, 8053, q))),
+    ethernet(ipv4(c, s, 6, tcp(40401, 8053, 0x18, 1, prefixed))),
+]))
+whole = udp(40500, 9000, b"a" * 1000)
+put("capture_file", "fragments.pcap", pcap_file([
+    ethernet(ipv4_frag(c, s, 17, 7, 1008, False, b"b" * 100)),
+    ethernet(ipv4_frag(c, s, 17, 7, 0, True, whole[:1008])),
+    ethernet(ipv4_frag(c, s, 17, 8, 1008, False, b"c" * 100)),
+    ethernet(ipv6(2, 66, 44, struct.pack(">BBHI", 17, 0, 1, 9) + udp(40501, 9000, b"d" * 64))),
+    ethernet(ipv6(2, 66, 44, struct.pack(">BBHI", 17, 0, 9 << 3, 9) + b"e" * 64)),
+]))
+inner = ethernet(ipv4([10, 0, 0, 2], [10, 0, 0, 3], 17, udp(40600, 53, q)))
+put("capture_file", "vxlan.pcap", pcap_file([
+    ethernet(ipv4([192, 168, 1, 10], [192, 168, 1, 11], 17,
+                  udp(50000, 4789, struct.pack(">II", 0x08000000, 42 << 8) + inner))),
+]))
+put("capture_file", "geneve.pcap", pcap_file([
+    ethernet(ipv4([192, 168, 1, 10], [192, 168, 1, 12], 17,
+                  udp(50001, 6081, struct.pack(">HHI", 0x0200, 0x6558, 7 << 8)
+                      + b"\x01\x02\x03\x01\0\0\0\0" + inner))),
+]))
+hbh = struct.pack(">BBBBI", 6, 0, 0xc2, 4, 100000)
+jumbo = ethernet(ipv6(2, 66, 0, hbh + tcp(40700, 443, 0x10, 1), plen=0), 0x86DD)
+put("capture_file", "jumbo.pcap", pcap_file([(jumbo, 14 + 40 + 100000)]))
+big = bytearray(ethernet(ipv4(c, s, 6, tcp(40800, 443, 0x10, 1, b"x" * 100))))
+big[16:18] = b"\0\0"
+put("capture_file", "big-tcp.pcap", pcap_file([(bytes(big), 14 + 150000)]))
+put("capture_file", "ipv6-bad-chain.pcap", pcap_file([
+    ethernet(ipv6(2, 66, 43, struct.pack(">BB", 6, 255) + b"\0" * 6 + tcp(1, 2, 0x02, 1)), 0x86DD),
+    ethernet(ipv6(2, 67, 60, b""), 0x86DD),
+]))
 
 # IOC files.
 put("ioc_file", "example.txt", """# IR-2026-042: beacon seen on web-1

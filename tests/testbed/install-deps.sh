@@ -9,7 +9,7 @@ packages=(
   libmnl-dev libnetfilter-conntrack-dev libyara-dev yara
   docker.io iptables iproute2 conntrack busybox-static tcpdump tshark
   curl jq zstd ca-certificates openssl procps sleuthkit graphviz chromium
-  binutils gdb time ansible openssh-server openssh-client python3
+  binutils gdb time ansible openssh-server openssh-client python3 python3-scapy
   clang libclang-rt-14-dev clang-format
 )
 missing=()

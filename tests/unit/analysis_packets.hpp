@@ -43,6 +43,60 @@ inline packet tcp(std::uint16_t sport, std::uint16_t dport, std::uint8_t flags,
   return t;
 }
 
+// A TCP segment with sequence number `seq` and binary payload.
+inline packet tcp_seq(std::uint16_t sport, std::uint16_t dport, std::uint8_t flags,
+                      std::uint32_t seq, const packet& payload) {
+  packet t = tcp(sport, dport, flags);
+  put16(t, 4, static_cast<std::uint16_t>(seq >> 16));
+  put16(t, 6, static_cast<std::uint16_t>(seq & 0xffff));
+  t.insert(t.end(), payload.begin(), payload.end());
+  return t;
+}
+
+// IPv4 fragment: `offset` in bytes (a multiple of 8), `more` the MF flag.
+inline packet ipv4_fragment(const std::string& src, const std::string& dst, std::uint8_t proto,
+                            std::uint16_t id, std::uint16_t offset, bool more, const packet& data) {
+  packet p = ipv4(src, dst, proto, data);
+  put16(p, 4, id);
+  put16(p, 6, static_cast<std::uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
+  return p;
+}
+
+// An IPv6 packet; `ext` (extension headers, already chained) goes before `l4`, `first` is the
+// next-header value of the fixed header.
+inline packet ipv6(const std::string& src, const std::string& dst, std::uint8_t first,
+                   const packet& ext, const packet& l4) {
+  packet p(40, 0);
+  p[0] = 0x60;
+  put16(p, 4, static_cast<std::uint16_t>(ext.size() + l4.size()));
+  p[6] = first;
+  p[7] = 64;
+  ::inet_pton(AF_INET6, src.c_str(), p.data() + 8);
+  ::inet_pton(AF_INET6, dst.c_str(), p.data() + 24);
+  p.insert(p.end(), ext.begin(), ext.end());
+  p.insert(p.end(), l4.begin(), l4.end());
+  return p;
+}
+
+// A VXLAN header (I flag, `vni`) before an inner Ethernet frame.
+inline packet vxlan(std::uint32_t vni, const packet& inner) {
+  packet v(8, 0);
+  v[0] = 0x08;
+  v[4] = static_cast<std::uint8_t>(vni >> 16);
+  v[5] = static_cast<std::uint8_t>(vni >> 8);
+  v[6] = static_cast<std::uint8_t>(vni);
+  v.insert(v.end(), inner.begin(), inner.end());
+  return v;
+}
+
+// A Geneve header (no options, Ethernet payload) before an inner Ethernet frame.
+inline packet geneve(std::uint32_t vni, const packet& inner) {
+  packet g = vxlan(vni, inner);
+  g[0] = 0;
+  put16(g, 2, 0x6558);
+  return g;
+}
+
 inline packet udp(std::uint16_t sport, std::uint16_t dport, const packet& payload) {
   packet u(8, 0);
   put16(u, 0, sport);
@@ -57,7 +111,7 @@ inline packet ethernet(const packet& ip) {
   e[0] = 0x02;
   e[6] = 0x02;
   e[11] = 1;
-  put16(e, 12, 0x0800);
+  put16(e, 12, !ip.empty() && (ip[0] >> 4) == 6 ? 0x86dd : 0x0800);
   e.insert(e.end(), ip.begin(), ip.end());
   return e;
 }
@@ -103,11 +157,12 @@ inline packet dns(const std::string& name, const std::string& answer = {}) {
 struct timed_packet {
   long seconds;
   packet bytes;
+  std::uint32_t original = 0;  // the length on the wire when larger than the bytes kept
 };
 
 // Writes a pcap of link type `dlt` with pcap_dump.
 inline void write_capture(const std::string& path, int dlt, const std::vector<timed_packet>& ps) {
-  pcap_t* dead = ::pcap_open_dead(dlt, 65535);
+  pcap_t* dead = ::pcap_open_dead(dlt, 262144);
   pcap_dumper_t* d = ::pcap_dump_open(dead, path.c_str());
   if (!d) throw std::runtime_error("pcap_dump_open failed");
   for (const auto& tp : ps) {
@@ -115,6 +170,7 @@ inline void write_capture(const std::string& path, int dlt, const std::vector<ti
     h.ts.tv_sec = tp.seconds;
     h.ts.tv_usec = 250000;
     h.caplen = h.len = static_cast<bpf_u_int32>(tp.bytes.size());
+    if (tp.original > h.caplen) h.len = tp.original;
     ::pcap_dump(reinterpret_cast<u_char*>(d), &h, tp.bytes.data());
   }
   ::pcap_dump_close(d);

@@ -55,13 +55,48 @@ json to_json(const flow& f) {
           {"last_seen", f.last_seen},
           {"syns", f.syns},
           {"syn_answered", f.syn_answered},
+          {"fragments", f.fragments},
+          {"tunnel", f.tunnel ? json{{"type", f.tunnel->type},
+                                     {"vni", f.tunnel->vni},
+                                     {"outer_src", f.tunnel->outer_src},
+                                     {"outer_sport", f.tunnel->outer_sport},
+                                     {"outer_dst", f.tunnel->outer_dst},
+                                     {"outer_dport", f.tunnel->outer_dport}}
+                              : json(nullptr)},
           {"source", "capture/capture.pcapng"}};
 }
 
 json to_json(const dns_record& d) {
-  return {{"time", d.time},       {"client", d.client}, {"server", d.server},
-          {"name", d.name},       {"type", d.type},     {"response", d.response},
-          {"answers", d.answers}, {"rcode", d.rcode},   {"source", "capture/capture.pcapng"}};
+  return {{"time", d.time},
+          {"client", d.client},
+          {"client_port", d.client_port},
+          {"server", d.server},
+          {"server_port", d.server_port},
+          {"transport", d.transport},
+          {"tunnel", d.tunnel},
+          {"name", d.name},
+          {"type", d.type},
+          {"response", d.response},
+          {"answers", d.answers},
+          {"rcode", d.rcode},
+          {"malformed", d.malformed},
+          {"problem", d.problem},
+          {"source", "capture/capture.pcapng"}};
+}
+
+json to_json(const capture_stats& s) {
+  if (!s.read) return {{"collected", false}, {"reason", s.reason}};
+  return {{"collected", true},
+          {"packets", s.packets},
+          {"undecoded", s.undecoded},
+          {"malformed_ip", s.malformed_ip},
+          {"fragments", s.fragments},
+          {"unattributed_fragments", s.unattributed_fragments},
+          {"tunneled", s.tunneled},
+          {"dns_messages", s.dns_messages},
+          {"dns_malformed", s.dns_malformed},
+          {"dns_tcp", s.dns_tcp},
+          {"source", "capture/capture.pcapng"}};
 }
 
 json to_json(const timeline_event& e) {
@@ -94,6 +129,7 @@ json to_json(const analysis_report& r) {
       {"ioc_count", r.ioc_count},
       {"yara", r.yara},
       {"findings", json::array()},
+      {"capture", to_json(r.capture)},
       {"flows", json::array()},
       {"dns", json::array()},
       {"sockets", r.sockets},
@@ -260,9 +296,11 @@ std::string to_markdown(const analysis_report& r) {
         o << "| ... | " << r.flows.size() - 200 << " more in the JSON report | | | | | | |\n";
         break;
       }
-      o << "| " << f.protocol << " | " << endpoint(f, f.src, f.sport) << " | "
-        << endpoint(f, f.dst, f.dport) << " | " << f.packets << " (" << f.packets_back << ") | "
-        << f.bytes << " | " << f.first_seen << " | " << f.last_seen << " | "
+      o << "| " << f.protocol
+        << (f.tunnel ? " in " + f.tunnel->type + " " + std::to_string(f.tunnel->vni) : "") << " | "
+        << endpoint(f, f.src, f.sport) << " | " << endpoint(f, f.dst, f.dport) << " | " << f.packets
+        << " (" << f.packets_back << ") | " << f.bytes << " | " << f.first_seen << " | "
+        << f.last_seen << " | "
         << (f.protocol != "tcp" || f.syns == 0 ? "-"
             : f.syn_answered                   ? "yes"
                                                : "**no**")
@@ -277,8 +315,9 @@ std::string to_markdown(const analysis_report& r) {
       std::string answers;
       for (const auto& a : d.answers) answers += (answers.empty() ? "" : ", ") + a;
       o << "| " << d.time << " | " << d.client << " | " << d.server << " | " << md(d.name)
-        << (d.response ? " (answer, " + d.rcode + ")" : "") << " | " << d.type << " | "
-        << md(answers) << " |\n";
+        << (d.response ? " (answer, " + d.rcode + ")" : "")
+        << (d.malformed ? " **malformed: " + md(d.problem) + "**" : "") << " (" << d.transport
+        << " " << d.server_port << ") | " << d.type << " | " << md(answers) << " |\n";
     }
     o << "\nSource: `capture/capture.pcapng`.\n\n";
   }

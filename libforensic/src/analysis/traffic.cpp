@@ -34,12 +34,16 @@ struct destination {
 
 void analyze_capture(context& c) {
   auto path = c.file(capture_file);
-  if (!path) return;
+  if (!path) {
+    c.report.capture.reason = std::string("no ") + capture_file + " in the bundle";
+    return;
+  }
   capture_summary s;
   try {
     s = read_capture(*path);
   } catch (const std::exception& e) {
     c.report.warnings.push_back(e.what());
+    c.report.capture.reason = e.what();
     return;
   }
   for (auto& w : s.warnings) c.report.warnings.push_back(std::string(capture_file) + ": " + w);
@@ -95,11 +99,23 @@ void analyze_capture(context& c) {
     }
   }
   std::map<std::string, std::size_t> queries;
+  std::map<std::string, nlohmann::json> malformed;  // per server service
   for (const auto& d : s.dns) {
-    if (!d.response) {
+    if (d.malformed) {
+      const bool v6 = d.server.find(':') != std::string::npos;
+      auto& m = malformed[(v6 ? "[" + d.server + "]" : d.server) + ":" +
+                          std::to_string(d.server_port) + "/" + d.transport];
+      if (m.is_null())
+        m = {{"messages", 0}, {"problems", nlohmann::json::array()}, {"first", d.time}};
+      m["messages"] = m["messages"].get<std::size_t>() + 1;
+      if (m["problems"].size() < 10) m["problems"].push_back(d.problem);
+    }
+    if (!d.response && !d.malformed) {
       ++queries[d.name + " " + d.type];
-      c.event(d.time, "dns", "query " + d.name + " " + d.type + " to " + d.server, capture_file,
-              time_source::kernel);
+      c.event(d.time, "dns",
+              "query " + d.name + " " + d.type + " to " + d.server + " port " +
+                  std::to_string(d.server_port) + "/" + d.transport,
+              capture_file, time_source::kernel);
     }
     if (const auto* hit = c.options.iocs.match_domain(d.name)) {
       c.ioc_hit(*hit, d.name,
@@ -121,6 +137,30 @@ void analyze_capture(context& c) {
            "",
            {{"query", q}}});
   }
+  for (const auto& [svc, m] : malformed) {
+    c.add({"network",
+           "dns_malformed",
+           severity::medium,
+           std::to_string(m["messages"].get<std::size_t>()) +
+               " malformed DNS message(s) to or from " + svc,
+           capture_file,
+           m["first"].get<std::string>(),
+           {{"service", svc}, {"messages", m["messages"]}, {"problems", m["problems"]}}});
+  }
+  if (s.stats.malformed_ip > 0 || s.stats.unattributed_fragments > 0) {
+    c.add({"network",
+           "malformed_packets",
+           severity::low,
+           std::to_string(s.stats.malformed_ip) + " malformed IP packet(s), " +
+               std::to_string(s.stats.unattributed_fragments) +
+               " fragment(s) without their first fragment (flows \"malformed\" and "
+               "\"fragments\")",
+           capture_file,
+           "",
+           {{"malformed_ip", s.stats.malformed_ip},
+            {"unattributed_fragments", s.stats.unattributed_fragments}}});
+  }
+  c.report.capture = s.stats;
   c.report.flows = std::move(s.flows);
   c.report.dns = std::move(s.dns);
 }

@@ -60,6 +60,7 @@ struct analysis_report {
   bundle_verification verification;
   std::string container_id, container_name, case_id, image;
   std::vector<finding> findings;  // sorted: severity (high first), then category, then source
+  capture_stats capture;          // read false (with the reason) when no capture was decoded
   std::vector<flow> flows;
   std::vector<dns_record> dns;
   nlohmann::json sockets = nlohmann::json::array();    // from network/network.json
