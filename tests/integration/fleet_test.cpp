@@ -37,11 +37,10 @@ bool tools_built() {
 }  // namespace
 
 TEST_CASE("fleet: the playbook across an inventory over SSH, bundles fetched and verified") {
-  if (!engine_available() || ::geteuid() != 0 || !tools_built() || !have("ansible-playbook") ||
-      ::access("/usr/sbin/sshd", X_OK) != 0 || !have("ssh-keygen")) {
-    MESSAGE("skipped: needs root, a Docker engine, the tools, ansible-playbook and sshd");
-    return;
-  }
+  REQUIRE_MESSAGE(
+      !(!engine_available() || ::geteuid() != 0 || !tools_built() || !have("ansible-playbook") ||
+        ::access("/usr/sbin/sshd", X_OK) != 0 || !have("ssh-keygen")),
+      "needs root, a Docker engine, the tools, ansible-playbook and sshd");
   testbed tb;
   const fs::path dir = fs::temp_directory_path() / (tb.prefix() + "-fleet");
   fs::create_directories(dir);
@@ -190,10 +189,8 @@ TEST_CASE("fleet: the playbook across an inventory over SSH, bundles fetched and
 }
 
 TEST_CASE("fleet: per-host step progress on a terminal only") {
-  if (!have("ansible-playbook") || !have("script")) {
-    MESSAGE("skipped: needs ansible-playbook and script(1)");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!have("ansible-playbook") || !have("script")),
+                  "needs ansible-playbook and script(1)");
   // The callback next to a two-step playbook run on two local inventory names, as it sits next
   // to site.yml.
   const fs::path dir = fs::temp_directory_path() / ("fleet-progress-" + std::to_string(::getpid()));

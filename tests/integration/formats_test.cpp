@@ -35,11 +35,9 @@ bool built(const char* name) { return ::access(tool(name).c_str(), X_OK) == 0; }
 }  // namespace
 
 TEST_CASE("formats: netmap as Graphviz, risk flags and locate answers as SIEM lines") {
-  if (!engine_available() || ::geteuid() != 0 || !built("ir-netmap") || !built("ir-ps") ||
-      !built("ir-locate")) {
-    MESSAGE("skipped: needs root, a Docker engine and ir-netmap/ir-ps/ir-locate");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!engine_available() || ::geteuid() != 0 || !built("ir-netmap") ||
+                    !built("ir-ps") || !built("ir-locate")),
+                  "needs root, a Docker engine and ir-netmap/ir-ps/ir-locate");
   testbed tb;
   const std::string internal = tb.network("fmt-int", {"--internal"});
   const std::string c = tb.container(

@@ -80,10 +80,7 @@ bool root_and_engine() { return engine_available() && ::geteuid() == 0; }
 }  // namespace
 
 TEST_CASE("ir-isolate names namespace sharers, refuses a second case, restores both tables") {
-  if (!root_and_engine()) {
-    MESSAGE("skipped: needs root and a Docker engine");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!root_and_engine()), "needs root and a Docker engine");
   testbed tb;
   const std::string net = tb.network("iss", {"--internal"});
   const std::string b = tb.container("b", {"--network", net});
@@ -144,10 +141,7 @@ struct parent_link {
 }  // namespace
 
 TEST_CASE("ir-isolate never claims a network quarantine the firewall cannot see") {
-  if (!root_and_engine()) {
-    MESSAGE("skipped: needs root and a Docker engine");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!root_and_engine()), "needs root and a Docker engine");
   testbed tb;
   const parent_link parent(tb.prefix() + "m");
   const std::string mv = tb.network("mv", {"-d", "macvlan", "-o", "parent=" + parent.name,
@@ -194,10 +188,7 @@ TEST_CASE("ir-isolate never claims a network quarantine the firewall cannot see"
 }
 
 TEST_CASE("ir-isolate --follow keeps the quarantine on the container, not on its old address") {
-  if (!root_and_engine()) {
-    MESSAGE("skipped: needs root and a Docker engine");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!root_and_engine()), "needs root and a Docker engine");
   testbed tb;
   const std::string net = tb.network("isf", {"--internal", "--subnet", "10.213.77.0/24"});
   const std::string net2 = tb.network("isg", {"--internal"});

@@ -57,10 +57,7 @@ std::string state_dir_for(const testbed& tb) { return "/tmp/" + tb.prefix() + "-
 }  // namespace
 
 TEST_CASE("ir-isolate network mode cuts one container off an internal network and lets it go") {
-  if (!engine_available() || ::geteuid() != 0) {
-    MESSAGE("skipped: needs root and a Docker engine");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!engine_available() || ::geteuid() != 0), "needs root and a Docker engine");
   testbed tb;
   const std::string net = tb.network("iso", {"--internal"});
   const std::string a = tb.container("a", {"--network", net});
@@ -138,10 +135,7 @@ TEST_CASE("ir-isolate network mode cuts one container off an internal network an
 }
 
 TEST_CASE("ir-isolate pause and disconnect go through the engine and are undone on release") {
-  if (!engine_available() || ::geteuid() != 0) {
-    MESSAGE("skipped: needs root and a Docker engine");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!engine_available() || ::geteuid() != 0), "needs root and a Docker engine");
   testbed tb;
   const std::string net = tb.network("isp", {"--internal"});
   const std::string a = tb.container("a", {"--network", net});

@@ -89,10 +89,8 @@ bool finding(const json& report, const std::string& kind, const std::string& tex
 }  // namespace
 
 TEST_CASE("playbook: --ip finds, isolates, collects and analyses the beaconing container") {
-  if (!engine_available() || ::geteuid() != 0 || !tools_built()) {
-    MESSAGE("skipped: needs root, a Docker engine and ir-locate/ir-isolate/ir-collect/ir-analyze");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!engine_available() || ::geteuid() != 0 || !tools_built()),
+                  "needs root, a Docker engine and ir-locate/ir-isolate/ir-collect/ir-analyze");
   testbed tb;
   internet_peer peer("irpb" + std::to_string(::getpid() % 100000));
   const std::string net = tb.network("pb");  // user-defined, not internal: it reaches the peer
@@ -319,10 +317,8 @@ TEST_CASE("playbook: a missing tool stops the run with one line, exit 3") {
 }
 
 TEST_CASE("playbook: the tools of a build made by the README's commands are found") {
-  if (!engine_available() || ::geteuid() != 0 || !tools_built()) {
-    MESSAGE("skipped: needs root, a Docker engine and the four tools");
-    return;
-  }
+  REQUIRE_MESSAGE(!(!engine_available() || ::geteuid() != 0 || !tools_built()),
+                  "needs root, a Docker engine and the four tools");
   temp_dir root;
   // build/<dir>/tools/ir-*, as `cmake -B build/ci` (run-tests.sh) or build/demo lay them out.
   const fs::path tools = root.path / "build" / "ci" / "tools";

@@ -47,7 +47,7 @@ TEST_CASE("the HTML report escapes every bundle string and fetches nothing") {
                         "processes/processes.json", analysis::time_source::kernel});
   r.timeline.push_back({"2026-11-23T09:00:05Z", "exec", "exec started", "engine/events.jsonl",
                         analysis::time_source::engine});
-  r.flows.push_back({"tcp", "172.18.0.2", "203.0.113.70", 40000, 4444, 3, 180, 0,
+  r.flows.push_back({"tcp", "172.18.0.2", "203.0.113.70", 40000, 4444, 3, 180, 0, 0,
                      "2026-11-23T09:00:01Z", "2026-11-23T09:00:02Z", 3, false});
 
   const std::string html = formats::to_html(r);
