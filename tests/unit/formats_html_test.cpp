@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "forensic/formats/html.hpp"
 
@@ -48,7 +49,7 @@ TEST_CASE("the HTML report escapes every bundle string and fetches nothing") {
   r.timeline.push_back({"2026-11-23T09:00:05Z", "exec", "exec started", "engine/events.jsonl",
                         analysis::time_source::engine});
   r.flows.push_back({"tcp", "172.18.0.2", "203.0.113.70", 40000, 4444, 3, 180, 0, 0,
-                     "2026-11-23T09:00:01Z", "2026-11-23T09:00:02Z", 3, false});
+                     "2026-11-23T09:00:01Z", "2026-11-23T09:00:02Z", 3, false, std::nullopt});
 
   const std::string html = formats::to_html(r);
   fs::remove_all(bundle);
