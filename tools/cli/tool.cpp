@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "forensic/error.hpp"
 #include "forensic/text/terminal.hpp"
 #include "forensic/version.hpp"
 
@@ -100,5 +101,16 @@ const std::atomic<bool>* install_interrupt_flag() {
 }
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+std::optional<formats::siem_format> siem_format_option(const po::variables_map& vm) {
+  if (!vm.count("format")) return std::nullopt;
+  const auto& name = vm["format"].as<std::string>();
+  const auto siem = formats::parse_siem_format(name);
+  if (!siem) throw error(errc::invalid_argument, "unknown format '" + name + "' (ecs, ocsf)");
+  if (vm.count("json")) {
+    throw error(errc::invalid_argument, "--json and --format exclude each other");
+  }
+  return siem;
+}
 
 }  // namespace forensic::cli

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "cli/exit_codes.hpp"
 #include "forensic/engine/client.hpp"
+#include "forensic/formats/siem.hpp"
 
 namespace forensic::cli {
 
@@ -38,6 +40,10 @@ engine::client_options engine_options(const po::variables_map& vm);
 
 // Installs SIGINT/SIGTERM handlers that set (and return) a flag the library polls.
 const std::atomic<bool>* install_interrupt_flag();
+
+// --format ecs|ocsf for the tools that print SIEM lines: nullopt without --format; a usage
+// error for another name or together with --json.
+std::optional<formats::siem_format> siem_format_option(const po::variables_map& vm);
 
 // True when stdout is a terminal (progress lines, colours are only shown there).
 bool stdout_is_terminal();

@@ -79,17 +79,7 @@ int run(int argc, char** argv) {
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
 
-  std::optional<formats::siem_format> siem;
-  if (vm.count("format")) {
-    siem = formats::parse_siem_format(vm["format"].as<std::string>());
-    if (!siem) {
-      throw error(errc::invalid_argument,
-                  "unknown format '" + vm["format"].as<std::string>() + "' (ecs, ocsf)");
-    }
-    if (vm.count("json")) {
-      throw error(errc::invalid_argument, "--json and --format exclude each other");
-    }
-  }
+  const auto siem = cli::siem_format_option(vm);
   engine::client engine(cli::engine_options(vm));
   engine.set_cancel_flag(cli::install_interrupt_flag());
   auto report = hunt::hunt_host(engine);

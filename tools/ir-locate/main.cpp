@@ -106,13 +106,7 @@ int run(int argc, char** argv) {
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
-  std::optional<formats::siem_format> siem;
-  if (vm.count("format")) {
-    siem = formats::parse_siem_format(vm["format"].as<std::string>());
-    if (!siem) throw error(errc::invalid_argument, "--format takes ecs or ocsf");
-    if (vm.count("json"))
-      throw error(errc::invalid_argument, "--json and --format exclude each other");
-  }
+  const auto siem = cli::siem_format_option(vm);
 
   net::locate_options o;
   o.address = vm["ip"].as<std::string>();

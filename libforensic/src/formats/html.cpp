@@ -16,10 +16,12 @@
 
 #include "forensic/io/address.hpp"
 #include "forensic/io/time.hpp"
+#include "formats/json_text.hpp"
 
 namespace forensic::formats {
 namespace {
 
+using detail::text_of;
 using nlohmann::json;
 
 std::string e(std::string_view s) { return html_escape(s); }
@@ -36,15 +38,6 @@ std::optional<json> read_json(const std::filesystem::path& p) {
   json j = json::parse(in, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return j;
-}
-
-std::string text_of(const json& o, const char* key) {
-  if (!o.is_object()) return "";
-  const auto it = o.find(key);
-  if (it == o.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number()) return it->dump();
-  return "";
 }
 
 const char* css = R"(

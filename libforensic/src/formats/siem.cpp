@@ -15,10 +15,12 @@
 #include "forensic/io/sha256.hpp"
 #include "forensic/io/time.hpp"
 #include "forensic/version.hpp"
+#include "formats/json_text.hpp"
 
 namespace forensic::formats {
 namespace {
 
+using detail::text_of;
 using nlohmann::json;
 
 // The versions of the published schemas the mapping follows (tests/fixtures/siem/).
@@ -81,15 +83,6 @@ std::int64_t number_of(const json& v) {
   return 0;
 }
 
-std::string string_of(const json& o, const char* key) {
-  if (!o.is_object()) return "";
-  const auto it = o.find(key);
-  if (it == o.end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number()) return it->dump();
-  return "";
-}
-
 std::vector<std::string> args_of(const json& v) {
   std::vector<std::string> out;
   if (v.is_array()) {
@@ -130,7 +123,7 @@ ecs_categories ecs_categorize(const siem_record& r) {
   }
   if (r.category == "ioc") return {"alert", "threat", "indicator"};
   if (r.category == "filesystem") {
-    const std::string diff = string_of(r.details, "diff");
+    const std::string diff = text_of(r.details, "diff");
     return {"alert", "file", diff == "added" ? "creation" : diff == "changed" ? "change" : "info"};
   }
   if (r.category == "process") return {"alert", "process", "info"};
@@ -501,40 +494,40 @@ std::string indicator_type(const std::string& ioc_type, const std::string& value
 // The facts of a finding's details that ECS and OCSF have fields for.
 void fill_from_details(siem_record& s, const json& d) {
   if (!d.is_object()) return;
-  if (const auto path = string_of(d, "path"); !path.empty()) {
-    s.file = siem_file{path, string_of(d, "sha256"), string_of(d, "mtime")};
+  if (const auto path = text_of(d, "path"); !path.empty()) {
+    s.file = siem_file{path, text_of(d, "sha256"), text_of(d, "mtime")};
   }
   if (d.contains("pid") || d.contains("comm")) {
     siem_process p;
     p.pid = number_of(d.value("pid", json()));
     p.vpid = number_of(d.value("ns_pid", json()));
-    p.name = string_of(d, "comm");
-    p.executable = string_of(d, "exe");
+    p.name = text_of(d, "comm");
+    p.executable = text_of(d, "exe");
     if (d.contains("cmdline") && d["cmdline"].is_array()) {
       p.args = args_of(d["cmdline"]);
     } else {
-      p.command_line = string_of(d, "cmdline");
+      p.command_line = text_of(d, "cmdline");
     }
     if (p.pid || !p.name.empty()) s.process = std::move(p);
   }
   // A socket of network/network.json or a conntrack flow.
-  const std::string local = string_of(d, "local_address"), remote = string_of(d, "remote_address");
+  const std::string local = text_of(d, "local_address"), remote = text_of(d, "remote_address");
   if (!local.empty() || !remote.empty()) {
     siem_network n;
-    n.transport = string_of(d, "protocol");
+    n.transport = text_of(d, "protocol");
     n.source = {local, static_cast<std::uint16_t>(number_of(d.value("local_port", json())))};
     n.destination = {remote, static_cast<std::uint16_t>(number_of(d.value("remote_port", json())))};
     s.network = std::move(n);
-  } else if (const std::string src = string_of(d, "src"), dst = string_of(d, "dst");
+  } else if (const std::string src = text_of(d, "src"), dst = text_of(d, "dst");
              !src.empty() && !dst.empty()) {
     siem_network n;
-    n.transport = string_of(d, "protocol");
+    n.transport = text_of(d, "protocol");
     n.source = {src, static_cast<std::uint16_t>(number_of(d.value("sport", json())))};
     n.destination = {dst, static_cast<std::uint16_t>(number_of(d.value("dport", json())))};
     n.packets = static_cast<std::uint64_t>(number_of(d.value("packets", json())));
     n.bytes = static_cast<std::uint64_t>(number_of(d.value("bytes", json())));
     s.network = std::move(n);
-  } else if (const std::string svc = string_of(d, "service"); !svc.empty()) {
+  } else if (const std::string svc = text_of(d, "service"); !svc.empty()) {
     // "203.0.113.66:4444/tcp" or "[2001:db8::1]:443/tcp" from the capture.
     const auto colon = svc.rfind(':'), slash = svc.rfind('/');
     if (colon != std::string::npos) {
@@ -584,10 +577,10 @@ std::vector<siem_record> siem_records(const analysis::analysis_report& r) {
     s.details = f.details;
     fill_from_details(s, f.details);
     if (f.kind == "ioc_match" && f.details.is_object()) {
-      const std::string value = string_of(f.details, "matched").empty()
-                                    ? string_of(f.details, "indicator")
-                                    : string_of(f.details, "matched");
-      s.indicator = siem_indicator{indicator_type(string_of(f.details, "type"), value), value};
+      const std::string value = text_of(f.details, "matched").empty()
+                                    ? text_of(f.details, "indicator")
+                                    : text_of(f.details, "matched");
+      s.indicator = siem_indicator{indicator_type(text_of(f.details, "type"), value), value};
     }
     out.push_back(std::move(s));
   }
@@ -599,7 +592,7 @@ std::vector<siem_record> siem_records(const analysis::analysis_report& r) {
     s.source = e.source;
     s.time_source = analysis::to_string(e.clock);
     if (e.kind.starts_with("file_")) {
-      const std::string path = string_of(e.facts, "path");
+      const std::string path = text_of(e.facts, "path");
       if (path.empty()) continue;  // nothing to name the file by
       s.what = siem_class::file;
       s.category = "filesystem";
@@ -611,13 +604,13 @@ std::vector<siem_record> siem_records(const analysis::analysis_report& r) {
       s.action = "start";
       siem_process p;
       if (e.kind == "exec") {
-        p.command_line = string_of(e.facts, "command");
+        p.command_line = text_of(e.facts, "command");
         p.name = "docker exec";
       } else {
         p.pid = number_of(e.facts.value("pid", json()));
         p.vpid = number_of(e.facts.value("ns_pid", json()));
-        p.name = string_of(e.facts, "comm");
-        p.executable = string_of(e.facts, "exe");
+        p.name = text_of(e.facts, "comm");
+        p.executable = text_of(e.facts, "exe");
         p.args = args_of(e.facts.value("cmdline", json()));
         p.start = e.time;
       }
