@@ -17,18 +17,6 @@ using namespace forensic::testing;
 
 namespace {
 
-bool can_ping(const testbed& tb, const std::string& from, const std::string& address) {
-  const std::string pid = trim(tb.docker({"inspect", "-f", "{{.State.Pid}}", from}));
-  auto r = run({"nsenter", "--net=/proc/" + pid + "/ns/net", "busybox", "ping", "-c", "1", "-W",
-                "1", address});
-  return r.exit_code == 0;
-}
-
-std::string address_of(const testbed& tb, const std::string& container) {
-  return trim(tb.docker(
-      {"inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container}));
-}
-
 std::string id12_of(const testbed& tb, const std::string& container) {
   return trim(tb.docker({"inspect", "-f", "{{.Id}}", container})).substr(0, 12);
 }

@@ -15,20 +15,6 @@ using namespace forensic::testing;
 
 namespace {
 
-// Reachability as seen from inside a container's network namespace, with the host's busybox:
-// no docker exec into the container.
-bool can_ping(const testbed& tb, const std::string& from, const std::string& address) {
-  const std::string pid = trim(tb.docker({"inspect", "-f", "{{.State.Pid}}", from}));
-  auto r = run({"nsenter", "--net=/proc/" + pid + "/ns/net", "busybox", "ping", "-c", "1", "-W",
-                "1", address});
-  return r.exit_code == 0;
-}
-
-std::string address_of(const testbed& tb, const std::string& container) {
-  return trim(tb.docker(
-      {"inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container}));
-}
-
 // Every rule carrying the tag of `id12`, in both families.
 std::string our_rules(const std::string& id12) {
   return run({"sh", "-c",

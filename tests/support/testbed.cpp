@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/process.hpp"
+#include "support/scratch.hpp"
+
 namespace forensic::testing {
 namespace {
 std::atomic<int> counter{0};
@@ -77,6 +80,18 @@ bool engine_available() {
 
 std::string state_of(const testbed& bed, const std::string& name) {
   return bed.docker({"inspect", "-f", "{{.State.Running}} {{.State.Paused}}", name});
+}
+
+bool can_ping(const testbed& bed, const std::string& from, const std::string& address) {
+  const std::string pid = trim(bed.docker({"inspect", "-f", "{{.State.Pid}}", from}));
+  auto r = run({"nsenter", "--net=/proc/" + pid + "/ns/net", "busybox", "ping", "-c", "1", "-W",
+                "1", address});
+  return r.exit_code == 0;
+}
+
+std::string address_of(const testbed& bed, const std::string& container) {
+  return trim(bed.docker(
+      {"inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container}));
 }
 
 void wait_for(const std::function<bool()>& ready, const char* what, int seconds) {

@@ -47,6 +47,13 @@ bool engine_available();
 // "true false\n": running, not paused (docker inspect's {{.State.Running}} {{.State.Paused}}).
 std::string state_of(const testbed& bed, const std::string& name);
 
+// Reachability as seen from inside a container's network namespace, with the host's busybox
+// (one ping, one second): no docker exec into the container.
+bool can_ping(const testbed& bed, const std::string& from, const std::string& address);
+
+// The container's addresses on its networks, concatenated (one network: its address).
+std::string address_of(const testbed& bed, const std::string& container);
+
 // Polls `ready` every 50 ms for up to `seconds`; fails the test when it never holds.
 void wait_for(const std::function<bool()>& ready, const char* what, int seconds = 10);
 
