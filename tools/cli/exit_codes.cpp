@@ -50,6 +50,9 @@ const char* exit_codes_help() noexcept {
          "  9    ir-collect: another collection of the same container is running (the line\n"
          "       names its pid)\n"
          "  10   internal error (a bug)\n"
+         "  11   ir-isolate: a network quarantine the firewall cannot see was refused\n"
+         "       (--no-fallback)\n"
+         "  12   ir-isolate: the container is already quarantined under another case\n"
          "  130  interrupted; nothing was marked complete\n";
 }
 

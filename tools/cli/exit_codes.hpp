@@ -16,6 +16,8 @@ enum exit_code : int {
   exit_capture = 8,             // libpcap or netlink refused
   exit_locked = 9,              // ir-collect: another collection of the container is running
   exit_internal = 10,           // a bug: please report it
+  exit_unenforceable = 11,      // ir-isolate: the firewall cannot see the container's traffic
+  exit_case_conflict = 12,      // ir-isolate: already quarantined under another case
   exit_interrupted = 130,       // SIGINT/SIGTERM: stopped cleanly, nothing marked complete
 };
 

@@ -71,10 +71,6 @@ const cli::tool_info info{
     "  ir-isolate web-1 --release\n"
     "  ir-isolate --follow &\n"};
 
-// Refusals of ir-isolate itself (documented in --help and docs/isolation.md).
-constexpr int exit_unenforceable = 11;
-constexpr int exit_case_conflict = 12;
-
 std::string named(const std::string& name, const std::string& id) {
   return text::escape_for_terminal(name.empty() ? "-" : name) + " (" + id.substr(0, 12) + ")";
 }
@@ -242,8 +238,8 @@ int run(int argc, char** argv) {
     }
     std::cerr << "ir-isolate: " << named(result.container_name, result.container_id) << ": "
               << text::escape_for_terminal(result.refusal_message) << "\n";
-    return result.refused == response::refusal::case_conflict ? exit_case_conflict
-                                                              : exit_unenforceable;
+    return result.refused == response::refusal::case_conflict ? cli::exit_case_conflict
+                                                              : cli::exit_unenforceable;
   }
   if (json) {
     std::cout << response::to_document(result).dump(2, ' ', false,
