@@ -612,7 +612,10 @@ void capture_session::impl::apply_follow_queue() {
     }
   }
   if (changed) shared->set_interfaces(shared_indexes(0));
-  for (const auto& [candidate, at] : found) {
+  for (const auto& entry : found) {
+    // Named, not a structured binding: the lambda below captures them.
+    const auto& candidate = entry.first;
+    const auto at = entry.second;
     // Already captured: the same name on an open handle, or the same index in the socket.
     const int index = interface_index(candidate.name);
     bool have = false;
