@@ -71,7 +71,10 @@ struct reconciler {
     for (const auto& p : procs) {
       if (!p.cgroup_container_id.empty()) in_cgroup[p.cgroup_container_id].push_back(&p);
     }
-    for (const auto& [id, c] : by_id) {
+    for (const auto& entry : by_id) {
+      // Named, not a structured binding: a lambda below captures `c`.
+      const auto& id = entry.first;
+      const auto& c = entry.second;
       const auto& members = in_cgroup[id];
       if (!runs(*c)) {
         if (members.empty()) continue;
