@@ -80,7 +80,10 @@ void check_ecs(const json& e, const ecs_reference& ref) {
   INFO(e.dump());
   std::map<std::string, json> fields;
   flatten(e, "", ref, fields);
-  for (const auto& [n, v] : fields) {
+  for (const auto& field : fields) {
+    // Named, not a structured binding: INFO captures them.
+    const auto& n = field.first;
+    const auto& v = field.second;
     INFO("field " << n << " = " << v.dump());
     const auto t = ref.type_of.find(n);
     REQUIRE(t != ref.type_of.end());
