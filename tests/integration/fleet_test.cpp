@@ -174,6 +174,7 @@ TEST_CASE("fleet: the playbook across an inventory over SSH, bundles fetched and
     CHECK(b["transfer_intact"] == true);
     CHECK(b["verified"] == true);
     CHECK(b["sha256_on_host"] == b["sha256_here"]);
+    CHECK(b["verification"]["schema"] == "forensic.verify/1");
     const fs::path copy = b["path"].get<std::string>();
     CHECK(copy.parent_path() == out / h);
     REQUIRE(fs::exists(copy));

@@ -12,6 +12,7 @@
 #include "forensic/error.hpp"
 #include "forensic/evidence/archive.hpp"
 #include "forensic/evidence/bundle.hpp"
+#include "forensic/evidence/fleet.hpp"
 #include "forensic/evidence/manifest.hpp"
 #include "forensic/evidence/signature.hpp"
 #include "forensic/evidence/verify.hpp"
@@ -189,4 +190,63 @@ TEST_CASE("evidence: a directory that is not a bundle is said so without hashing
   CHECK_FALSE(damaged.not_a_bundle);
   CHECK(damaged.files_checked > 0);
   CHECK_FALSE(damaged.ok());
+}
+
+TEST_CASE("fleet: each fetched archive is hashed and verified here, host facts are not trusted") {
+  temp_dir work;
+  // A real archive fetched from host "web-1", its digest as the host recorded it.
+  fs::create_directories(work.path / "host-side");
+  const fs::path bundle = make_bundle(work.path / "host-side");
+  const auto packed = evidence::pack_bundle(bundle, evidence::archive_format::tar);
+  const fs::path out = work.path / "out";
+  fs::create_directories(out / "web-1");
+  fs::copy_file(packed.path, out / "web-1" / packed.path.filename());
+  const std::string id(64, 'a');
+  const nlohmann::json web1 = {
+      {"reached", true},
+      {"locate",
+       {{"schema", "forensic.locate/1"},
+        {"found", true},
+        // Names and ids come from the host: only 64-hex ids are taken.
+        {"matches", {{{"container_id", id}}, {{"container_id", "../../evil"}}, {{"kind", "x"}}}}}},
+      {"contained", true},
+      {"playbook_rc", 0},
+      {"archives",
+       {{{"host_path", "/var/tmp/e/" + packed.path.filename().string()},
+         {"sha256_on_host", packed.sha256}},
+        // A copy that differs from what the host had, and one that never arrived.
+        {{"host_path", "/var/tmp/e/other.tar"}, {"sha256_on_host", std::string(64, '0')}},
+        {{"host_path", "/var/tmp/e/lost.tar"}, {"sha256_on_host", std::string(64, '1')}}}}};
+  std::ofstream(out / "web-1" / "host.json") << web1.dump();
+  fs::copy_file(packed.path, out / "web-1" / "other.tar");
+  fs::create_directories(out / "web-2");
+  std::ofstream(out / "web-2" / "host.json")
+      << nlohmann::json{{"reached", false}, {"error", "ssh: connect refused"}}.dump();
+
+  const auto r = evidence::assemble_fleet(out, {"web-1", "web-2", "web-3", "../etc"}, "192.0.2.7");
+  const auto j = evidence::to_json(r);
+  CHECK(j["schema"] == "forensic.fleet/1");
+  CHECK(j["address"] == "192.0.2.7");
+  const auto& h1 = j["hosts"]["web-1"];
+  CHECK(h1["reached"] == true);
+  CHECK(h1["found"] == true);
+  CHECK(h1["containers"] == nlohmann::json::array({id}));
+  CHECK(h1["playbook_rc"] == 0);
+  REQUIRE(h1["bundles"].size() == 3);
+  CHECK(h1["bundles"][0]["transfer_intact"] == true);
+  CHECK(h1["bundles"][0]["verified"] == true);
+  CHECK(h1["bundles"][0]["sha256_here"] == packed.sha256);
+  CHECK(h1["bundles"][0]["verification"]["ok"] == true);
+  CHECK(h1["bundles"][1]["transfer_intact"] == false);
+  CHECK(h1["bundles"][1]["verified"] == false);
+  CHECK(h1["bundles"][1]["verify_output"].get<std::string>().find("differs") != std::string::npos);
+  CHECK(h1["bundles"][2]["verified"] == false);
+  CHECK(h1["bundles"][2]["sha256_here"] == "");
+  CHECK(j["hosts"]["web-2"]["reached"] == false);
+  CHECK(j["hosts"]["web-2"]["error"] == "ssh: connect refused");
+  CHECK(j["hosts"]["web-2"]["bundles"].empty());
+  CHECK(j["hosts"]["web-3"]["reached"] == false);
+  CHECK(j["hosts"]["web-3"]["error"] == "no result: the play stopped before it");
+  CHECK(j["hosts"]["../etc"]["reached"] == false);
+  CHECK_THROWS_AS(evidence::assemble_fleet(work.path / "nowhere", {"a"}, "x"), error);
 }

@@ -1,9 +1,17 @@
 // ir-verify: re-hashes an evidence bundle (directory or archive) against its own SHA256SUMS
 // and manifest, and checks the manifest signature.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/table.hpp"
 #include "cli/tool.hpp"
+#include "forensic/error.hpp"
+#include "forensic/evidence/fleet.hpp"
 #include "forensic/evidence/verify.hpp"
 #include "forensic/text/terminal.hpp"
 
@@ -12,7 +20,9 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-verify", "ir-verify BUNDLE [--pubkey KEY] [--json]",
+    "ir-verify",
+    "ir-verify BUNDLE [--pubkey KEY] [--json]\n"
+    "       ir-verify --fleet DIR --address ADDR --host NAME... [--json]",
     "  Checks a bundle written by ir-collect, as a directory or as the archive made by\n"
     "  --archive (tar or tar.zst, and its detached .sha256 when it lies beside it): every file\n"
     "  is re-hashed and compared with SHA256SUMS and manifest.json. Files listed but absent are\n"
@@ -24,7 +34,14 @@ const cli::tool_info info{
     "  Artifacts the manifest records as not collected are listed (NOT COLLECTED): they do not\n"
     "  fail the check, which is about the integrity of what the bundle holds.\n"
     "  A directory with neither SHA256SUMS nor manifest.json is not a bundle: one line says\n"
-    "  so at once (nothing is hashed) and the exit status is 1.\n",
+    "  so at once (nothing is hashed) and the exit status is 1.\n"
+    "\n"
+    "  --fleet DIR ends a fleet run (playbooks/fleet/site.yml) on its control node: for each\n"
+    "  --host, the facts the playbook recorded in DIR/<host>/host.json are read, each fetched\n"
+    "  archive DIR/<host>/<name> is hashed here and compared with its SHA-256 on the host before\n"
+    "  the copy, and verified as above. DIR/fleet.json (forensic.fleet/1, docs/formats.md) is\n"
+    "  written atomically and a table printed (--json: the document). Exit status 0 only when\n"
+    "  every host was reached and every archive arrived intact and verified.\n",
     "EXAMPLES\n"
     "  ir-verify /srv/evidence/IR-2041-web-20261123T090000Z\n"
     "  ir-verify IR-2041-web-20261123T090000Z.tar.zst --pubkey ed25519.pub.pem\n"};
@@ -62,10 +79,79 @@ void print(const evidence::verify_report& r) {
   std::cout << "\n";
 }
 
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::string tmp = path.string() + ".partial";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int e = errno;
+      ::close(fd);
+      throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(e));
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw error(errc::io, "cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+}
+
+int run_fleet(const cli::po::variables_map& vm) {
+  if (!vm.count("address") || !vm.count("host")) {
+    throw error(errc::invalid_argument, "--fleet needs --address and at least one --host");
+  }
+  const std::filesystem::path dir = vm["fleet"].as<std::string>();
+  const auto report = evidence::assemble_fleet(dir, vm["host"].as<std::vector<std::string>>(),
+                                               vm["address"].as<std::string>());
+  const auto doc = evidence::to_json(report);
+  const std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  write_atomically(dir / "fleet.json", text);
+  bool all_good = true;
+  cli::table t({"HOST", "REACHED", "FOUND", "CONTAINERS", "BUNDLE", "VERIFIED", "NOTE"}, 60);
+  for (const auto& h : report.hosts) {
+    std::string containers;
+    for (const auto& c : h.containers)
+      containers += (containers.empty() ? "" : ",") + c.substr(0, 12);
+    if (containers.empty()) containers = "-";
+    all_good = all_good && h.reached && h.error.empty();
+    const std::string note = h.error.empty() ? "-" : h.error;
+    if (h.bundles.empty()) {
+      t.add_row(
+          {h.name, h.reached ? "yes" : "no", h.found ? "yes" : "no", containers, "-", "-", note});
+    }
+    for (const auto& b : h.bundles) {
+      all_good = all_good && b.verified;
+      const std::string verified = b.verified           ? "yes"
+                                   : !b.transfer_intact ? "NO (copy differs)"
+                                                        : "NO";
+      t.add_row({h.name, "yes", h.found ? "yes" : "no", containers, b.path.filename().string(),
+                 verified, b.verified ? note : b.verify_output});
+    }
+  }
+  if (vm.count("json")) {
+    std::cout << text;
+  } else {
+    t.print(std::cout);
+    std::cout << "fleet: " << (dir / "fleet.json").string() << "\n";
+  }
+  return all_good ? cli::exit_ok : cli::exit_negative;
+}
+
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
-  options.add_options()("bundle", cli::po::value<std::string>()->required(),
-                        "bundle directory or archive")(
+  options.add_options()("bundle", cli::po::value<std::string>(), "bundle directory or archive")(
+      "fleet", cli::po::value<std::string>()->value_name("DIR"),
+      "end a fleet run: hash and verify the archives fetched under DIR, write DIR/fleet.json")(
+      "address", cli::po::value<std::string>()->value_name("ADDR"),
+      "with --fleet: the address the fleet run looked for")(
+      "host", cli::po::value<std::vector<std::string>>()->value_name("NAME"),
+      "with --fleet: an inventory name (repeatable)")(
       "pubkey", cli::po::value<std::string>()->value_name("KEY"),
       "Ed25519 public key (PEM) the manifest signature must verify under")(
       "json", "print the report as JSON");
@@ -73,6 +159,11 @@ int run(int argc, char** argv) {
   positional.add("bundle", 1);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm, &positional)) return cli::exit_ok;
+  if (vm.count("fleet")) {
+    if (vm.count("bundle")) throw error(errc::invalid_argument, "--fleet takes no BUNDLE");
+    return run_fleet(vm);
+  }
+  if (!vm.count("bundle")) throw error(errc::invalid_argument, "give a BUNDLE to verify");
   evidence::verify_options o;
   if (vm.count("pubkey")) o.public_key = vm["pubkey"].as<std::string>();
   const auto report = evidence::verify_bundle(vm["bundle"].as<std::string>(), o);
