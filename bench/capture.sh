@@ -29,22 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-docker network create --internal "$tag" >/dev/null
-docker run -d --name "$tag-srv" --network "$tag" irtest/busybox:latest \
-  sh -c 'while true; do sleep 100000 | nc -l -p 5001 >/dev/null; done' >/dev/null
-# (the server's stdin stays open: busybox nc ends the connection when its stdin hits EOF)
-srv_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$tag\").IPAddress}}" "$tag-srv")
-docker run -d --name "$tag-cli" --network "$tag" irtest/busybox:latest \
-  sh -c "sleep 1; while true; do nc $srv_ip 5001 </dev/zero; sleep 0.2; done" >/dev/null
-# The client's host veth: its eth0's peer ifindex, found from the host.
-pid=$(docker inspect -f '{{.State.Pid}}' "$tag-cli")
-peer=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's/^[0-9]*: eth0@if\([0-9]*\).*/\1/p')
-veth=$(grep -lx "$peer" /sys/class/net/*/ifindex | head -1 | xargs dirname | xargs basename)
-# One MSS per packet (no 64 KiB GSO super-packets): many more packets per second, which is
-# what stresses a capture; set on both ends' eth0 from the host, through their namespaces.
-for c in "$tag-cli" "$tag-srv"; do
-  nsenter -t "$(docker inspect -f '{{.State.Pid}}' "$c")" -n ip link set dev eth0 gso_max_segs 1
-done
+start_stream "$tag"
+veth=$stream_veth
+srv_ip=$stream_server
 echo "stream $tag-cli -> $tag-srv:5001 ($srv_ip), capturing on $veth for ${seconds}s each"
 sleep 2
 

@@ -40,18 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The stream (as bench/capture.sh), on its own --internal network.
-docker network create --internal "$tag" >/dev/null
-docker run -d --name "$tag-srv" --network "$tag" irtest/busybox:latest \
-  sh -c 'while true; do sleep 100000 | nc -l -p 5001 >/dev/null; done' >/dev/null
-srv_ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$tag\").IPAddress}}" "$tag-srv")
-docker run -d --name "$tag-cli" --network "$tag" irtest/busybox:latest \
-  sh -c "sleep 1; while true; do nc $srv_ip 5001 </dev/zero; sleep 0.2; done" >/dev/null
-pid=$(docker inspect -f '{{.State.Pid}}' "$tag-cli")
-peer=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's/^[0-9]*: eth0@if\([0-9]*\).*/\1/p')
-stream_veth=$(grep -lx "$peer" /sys/class/net/*/ifindex | head -1 | xargs dirname | xargs basename)
-for c in "$tag-cli" "$tag-srv"; do
-  nsenter -t "$(docker inspect -f '{{.State.Pid}}' "$c")" -n ip link set dev eth0 gso_max_segs 1
-done
+start_stream "$tag"
 ip netns add "$tag"
 
 # add_pairs N: host veths $tag0..$tag(N-1), peers in the netns, no addresses (no traffic).

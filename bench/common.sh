@@ -99,3 +99,25 @@ median_list() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n
 median_of() { median_list "${times[$1]}"; }
 median_cpu_of() { [[ -n ${cpu[$1]:-} ]] && median_list "${cpu[$1]}" || echo "-"; }
 reset_rounds() { times=(); cpu=(); }
+
+# A saturating TCP stream between two busybox containers "$1-srv" and "$1-cli" on their own
+# --internal network "$1" (one MSS per packet: many more packets per second, which is what
+# stresses a capture). Sets stream_server (the server's address) and stream_veth (the client's
+# host veth, found from the host through its eth0's peer ifindex). The caller removes the
+# containers and the network.
+start_stream() {
+  local tag=$1 pid peer c
+  docker network create --internal "$tag" >/dev/null
+  # (the server's stdin stays open: busybox nc ends the connection when its stdin hits EOF)
+  docker run -d --name "$tag-srv" --network "$tag" irtest/busybox:latest \
+    sh -c 'while true; do sleep 100000 | nc -l -p 5001 >/dev/null; done' >/dev/null
+  stream_server=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$tag\").IPAddress}}" "$tag-srv")
+  docker run -d --name "$tag-cli" --network "$tag" irtest/busybox:latest \
+    sh -c "sleep 1; while true; do nc $stream_server 5001 </dev/zero; sleep 0.2; done" >/dev/null
+  pid=$(docker inspect -f '{{.State.Pid}}' "$tag-cli")
+  peer=$(nsenter -t "$pid" -n ip -o link show eth0 | sed -n 's/^[0-9]*: eth0@if\([0-9]*\).*/\1/p')
+  stream_veth=$(grep -lx "$peer" /sys/class/net/*/ifindex | head -1 | xargs dirname | xargs basename)
+  for c in "$tag-cli" "$tag-srv"; do
+    nsenter -t "$(docker inspect -f '{{.State.Pid}}' "$c")" -n ip link set dev eth0 gso_max_segs 1
+  done
+}
