@@ -7,6 +7,7 @@
 #include "cli/tool.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/engine/endpoint.hpp"
+#include "forensic/error.hpp"
 #include "forensic/formats/siem.hpp"
 #include "forensic/proc/escape_audit.hpp"
 
@@ -78,6 +79,16 @@ std::vector<proc::escape_audit> audit(const std::vector<engine::container>& cont
                                       const engine::client& engine) {
   std::vector<proc::escape_audit> out;
   const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
+  // The host's mount table, read once: it holds every container's mounts.
+  std::vector<proc::mount_entry> host_mounts;
+  std::string host_mounts_error;
+  if (local) {
+    try {
+      host_mounts = proc::read_mountinfo(1);
+    } catch (const error& e) {
+      host_mounts_error = e.what();
+    }
+  }
   for (const auto& c : containers) {
     if (!local) {
       proc::escape_audit a;
@@ -89,7 +100,8 @@ std::vector<proc::escape_audit> audit(const std::vector<engine::container>& cont
       a.reason = "not running";
       out.push_back(std::move(a));
     } else {
-      out.push_back(proc::audit_container(c.pid, c.id));
+      out.push_back(proc::audit_container(c.pid, c.id, {},
+                                          host_mounts_error.empty() ? &host_mounts : nullptr));
     }
   }
   return out;

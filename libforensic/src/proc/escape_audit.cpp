@@ -265,7 +265,8 @@ std::vector<std::string> capability_names(std::uint64_t mask) {
 }
 
 escape_audit audit_container(int init_pid, std::string_view container_id,
-                             const std::vector<int>& more_pids) {
+                             const std::vector<int>& more_pids,
+                             const std::vector<mount_entry>* host_mounts) {
   escape_audit a;
   a.init_pid = init_pid;
   const auto cgroup = read_file(pid_path(init_pid, "cgroup"));
@@ -322,7 +323,9 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 
   // Mounts, against the host's table.
   try {
-    const auto host = read_mountinfo(1);
+    std::vector<mount_entry> read_here;
+    if (!host_mounts) read_here = read_mountinfo(1);
+    const auto& host = host_mounts ? *host_mounts : read_here;
     const auto mine = read_mountinfo(init_pid);
     // Mounts below one already listed come with it (-v /:/host binds recursively): listed once.
     std::set<std::uint64_t> listed;

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "forensic/proc/mountinfo.hpp"
+
 namespace forensic::proc {
 
 struct process_privileges {
@@ -75,8 +77,12 @@ struct escape_audit {
 // processes, membership.hpp) for the per-process facts. Nothing is read unless
 // /proc/<init_pid>/cgroup names `container_id` (the full id): otherwise, or when the init is
 // gone, `collected` is false with the reason. Never throws for what the kernel refuses.
+// `host_mounts` is the host's mount table (read_mountinfo(1)) when the caller audits many
+// containers: it grows with every container's mounts, so reading it once per container would
+// make auditing a host quadratic. Null: read here.
 escape_audit audit_container(int init_pid, std::string_view container_id,
-                             const std::vector<int>& more_pids = {});
+                             const std::vector<int>& more_pids = {},
+                             const std::vector<mount_entry>* host_mounts = nullptr);
 
 // Effective capability names ("SYS_ADMIN", ...) of a CapEff mask, lowest bit first.
 std::vector<std::string> capability_names(std::uint64_t mask);
