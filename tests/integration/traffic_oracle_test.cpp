@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -20,17 +21,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct scratch {
-  fs::path dir = fs::temp_directory_path() /
-                 ("ir-traffic-it-" + std::to_string(::getpid()) + "-" + std::to_string(next()++));
-  scratch() { fs::create_directories(dir); }
-  static int& next() {
-    static int n = 0;
-    return n;
-  }
-  ~scratch() { fs::remove_all(dir); }
-};
 
 struct counts {
   std::uint64_t packets = 0, bytes = 0;
@@ -306,8 +296,8 @@ struct analysis {
 };
 
 // ir-analyze --json on a bundle holding only the capture.
-analysis analyze(const scratch& s, const std::string& file) {
-  const fs::path bundle = s.dir / ("bundle-" + fs::path(file).stem().string());
+analysis analyze(const temp_dir& s, const std::string& file) {
+  const fs::path bundle = s.path / ("bundle-" + fs::path(file).stem().string());
   fs::create_directories(bundle / "capture");
   fs::copy_file(file, bundle / "capture" / "capture.pcapng", fs::copy_options::overwrite_existing);
   auto r = run_tool("ir-analyze", {bundle.string(), "--json"});
@@ -339,14 +329,14 @@ void check_flows(const flow_map& ours, const flow_map& oracle) {
 
 // The crafted captures, written once per run of the test program.
 struct crafted_captures {
-  scratch s;
+  temp_dir s{"ir-traffic-it"};
   crafted_captures() {
     auto r = run({"/usr/bin/python3",
                   std::string(FORENSIC_SOURCE_DIR) + "/tests/support/traffic_captures.py",
-                  s.dir.string()});
+                  s.path.string()});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   }
-  std::string operator/(const std::string& name) const { return (s.dir / name).string(); }
+  std::string operator/(const std::string& name) const { return (s.path / name).string(); }
 };
 
 const crafted_captures& crafted() {
@@ -495,8 +485,8 @@ TEST_CASE("tshark oracle: real traffic of test containers on an internal network
       {"inspect", "-f", "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}}", a});
   while (!ip.empty() && (ip.back() == '\n' || ip.back() == ' ')) ip.pop_back();
   REQUIRE(!ip.empty());
-  scratch s;
-  const std::string file = (s.dir / "real.pcapng").string();
+  temp_dir s{"ir-traffic-it"};
+  const std::string file = (s.path / "real.pcapng").string();
   // A query for real.oracle.example, length-prefixed, in octal escapes for busybox printf.
   const std::string tcp_query =
       "\\000\\045\\000\\007\\001\\000\\000\\001\\000\\000\\000\\000\\000\\000\\004real\\006oracle"
@@ -511,12 +501,12 @@ TEST_CASE("tshark oracle: real traffic of test containers on an internal network
   std::string err;
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto r = sh("'" + tool("ir-capture") + "' --container " + b + " --duration 5 --write " + file +
-                " >" + (s.dir / "out.txt").string() + " 2>" + (s.dir / "err.txt").string() +
+                " >" + (s.path / "out.txt").string() + " 2>" + (s.path / "err.txt").string() +
                 " & p=$!; for i in $(seq 100); do grep -q 'capturing on' " +
-                (s.dir / "err.txt").string() + " && break; kill -0 $p 2>/dev/null || break; " +
+                (s.path / "err.txt").string() + " && break; kill -0 $p 2>/dev/null || break; " +
                 "sleep 0.1; done; " + traffic + "; wait $p; echo $?");
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    err = run({"cat", (s.dir / "err.txt").string()}).out;
+    err = run({"cat", (s.path / "err.txt").string()}).out;
     if (r.out == "0\n") {
       err.clear();
       break;
