@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "forensic/capture/session.hpp"
+#include "support/scratch.hpp"
 #include "support/testbed.hpp"
 
 using namespace forensic::testing;
@@ -24,16 +25,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct scratch {
-  fs::path dir = fs::temp_directory_path() /
-                 ("ir-capture-it-" + std::to_string(::getpid()) + "-" + std::to_string(next()++));
-  scratch() { fs::create_directories(dir); }
-  ~scratch() { fs::remove_all(dir); }
-  static int& next() {
-    static int n = 0;
-    return n;
-  }
-  std::string operator/(const std::string& name) const { return (dir / name).string(); }
+// The shared temp_dir, with `dir / "name"` giving a path as a string for the commands.
+struct scratch : temp_dir {
+  scratch() : temp_dir("ir-capture-it") {}
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
