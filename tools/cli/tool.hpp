@@ -45,6 +45,10 @@ const std::atomic<bool>* install_interrupt_flag();
 // error for another name or together with --json.
 std::optional<formats::siem_format> siem_format_option(const po::variables_map& vm);
 
+// Writes `text` to `path` as the tools write reports: into `path`.partial (mode 0600), fsynced,
+// then renamed over `path`, so that a reader never sees half a file.
+void write_file_atomically(const std::string& path, const std::string& text);
+
 // True when stdout is a terminal (progress lines, colours are only shown there).
 bool stdout_is_terminal();
 

@@ -1,8 +1,4 @@
 // ir-analyze: what happened in a container, from its evidence bundle.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -85,25 +81,6 @@ const cli::tool_info info{
     "  ir-analyze /evidence/IR-42-web-20261123T090000Z --ioc iocs.txt --out report.md\n"
     "  ir-analyze bundle --json | jq '.findings[] | select(.severity == \"high\")'\n"};
 
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".partial";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw_errno("cannot write " + tmp, errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      int e = errno;
-      ::close(fd);
-      throw_errno("cannot write " + tmp, e);
-    }
-    done += static_cast<std::size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw_errno("cannot write " + tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + tmp, errno);
-}
-
 int run(int argc, char** argv) {
   cli::po::options_description options("OPTIONS");
   options.add_options()("bundle", cli::po::value<std::string>()->value_name("DIR"),
@@ -171,7 +148,7 @@ int run(int argc, char** argv) {
     text = body.str();
   }
   if (vm.count("out")) {
-    write_atomically(vm["out"].as<std::string>(), text);
+    cli::write_file_atomically(vm["out"].as<std::string>(), text);
     std::cout << "report: " << vm["out"].as<std::string>() << "\n";
   } else {
     std::cout << text;

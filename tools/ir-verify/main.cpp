@@ -1,10 +1,5 @@
 // ir-verify: re-hashes an evidence bundle (directory or archive) against its own SHA256SUMS
 // and manifest, and checks the manifest signature.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -79,29 +74,6 @@ void print(const evidence::verify_report& r) {
   std::cout << "\n";
 }
 
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::string tmp = path.string() + ".partial";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      const int e = errno;
-      ::close(fd);
-      throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(e));
-    }
-    done += static_cast<std::size_t>(w);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    throw error(errc::io, "cannot write " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw error(errc::io, "cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-}
-
 int run_fleet(const cli::po::variables_map& vm) {
   if (!vm.count("address") || !vm.count("host")) {
     throw error(errc::invalid_argument, "--fleet needs --address and at least one --host");
@@ -111,7 +83,7 @@ int run_fleet(const cli::po::variables_map& vm) {
                                                vm["address"].as<std::string>());
   const auto doc = evidence::to_json(report);
   const std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  write_atomically(dir / "fleet.json", text);
+  cli::write_file_atomically((dir / "fleet.json").string(), text);
   bool all_good = true;
   cli::table t({"HOST", "REACHED", "FOUND", "CONTAINERS", "BUNDLE", "VERIFIED", "NOTE"}, 60);
   for (const auto& h : report.hosts) {
