@@ -31,12 +31,6 @@ std::string filters_query(const filter_list& filters) {
   return filters.empty() ? std::string() : "&filters=" + encode_filters(filters);
 }
 
-bool is_container_id(const std::string& name) {
-  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 // Ids a local engine has on disk, read from its state directory, so that inspects can start
 // while the list call is still being answered (dockerd serves them concurrently). Only a hint:
 // the list stays authoritative, a stale id costs one 404, and another data-root gives none.
@@ -84,6 +78,12 @@ void enrich_with_inspects(client& engine, std::vector<container>& out,
 }
 
 }  // namespace
+
+bool is_container_id(std::string_view name) {
+  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 const std::string& container::name() const {
   static const std::string none;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 
+#include "forensic/engine/containers.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/sha256.hpp"
 
@@ -17,11 +17,6 @@ namespace {
 bool plain_name(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
          name.find('\0') == std::string::npos;
-}
-
-bool is_container_id(const std::string& s) {
-  static const std::regex hex64("[0-9a-f]{64}");
-  return std::regex_match(s, hex64);
 }
 
 std::string one_line(const verify_report& v) {
@@ -114,7 +109,7 @@ fleet_host read_host(const fs::path& dir, const std::string& name) {
           continue;
         }
         const std::string id = m["container_id"];
-        if (is_container_id(id) &&
+        if (engine::is_container_id(id) &&
             std::find(h.containers.begin(), h.containers.end(), id) == h.containers.end()) {
           h.containers.push_back(id);
         }

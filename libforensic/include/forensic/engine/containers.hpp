@@ -116,6 +116,10 @@ struct list_options {
 
 std::vector<container> list_containers(client& engine, const list_options& options = {});
 
+// True for a container's full id as the engine writes it: 64 lowercase hex digits. Ids read from
+// anything a container or a remote host could write are checked with it before use.
+bool is_container_id(std::string_view name);
+
 // Resolves `reference` as the docker CLI does and returns the container's full id. Throws
 // errc::not_found ("no container 'x'") or errc::ambiguous (naming the candidates).
 std::string resolve_container_id(client& engine, std::string_view reference);
