@@ -314,6 +314,34 @@ TEST_CASE("net socket census: sockstat counters of a namespace") {
       "TCP: inuse 1 orphan 0 tw 0\nUDP: inuse 0\nRAW: inuse 0\n", "TCP6: inuse -1\n"));
 }
 
+TEST_CASE("net socket census: a namespace's TCP history from its snmp counters") {
+  using forensic::net::detail::parse_snmp_tcp;
+  // A sleeper on a user-defined network: a listener, never a connection.
+  const auto idle = parse_snmp_tcp(fixture("snmp-container.txt"));
+  REQUIRE(idle);
+  CHECK(idle->idle());
+
+  const auto busy = parse_snmp_tcp(
+      "Ip: Forwarding\nIp: 1\n"
+      "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets "
+      "CurrEstab InSegs\nTcp: 1 200 120000 -1 140 75 22 13 0 15503\n");
+  REQUIRE(busy);
+  CHECK(busy->active_opens == 140);
+  CHECK(busy->passive_opens == 75);
+  CHECK(busy->curr_estab == 0);
+  CHECK_FALSE(busy->idle());
+  // One established without an open (a socket restored in repair mode) is not idle either.
+  const auto restored = parse_snmp_tcp("Tcp: ActiveOpens PassiveOpens CurrEstab\nTcp: 0 0 1\n");
+  REQUIRE(restored);
+  CHECK_FALSE(restored->idle());
+
+  // Anything odd: no history, so the namespace's listeners are counted as before.
+  CHECK_FALSE(parse_snmp_tcp(""));
+  CHECK_FALSE(parse_snmp_tcp("Tcp: ActiveOpens PassiveOpens CurrEstab\n"));
+  CHECK_FALSE(parse_snmp_tcp("Tcp: ActiveOpens PassiveOpens\nTcp: 0 0\n"));
+  CHECK_FALSE(parse_snmp_tcp("Tcp: ActiveOpens PassiveOpens CurrEstab\nTcp: 0 x 0\n"));
+}
+
 TEST_CASE("net local addresses: fib_trie leaves and if_inet6 rows") {
   using forensic::net::detail::parse_fib_trie_locals;
   using forensic::net::detail::parse_if_inet6;

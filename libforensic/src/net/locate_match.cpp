@@ -45,26 +45,40 @@ std::string endpoint(const std::string& address, std::uint16_t port) {
 using namespace_entry = const std::pair<const std::uint64_t, namespace_info>*;
 
 std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
+  std::vector<tables_needed> plan(all.size());
+  std::vector<std::optional<socket_census>> census(all.size());
+  // Namespaces whose TCP may hold a connection: their listeners are counted (one setns and
+  // sock_diag dump each); the others never opened one (socket_census.hpp).
+  std::vector<std::size_t> busy;
   std::vector<io::unique_fd> fds;
   std::vector<int> raw_fds;
-  for (const auto* entry : all) {
-    fds.push_back(proc::open_netns(entry->second.pids.front()));
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    const int pid = all[k]->second.pids.front();
+    census[k] = read_socket_census(pid);
+    if (!census[k]) continue;
+    plan[k].udp4 = census[k]->udp4 > 0;
+    plan[k].udp6 = census[k]->udp6 > 0;
+    plan[k].raw4 = census[k]->raw4 > 0;
+    plan[k].raw6 = census[k]->raw6 > 0;
+    const auto history = read_tcp_history(pid);
+    if (census[k]->tcp_tw == 0 && (census[k]->tcp == 0 || (history && history->idle()))) {
+      plan[k].tcp4 = plan[k].tcp6 = false;
+      continue;
+    }
+    busy.push_back(k);
+    fds.push_back(proc::open_netns(pid));
     raw_fds.push_back(fds.back().get());  // -1 when gone: setns fails, no count
   }
   // Listeners first, counters after: a connection made in between is in the counters, so the
   // two disagree and the tables are read.
   const auto listeners = count_tcp_listeners(raw_fds);
-  std::vector<tables_needed> plan(all.size());
-  for (std::size_t k = 0; k < all.size(); ++k) {
-    const auto census = read_socket_census(all[k]->second.pids.front());
-    if (!census) continue;
-    plan[k].udp4 = census->udp4 > 0;
-    plan[k].udp6 = census->udp6 > 0;
-    plan[k].raw4 = census->raw4 > 0;
-    plan[k].raw6 = census->raw6 > 0;
+  for (std::size_t j = 0; j < busy.size(); ++j) {
+    const std::size_t k = busy[j];
+    const auto again = read_socket_census(all[k]->second.pids.front());
+    if (!again || !listeners[j]) continue;
     // TIME_WAIT is counted for both families at once: either may hold it.
-    plan[k].tcp4 = census->tcp_tw > 0 || !listeners[k] || census->tcp4 != listeners[k]->v4;
-    plan[k].tcp6 = census->tcp_tw > 0 || !listeners[k] || census->tcp6 != listeners[k]->v6;
+    plan[k].tcp4 = again->tcp_tw > 0 || again->tcp4 != listeners[j]->v4;
+    plan[k].tcp6 = again->tcp_tw > 0 || again->tcp6 != listeners[j]->v6;
   }
   return plan;
 }

@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "io/c_handles.hpp"
@@ -95,6 +96,53 @@ std::optional<socket_census> read_socket_census(int pid) {
   if (v4 && !v6) v6 = "TCP6: inuse 0\nUDP6: inuse 0\nRAW6: inuse 0\n";
   if (!v4) return std::nullopt;
   return parse_sockstat(*v4, *v6);
+}
+
+std::optional<tcp_history> parse_snmp_tcp(std::string_view snmp) {
+  // Two lines start with "Tcp:": the names, then the values in the same order.
+  std::string_view names, values;
+  while (!snmp.empty()) {
+    const std::size_t end = snmp.find('\n');
+    const std::string_view line = snmp.substr(0, end);
+    snmp.remove_prefix(end == std::string_view::npos ? snmp.size() : end + 1);
+    if (!line.starts_with("Tcp:")) continue;
+    if (names.empty()) {
+      names = line.substr(4);
+    } else {
+      values = line.substr(4);
+      break;
+    }
+  }
+  if (values.empty()) return std::nullopt;
+  auto next = [](std::string_view& s) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    const std::size_t end = std::min(s.find(' '), s.size());
+    const std::string_view word = s.substr(0, end);
+    s.remove_prefix(end);
+    return word;
+  };
+  std::optional<long> active, passive, estab;
+  for (;;) {
+    const std::string_view name = next(names);
+    const std::string_view value = next(values);
+    if (name.empty() || value.empty()) break;
+    long v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size()) return std::nullopt;
+    if (name == "ActiveOpens") active = v;
+    if (name == "PassiveOpens") passive = v;
+    if (name == "CurrEstab") estab = v;
+  }
+  if (!active || !passive || !estab || *active < 0 || *passive < 0 || *estab < 0) {
+    return std::nullopt;
+  }
+  return tcp_history{*active, *passive, *estab};
+}
+
+std::optional<tcp_history> read_tcp_history(int pid) {
+  const auto text = proc::read_file("/proc/" + std::to_string(pid) + "/net/snmp", 8192);
+  if (!text) return std::nullopt;
+  return parse_snmp_tcp(*text);
 }
 
 std::vector<std::optional<tcp_listeners>> count_tcp_listeners(std::span<const int> netns_fds) {
