@@ -3,6 +3,8 @@
 // host network, and stopped.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "forensic/engine/client.hpp"
@@ -105,6 +107,72 @@ TEST_CASE("ir-ps --json --all agrees with docker inspect") {
     }
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 6);
   }
+  {  // read from the engine's state files, and the same answer as one inspect per container
+    int from_state = 0;
+    for (const auto& c : doc["containers"]) {
+      CHECK((c["details_from"] == "state_files" || c["details_from"] == "inspect"));
+      from_state += c["details_from"] == "state_files" ? 1 : 0;
+    }
+    // One container of the host is inspected to prove where the engine keeps its files.
+    CHECK(from_state >= 4);
+    auto r = run_tool("ir-ps",
+                      {"--json", "--all", "--no-state-files", "--filter", "label=" + bed.label()});
+    REQUIRE(r.exit_code == 0);
+    json inspected = json::parse(r.out);
+    REQUIRE(inspected["containers"].size() == doc["containers"].size());
+    for (std::size_t i = 0; i < doc["containers"].size(); ++i) {
+      json a = doc["containers"][i];
+      json b = inspected["containers"][i];
+      CAPTURE(a["name"]);
+      CHECK(b["details_from"] == "inspect");
+      for (auto* c : {&a, &b}) {
+        c->erase("details_from");
+        c->erase("status");  // "Up 2 seconds"
+      }
+      CHECK(a == b);
+    }
+  }
+}
+
+TEST_CASE("ir-ps: a state file that disagrees with the engine is not believed") {
+  REQUIRE(engine_available());
+  testbed bed;
+  auto honest = bed.container("honest", {});
+  auto honest2 = bed.container("honest2", {});
+  auto forged = bed.container("forged", {});
+  const json theirs = json::parse(bed.inspect(forged))[0];
+  const std::string id = theirs["Id"];
+  // What dockerd wrote for the container, rewritten the way dockerd writes it (whole, renamed
+  // into place): another name, and the host's init as its pid.
+  const std::filesystem::path file = "/var/lib/docker/containers/" + id + "/config.v2.json";
+  REQUIRE(std::filesystem::exists(file));
+  json record;
+  {
+    std::ifstream in(file);
+    record = json::parse(in);
+  }
+  record["Name"] = "/not-" + forged;
+  record["State"]["Pid"] = 1;
+  {
+    std::ofstream out(file.string() + ".forged");
+    out << record.dump();
+  }
+  std::filesystem::rename(file.string() + ".forged", file);
+
+  const json doc = ps_json(bed);
+  REQUIRE(doc["containers"].size() == 3);
+  const json* ours = find_by_name(doc, forged);
+  REQUIRE(ours);
+  CHECK((*ours)["details_from"] == "inspect");
+  CHECK((*ours)["pid"] == theirs["State"]["Pid"]);
+  CHECK((*ours)["pid"] != 1);
+  CHECK(find_by_name(doc, "not-" + forged) == nullptr);
+  // The others are read from their files (but for the one inspect that proves where they are).
+  const json* first = find_by_name(doc, honest);
+  const json* second = find_by_name(doc, honest2);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(((*first)["details_from"] == "state_files" || (*second)["details_from"] == "state_files"));
 }
 
 TEST_CASE("an unreachable engine gives one clear line and exit 3") {

@@ -1,12 +1,15 @@
 // Container model parsing, against JSON recorded from a real engine (tests/fixtures/engine/).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine/inspect_filter.hpp"
+#include "engine/state_files.hpp"
 #include "forensic/engine/containers.hpp"
 
 using namespace forensic::engine;
@@ -202,4 +205,79 @@ TEST_CASE("skimming checks the structure it steps over and leaves odd documents 
       R"({"Id":"a","GraphDriver":)" + std::string(300, '[') + std::string(300, ']') + "}";
   CHECK_FALSE(skim_inspect(deep));
   CHECK(parse_inspect_body(deep) == nlohmann::json::parse(R"({"Id":"a"})"));
+}
+
+TEST_CASE(
+    "state files: a container's inspect fields from the engine's own files, checked against the "
+    "list") {
+  using forensic::engine::detail::inspect_from_state;
+  using forensic::engine::detail::state_record;
+  const auto config = fixture("state_fxs-config.v2.json");
+  const auto host_config = fixture("state_fxs-hostconfig.json");
+  const auto item = fixture("state_fxs-list-item.json");
+  // The same container as the engine's inspect describes it, field for field.
+  const auto doc = inspect_from_state(state_record{config, host_config}, item);
+  REQUIRE(doc);
+  const container expected = parse_container_inspect(fixture("state_fxs-inspect.json"));
+  const container ours = parse_container_inspect(*doc);
+  CHECK(to_json(ours) == to_json(expected));
+  CHECK(ours.pid > 0);
+  CHECK(ours.networks.size() == 2);
+  CHECK(ours.mounts.size() == 2);
+  CHECK(ours.security.cap_add == std::vector<std::string>{"CAP_NET_ADMIN"});
+  CHECK(ours.security.memory_limit == 64 << 20);
+
+  // Anything the list contradicts leaves the container to an inspect call.
+  auto changed = [&](auto edit_config, auto edit_item) {
+    auto c = config;
+    auto i = item;
+    edit_config(c);
+    edit_item(i);
+    return inspect_from_state(state_record{c, host_config}, i);
+  };
+  const auto none = [](nlohmann::json&) {};
+  CHECK(changed(none, none));
+  CHECK_FALSE(changed([](auto& c) { c["ID"] = std::string(64, 'a'); }, none));
+  CHECK_FALSE(changed([](auto& c) { c["Name"] = "/renamed"; }, none));
+  CHECK_FALSE(changed(none, [](auto& i) { i["ImageID"] = "sha256:" + std::string(64, 'b'); }));
+  // Stopped since the record was written, or started since: the running state disagrees.
+  CHECK_FALSE(changed(none, [](auto& i) { i["State"] = "exited"; }));
+  CHECK_FALSE(changed([](auto& c) { c["State"]["Running"] = false; }, none));
+  CHECK_FALSE(changed([](auto& c) { c["State"]["Pid"] = 0; }, none));
+  // A network connected or disconnected, or an endpoint replaced, since the record.
+  CHECK_FALSE(changed([](auto& c) { c["NetworkSettings"]["Networks"].erase("fxs-b"); }, none));
+  CHECK_FALSE(changed(none, [](auto& i) {
+    i["NetworkSettings"]["Networks"]["fxs-a"]["EndpointID"] = std::string(64, 'c');
+  }));
+  CHECK_FALSE(changed([](auto& c) { c.erase("State"); }, none));
+  CHECK_FALSE(changed([](auto& c) { c["Config"] = 42; }, none));
+  CHECK_FALSE(changed([](auto& c) { c["NetworkSettings"] = "odd"; }, none));
+  CHECK_FALSE(changed(none, [](auto& i) { i["Names"] = nlohmann::json::array(); }));
+}
+
+TEST_CASE("state files: read from a data root, only container directories with both files") {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("state-files-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const std::string id(64, 'd');
+  const std::string other(64, 'e');
+  fs::create_directories(root / id);
+  fs::create_directories(root / other);
+  fs::create_directories(root / "not-an-id");
+  std::ofstream(root / id / "config.v2.json") << R"({"ID": "x"})";
+  std::ofstream(root / id / "hostconfig.json") << R"({"Privileged": true})";
+  std::ofstream(root / other / "config.v2.json") << R"({"ID": "y"})";  // no hostconfig
+  std::ofstream(root / "not-an-id" / "config.v2.json") << "{}";
+  std::ofstream(root / "not-an-id" / "hostconfig.json") << "{}";
+  // A link in place of a file is not followed.
+  const std::string linked(64, 'f');
+  fs::create_directories(root / linked);
+  fs::create_symlink(root / id / "config.v2.json", root / linked / "config.v2.json");
+  std::ofstream(root / linked / "hostconfig.json") << "{}";
+  const auto records = forensic::engine::detail::read_state_files(root.string());
+  REQUIRE(records.size() == 1);
+  REQUIRE(records.count(id) == 1);
+  CHECK(records.at(id).host_config["Privileged"] == true);
+  CHECK(forensic::engine::detail::read_state_files((root / "missing").string()).empty());
+  fs::remove_all(root);
 }

@@ -16,7 +16,9 @@ namespace {
 using namespace forensic;
 
 const cli::tool_info info{
-    "ir-ps", "ir-ps [--all] [--json | --format ecs|ocsf] [--filter KEY=VALUE]... [--host URI]",
+    "ir-ps",
+    "ir-ps [--all] [--json | --format ecs|ocsf] [--filter KEY=VALUE]... [--no-state-files] [--host "
+    "URI]",
     "  Lists the containers of the engine (running ones, or all with --all) in one list call plus\n"
     "  concurrent inspects, with each container's addresses per network and its RISK flags:\n"
     "  PRIVILEGED, DOCKER-SOCK (engine socket mounted inside), HOST-NET, HOST-PID, HOST-IPC,\n"
@@ -35,7 +37,13 @@ const cli::tool_info info{
     "  HOST-DEV-MOUNT, DOCKER-DATA-MOUNT, DOCKER-SOCK, CONTAINERD-SOCK) and device nodes\n"
     "  beyond the defaults (DEVICES); no_new_privs, a read-only root filesystem and a user\n"
     "  namespace are listed as hardening. The RISK column shows the engine's flags, then the\n"
-    "  kernel's that are not among them.\n",
+    "  kernel's that are not among them.\n"
+    "\n"
+    "  With a local engine keeping its data under /var/lib/docker (proven by one inspect),\n"
+    "  what only inspect has is read from the engine's own files (config.v2.json,\n"
+    "  hostconfig.json) instead of one inspect call per container, and used only where it\n"
+    "  agrees with the list (id, name, image, running state); the others are inspected. JSON\n"
+    "  `details_from` says which. --no-state-files inspects every container.\n",
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
     "  container are documented in docs/json.md and only ever added to.\n"
@@ -77,18 +85,14 @@ std::string addresses(const engine::container& c) {
 // The escape audit of each container from this host's /proc (escape_audit.hpp), or why not.
 std::vector<proc::escape_audit> audit(const std::vector<engine::container>& containers,
                                       const engine::client& engine) {
-  std::vector<proc::escape_audit> out;
   const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
-  // The host's mount table, read once: it holds every container's mounts.
-  std::vector<proc::mount_entry> host_mounts;
-  std::string host_mounts_error;
-  if (local) {
-    try {
-      host_mounts = proc::read_mountinfo(1);
-    } catch (const error& e) {
-      host_mounts_error = e.what();
-    }
+  std::vector<proc::audit_target> running;
+  for (const auto& c : containers) {
+    if (local && c.pid > 0) running.push_back({c.pid, c.id});
   }
+  auto audited = proc::audit_containers(running);
+  std::vector<proc::escape_audit> out;
+  std::size_t next = 0;
   for (const auto& c : containers) {
     if (!local) {
       proc::escape_audit a;
@@ -100,8 +104,7 @@ std::vector<proc::escape_audit> audit(const std::vector<engine::container>& cont
       a.reason = "not running";
       out.push_back(std::move(a));
     } else {
-      out.push_back(proc::audit_container(c.pid, c.id, {},
-                                          host_mounts_error.empty() ? &host_mounts : nullptr));
+      out.push_back(std::move(audited[next++]));
     }
   }
   return out;
@@ -131,7 +134,8 @@ int run(int argc, char** argv) {
       "format", cli::po::value<std::string>()->value_name("FORMAT"),
       "ecs or ocsf: one JSON line per risk flag for a SIEM")(
       "filter,f", cli::po::value<std::vector<std::string>>()->value_name("KEY=VALUE"),
-      "engine-side filter: label=K[=V], name=N, network=N (repeatable)");
+      "engine-side filter: label=K[=V], name=N, network=N (repeatable)")(
+      "no-state-files", "inspect every container instead of reading the engine's state files");
   cli::add_engine_options(options);
   cli::po::variables_map vm;
   if (!cli::parse_command_line(argc, argv, info, options, vm)) return cli::exit_ok;
@@ -139,6 +143,7 @@ int run(int argc, char** argv) {
   const auto siem = cli::siem_format_option(vm);
   engine::list_options list;
   list.all = vm.count("all") > 0;
+  list.state_files = vm.count("no-state-files") == 0;
   if (vm.count("filter")) {
     for (const auto& f : vm["filter"].as<std::vector<std::string>>()) {
       list.filters.push_back(parse_filter(f));

@@ -114,6 +114,7 @@ nlohmann::json to_json(const container& c) {
       .add("security", std::move(security))
       .add("risk_flags", c.risk_flags())
       .add("inspected", c.inspected)
+      .add("details_from", c.details_from)
       .take();
 }
 

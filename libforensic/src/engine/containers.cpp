@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/inspect_filter.hpp"
+#include "engine/state_files.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
 
@@ -31,6 +35,8 @@ std::string filters_query(const filter_list& filters) {
   return filters.empty() ? std::string() : "&filters=" + encode_filters(filters);
 }
 
+constexpr const char* default_containers_dir = "/var/lib/docker/containers";
+
 // Ids a local engine has on disk, read from its state directory, so that inspects can start
 // while the list call is still being answered (dockerd serves them concurrently). Only a hint:
 // the list stays authoritative, a stale id costs one 404, and another data-root gives none.
@@ -42,8 +48,8 @@ std::vector<std::string> local_container_ids_hint(const client& engine) {
     return ids;
   }
   std::error_code ec;
-  for (std::filesystem::directory_iterator it("/var/lib/docker/containers", ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(default_containers_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (is_container_id(name)) ids.push_back(std::move(name));
   }
@@ -53,8 +59,10 @@ std::vector<std::string> local_container_ids_hint(const client& engine) {
 std::string inspect_target(const std::string& id) { return "/containers/" + id + "/json"; }
 
 // Merges inspect documents into the summaries, fetching those the prefetch did not cover.
+// `from_state` names the documents built from state files.
 void enrich_with_inspects(client& engine, std::vector<container>& out,
-                          std::unordered_map<std::string, nlohmann::json>& inspected) {
+                          std::unordered_map<std::string, nlohmann::json>& inspected,
+                          const std::unordered_set<std::string>& from_state = {}) {
   std::vector<std::string> missing;
   for (const auto& c : out) {
     if (!inspected.count(c.id)) missing.push_back(inspect_target(c.id));
@@ -73,8 +81,63 @@ void enrich_with_inspects(client& engine, std::vector<container>& out,
     full.status = c.status;
     if (!c.names.empty()) full.names = c.names;
     if (full.image.empty()) full.image = c.image;
+    full.details_from = from_state.count(c.id) ? "state_files" : "inspect";
     c = std::move(full);
   }
+}
+
+// The engine's data root is /var/lib/docker when a container's inspect names its files there.
+bool files_under_default_root(const nlohmann::json& inspect, const std::string& id) {
+  if (!inspect.is_object() || inspect.value("Id", std::string()) != id) return false;
+  const std::string dir = std::string(default_containers_dir) + "/" + id + "/";
+  for (const char* key : {"HostnamePath", "ResolvConfPath", "HostsPath", "LogPath"}) {
+    const auto it = inspect.find(key);
+    if (it != inspect.end() && it->is_string() && it->get<std::string>().starts_with(dir)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// list_options::state_files: the list call and one inspect, which proves where the engine
+// keeps its files, while the state files are read on another thread; then an inspect call
+// only for the containers whose files are missing or disagree with the list.
+std::optional<std::vector<container>> list_from_state_files(client& engine,
+                                                            const std::string& list_target) {
+  const auto ids = local_container_ids_hint(engine);
+  if (ids.empty()) return std::nullopt;
+  auto records = std::async(std::launch::async,
+                            [] { return detail::read_state_files(default_containers_dir); });
+  const std::vector<std::string> targets{list_target, inspect_target(ids.front())};
+  auto results = engine.get_json_batch(targets, 2, client::body_parser([](std::string_view body) {
+                                         return nlohmann::json::parse(body, nullptr, false);
+                                       }));
+  auto state = records.get();
+  if (results[0].failure) throw *results[0].failure;
+  const nlohmann::json& list = results[0].body;
+  if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
+  if (results[1].failure || !files_under_default_root(results[1].body, ids.front())) {
+    return std::nullopt;
+  }
+
+  std::vector<container> out;
+  out.reserve(list.size());
+  std::unordered_map<std::string, nlohmann::json> inspected;
+  std::unordered_set<std::string> from_state;
+  inspected.emplace(ids.front(), std::move(results[1].body));
+  for (const auto& item : list) {
+    out.push_back(parse_container_summary(item));
+    const std::string& id = out.back().id;
+    if (inspected.count(id)) continue;
+    auto record = state.find(id);
+    if (record == state.end()) continue;
+    if (auto doc = detail::inspect_from_state(std::move(record->second), item)) {
+      inspected.emplace(id, std::move(*doc));
+      from_state.insert(id);
+    }
+  }
+  enrich_with_inspects(engine, out, inspected, from_state);
+  return out;
 }
 
 }  // namespace
@@ -133,6 +196,9 @@ std::vector<std::string> container::risk_flags() const {
 std::vector<container> list_containers(client& engine, const list_options& options) {
   std::vector<std::string> targets{std::string("/containers/json?all=") +
                                    (options.all ? "1" : "0") + filters_query(options.filters)};
+  if (options.inspect && options.state_files) {
+    if (auto out = list_from_state_files(engine, targets.front())) return std::move(*out);
+  }
   if (options.inspect && options.filters.empty()) {
     for (auto& id : local_container_ids_hint(engine)) targets.push_back(inspect_target(id));
   }

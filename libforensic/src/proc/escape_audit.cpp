@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -151,12 +152,19 @@ bool read_privileges(int pid, process_privileges& p) {
   return true;
 }
 
+std::uint64_t device_key(unsigned major, unsigned minor) {
+  return (std::uint64_t{major} << 32) | minor;
+}
+
 // Where a container mount's filesystem root is on the host: the host mount of the same device
 // whose root is the longest prefix of it, plus the rest of the path.
-std::string host_path_of(const mount_entry& m, const std::vector<mount_entry>& host) {
+std::string host_path_of(const mount_entry& m, const audit_host& host) {
+  const auto same_device = host.by_device.find(device_key(m.major, m.minor));
+  if (same_device == host.by_device.end()) return {};
   const mount_entry* best = nullptr;
-  for (const auto& h : host) {
-    if (h.major != m.major || h.minor != m.minor || !under(m.root, h.root)) continue;
+  for (const std::size_t k : same_device->second) {
+    const mount_entry& h = host.mounts[k];
+    if (!under(m.root, h.root)) continue;
     if (!best || h.root.size() > best->root.size() ||
         (h.root.size() == best->root.size() && h.mount_point.size() < best->mount_point.size())) {
       best = &h;
@@ -264,9 +272,48 @@ std::vector<std::string> capability_names(std::uint64_t mask) {
   return out;
 }
 
+audit_host read_audit_host() {
+  audit_host host;
+  try {
+    host.mounts = read_mountinfo(1);
+  } catch (const error& e) {
+    host.mounts_error = e.what();
+  }
+  for (std::size_t k = 0; k < host.mounts.size(); ++k) {
+    host.by_device[device_key(host.mounts[k].major, host.mounts[k].minor)].push_back(k);
+  }
+  host.apparmor_enabled =
+      trimmed(read_file("/sys/module/apparmor/parameters/enabled").value_or("")) == "Y";
+  // The host's user namespace: pid 1's, or ours when pid 1's is hidden from us (a sandboxed
+  // responder host); we run as root in the host's namespace either way.
+  host.user_namespace = ns_inode("/proc/1/ns/user");
+  if (host.user_namespace == 0) host.user_namespace = ns_inode("/proc/self/ns/user");
+  return host;
+}
+
 escape_audit audit_container(int init_pid, std::string_view container_id,
-                             const std::vector<int>& more_pids,
-                             const std::vector<mount_entry>* host_mounts) {
+                             const std::vector<int>& more_pids) {
+  return audit_container(init_pid, container_id, more_pids, read_audit_host());
+}
+
+std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets) {
+  std::vector<escape_audit> out(targets.size());
+  if (targets.empty()) return out;
+  const audit_host host = read_audit_host();
+  auto run = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to; ++k) {
+      out[k] = audit_container(targets[k].init_pid, targets[k].container_id, {}, host);
+    }
+  };
+  const std::size_t half = targets.size() / 2;
+  auto first = std::async(std::launch::async, run, std::size_t{0}, half);
+  run(half, targets.size());
+  first.get();
+  return out;
+}
+
+escape_audit audit_container(int init_pid, std::string_view container_id,
+                             const std::vector<int>& more_pids, const audit_host& host) {
   escape_audit a;
   a.init_pid = init_pid;
   const auto cgroup = read_file(pid_path(init_pid, "cgroup"));
@@ -285,12 +332,8 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
   std::set<std::string> flags;
 
   // Per process: capabilities, no_new_privs, seccomp, AppArmor, uid.
-  a.apparmor_enabled =
-      trimmed(read_file("/sys/module/apparmor/parameters/enabled").value_or("")) == "Y";
-  // The host's user namespace: pid 1's, or ours when pid 1's is hidden from us (a sandboxed
-  // responder host); we run as root in the host's namespace either way.
-  std::uint64_t host_userns = ns_inode("/proc/1/ns/user");
-  if (host_userns == 0) host_userns = ns_inode("/proc/self/ns/user");
+  a.apparmor_enabled = host.apparmor_enabled;
+  const std::uint64_t host_userns = host.user_namespace;
   const std::uint64_t userns = ns_inode(pid_path(init_pid, "ns/user"));
   a.own_user_namespace = userns != 0 && host_userns != 0 && userns != host_userns;
   a.uid_map = trimmed(read_file(pid_path(init_pid, "uid_map")).value_or(""));
@@ -323,9 +366,7 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 
   // Mounts, against the host's table.
   try {
-    std::vector<mount_entry> read_here;
-    if (!host_mounts) read_here = read_mountinfo(1);
-    const auto& host = host_mounts ? *host_mounts : read_here;
+    if (!host.mounts_error.empty()) throw error(errc::io, "the host's table: " + host.mounts_error);
     const auto mine = read_mountinfo(init_pid);
     // Mounts below one already listed come with it (-v /:/host binds recursively): listed once.
     std::set<std::uint64_t> listed;

@@ -26,6 +26,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "forensic/proc/mountinfo.hpp"
@@ -73,16 +74,36 @@ struct escape_audit {
   std::vector<std::string> errors;  // what could not be read
 };
 
+// What every audit of this host compares against, read once per run: the host's mount table
+// (it holds every container's mounts, so reading or scanning it whole per container would make
+// auditing a host quadratic), indexed by device; whether AppArmor is enabled; the host's user
+// namespace.
+struct audit_host {
+  std::vector<mount_entry> mounts;  // read_mountinfo(1)
+  std::string mounts_error;         // why `mounts` is empty, when it could not be read
+  bool apparmor_enabled = false;
+  std::uint64_t user_namespace = 0;  // pid 1's, or ours when pid 1's is hidden from us
+  // Indexes of `mounts` by device (major << 32 | minor).
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_device;
+};
+audit_host read_audit_host();
+
 // Audits the container whose init is host pid `init_pid`, and also `more_pids` (its other
 // processes, membership.hpp) for the per-process facts. Nothing is read unless
 // /proc/<init_pid>/cgroup names `container_id` (the full id): otherwise, or when the init is
 // gone, `collected` is false with the reason. Never throws for what the kernel refuses.
-// `host_mounts` is the host's mount table (read_mountinfo(1)) when the caller audits many
-// containers: it grows with every container's mounts, so reading it once per container would
-// make auditing a host quadratic. Null: read here.
 escape_audit audit_container(int init_pid, std::string_view container_id,
-                             const std::vector<int>& more_pids = {},
-                             const std::vector<mount_entry>* host_mounts = nullptr);
+                             const std::vector<int>& more_pids = {});
+escape_audit audit_container(int init_pid, std::string_view container_id,
+                             const std::vector<int>& more_pids, const audit_host& host);
+
+// The audits of many containers (init pid, full id), in the given order, against one
+// read_audit_host(), on two threads: the reads are the kernel's work, one container at a time.
+struct audit_target {
+  int init_pid = 0;
+  std::string container_id;
+};
+std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets);
 
 // Effective capability names ("SYS_ADMIN", ...) of a CapEff mask, lowest bit first.
 std::vector<std::string> capability_names(std::uint64_t mask);

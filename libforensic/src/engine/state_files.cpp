@@ -1,0 +1,153 @@
+#include "engine/state_files.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "forensic/engine/containers.hpp"
+#include "forensic/io/no_atime.hpp"
+#include "io/c_handles.hpp"
+
+namespace forensic::engine::detail {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t max_state_file = 4u << 20;
+
+// The whole of `name` in `dir_fd`, a regular file read without following a link; nullopt when
+// it cannot be opened, is larger than the cap, or a read fails.
+std::optional<std::string> read_small(int dir_fd, const char* name) {
+  const io::unique_fd fd =
+      io::open_no_atime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > max_state_file) return std::nullopt;
+  }
+}
+
+std::optional<json> read_object(int dir_fd, const char* name) {
+  const auto text = read_small(dir_fd, name);
+  if (!text) return std::nullopt;
+  json doc = json::parse(*text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  return doc;
+}
+
+const json& member(const json& j, const char* key) {
+  static const json null_value;
+  if (!j.is_object()) return null_value;
+  auto it = j.find(key);
+  return it == j.end() ? null_value : *it;
+}
+
+std::string text(const json& j, const char* key) {
+  const json& v = member(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+// Both maps of network name to endpoint hold the same names, and each the same endpoint id and
+// addresses (null and {} both mean none).
+bool same_attachments(const json& record, const json& listed) {
+  const std::size_t n = record.is_object() ? record.size() : 0;
+  if (n != (listed.is_object() ? listed.size() : 0)) return false;
+  if (n == 0) return true;
+  for (auto it = listed.begin(); it != listed.end(); ++it) {
+    const auto mine = record.find(it.key());
+    if (mine == record.end()) return false;
+    for (const char* key : {"EndpointID", "IPAddress", "GlobalIPv6Address", "MacAddress"}) {
+      if (text(*mine, key) != text(it.value(), key)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir) {
+  std::unordered_map<std::string, state_record> out;
+  io::unique_fd root = io::open_no_atime(AT_FDCWD, containers_dir.c_str(),
+                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (!root) return out;
+  // The listing works on its own descriptor; `root` stays for the openat of each entry.
+  io::c_dir dir(::fdopendir(::dup(root.get())));
+  if (!dir) return out;
+  while (const dirent* e = ::readdir(dir.get())) {
+    const std::string name = e->d_name;
+    if (!is_container_id(name)) continue;
+    const io::unique_fd sub = io::open_no_atime(root.get(), name.c_str(),
+                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (!sub) continue;
+    auto config = read_object(sub.get(), "config.v2.json");
+    if (!config) continue;
+    auto host_config = read_object(sub.get(), "hostconfig.json");
+    if (!host_config) continue;
+    out.emplace(name, state_record{std::move(*config), std::move(*host_config)});
+  }
+  return out;
+}
+
+std::optional<json> inspect_from_state(state_record record, const json& list_item) {
+  json& config = record.config;
+  const json& state = member(config, "State");
+  if (!state.is_object() || !member(config, "Config").is_object()) return std::nullopt;
+  const std::string id = text(list_item, "Id");
+  if (id.empty() || text(config, "ID") != id) return std::nullopt;
+  // The list's names carry the leading '/', as the record's does.
+  const json& names = member(list_item, "Names");
+  if (!names.is_array() || names.empty() || !names.front().is_string() ||
+      names.front().get<std::string>() != text(config, "Name")) {
+    return std::nullopt;
+  }
+  if (text(config, "Image") != text(list_item, "ImageID")) return std::nullopt;
+  // Running, paused and restarting containers have Running set; a record written before the
+  // container started or after it stopped disagrees with the list, and is not used.
+  const std::string status = text(list_item, "State");
+  const bool listed_running = status == "running" || status == "paused" || status == "restarting";
+  const json& running = member(state, "Running");
+  const json& pid = member(state, "Pid");
+  if (!running.is_boolean() || running.get<bool>() != listed_running || !pid.is_number_integer() ||
+      (pid.get<std::int64_t>() > 0) != listed_running) {
+    return std::nullopt;
+  }
+
+  json doc = json::object();
+  doc["Id"] = id;
+  doc["Name"] = std::move(config["Name"]);
+  doc["Image"] = std::move(config["Image"]);
+  for (const char* key : {"Path", "Args", "Created", "AppArmorProfile", "Config"}) {
+    if (auto it = config.find(key); it != config.end()) doc[key] = std::move(*it);
+  }
+  json doc_state = json::object();
+  for (const char* key : {"StartedAt", "FinishedAt", "Pid", "ExitCode"}) {
+    if (auto it = state.find(key); it != state.end()) doc_state[key] = *it;
+  }
+  doc_state["Status"] = status;
+  doc["State"] = std::move(doc_state);
+  doc["HostConfig"] = std::move(record.host_config);
+  // The record's networks, as inspect gives them (the list leaves aliases out), when they are
+  // the list's: the same networks with the same endpoints and addresses.
+  json& own = config["NetworkSettings"];
+  if (!own.is_object()) return std::nullopt;
+  json settings = json::object();
+  settings["Networks"] = std::move(own["Networks"]);
+  if (!same_attachments(settings["Networks"],
+                        member(member(list_item, "NetworkSettings"), "Networks"))) {
+    return std::nullopt;
+  }
+  if (own.contains("Ports")) settings["Ports"] = std::move(own["Ports"]);
+  doc["NetworkSettings"] = std::move(settings);
+  doc["Mounts"] = member(list_item, "Mounts");
+  return doc;
+}
+
+}  // namespace forensic::engine::detail

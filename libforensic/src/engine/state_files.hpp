@@ -1,0 +1,39 @@
+#pragma once
+// The engine's own record of each container, read from its files on this host instead of one
+// inspect call per container.
+//
+// Why: on a host with hundreds of containers, the engine's CPU for one inspect each costs
+// several times its list call, and on two cores that CPU is the wait. dockerd keeps every
+// container's state in <data-root>/containers/<id>/config.v2.json (written whole and renamed
+// into place on every change of state) and its host configuration in hostconfig.json; inspect
+// answers from the same structures. These files are read while the list call is in flight.
+//
+// Trust: the list call stays authoritative. A record is used only when its id, name, image and
+// running state agree with the container's list entry; anything else (a file that is missing,
+// unreadable, odd or older than the list) leaves that container to an inspect call. Networks
+// and mounts are taken from the list entry itself, which carries them in inspect's form.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace forensic::engine::detail {
+
+struct state_record {
+  nlohmann::json config;       // config.v2.json
+  nlohmann::json host_config;  // hostconfig.json
+};
+
+// Every <containers_dir>/<id>/ whose two files read and parse as JSON objects, by id. Files
+// are opened O_NOFOLLOW and O_NOATIME and read up to 4 MiB; directories whose name is not a
+// container id are skipped. Never throws: what cannot be read is simply absent.
+std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir);
+
+// The inspect document the engine would give for `list_item` (one /containers/json entry),
+// built from its state record: the members parse_container_inspect reads. nullopt when the
+// record and the list entry disagree (id, name, image id, running or not) or the record lacks
+// what inspect would hold (State, Config).
+std::optional<nlohmann::json> inspect_from_state(state_record record,
+                                                 const nlohmann::json& list_item);
+
+}  // namespace forensic::engine::detail
