@@ -274,6 +274,11 @@ TEST_CASE("state files: read from a data root, only container directories with b
   fs::create_directories(root / linked);
   fs::create_symlink(root / id / "config.v2.json", root / linked / "config.v2.json");
   std::ofstream(root / linked / "hostconfig.json") << "{}";
+  // A host configuration that is not one JSON value on its own is not taken.
+  const std::string junk(64, '1');
+  fs::create_directories(root / junk);
+  std::ofstream(root / junk / "config.v2.json") << R"({"ID": "z"})";
+  std::ofstream(root / junk / "hostconfig.json") << R"({}, "Privileged": true)";
   const auto records = forensic::engine::detail::read_state_files(root.string());
   REQUIRE(records.size() == 1);
   REQUIRE(records.count(id) == 1);

@@ -13,17 +13,18 @@ namespace {
 
 using nlohmann::json;
 
-// Must list every key parse_container_inspect reads (tests/unit compare both parses).
-constexpr std::array<std::string_view, 12> top_level = {
-    "Id",   "Name", "Config",  "HostConfig",      "State",  "Image",
-    "Path", "Args", "Created", "NetworkSettings", "Mounts", "AppArmorProfile"};
+// Must list every key parse_container_inspect reads (tests/unit compare both parses), and what
+// the state files add (engine/state_files.hpp): the record's "ID" and State.Running.
+constexpr std::array<std::string_view, 13> top_level = {
+    "Id",   "Name",    "Config",          "HostConfig", "State",           "Image", "Path",
+    "Args", "Created", "NetworkSettings", "Mounts",     "AppArmorProfile", "ID"};
 constexpr std::array<std::string_view, 5> in_config = {"Image", "Tty", "Hostname", "Labels",
                                                        "User"};
 constexpr std::array<std::string_view, 11> in_host_config = {
     "Privileged", "CapAdd",     "CapDrop",        "SecurityOpt", "NetworkMode", "PidMode",
     "IpcMode",    "UsernsMode", "ReadonlyRootfs", "PidsLimit",   "Memory"};
-constexpr std::array<std::string_view, 5> in_state = {"StartedAt", "FinishedAt", "Status", "Pid",
-                                                      "ExitCode"};
+constexpr std::array<std::string_view, 6> in_state = {"StartedAt", "FinishedAt", "Status",
+                                                      "Pid",       "ExitCode",   "Running"};
 constexpr std::array<std::string_view, 2> in_network_settings = {"Networks", "Ports"};
 
 template <std::size_t N>

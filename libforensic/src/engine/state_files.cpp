@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "engine/inspect_filter.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/io/no_atime.hpp"
 #include "io/c_handles.hpp"
@@ -35,10 +36,18 @@ std::optional<std::string> read_small(int dir_fd, const char* name) {
   }
 }
 
-std::optional<json> read_object(int dir_fd, const char* name) {
-  const auto text = read_small(dir_fd, name);
+// The members an inspect document would need, as the inspect filter keeps them: most of a
+// record (the stream and log settings, the mount points, the rest of HostConfig) is never
+// built. hostconfig.json is filtered as inspect's HostConfig member.
+std::optional<json> read_object(int dir_fd, const char* name, bool host_config) {
+  auto text = read_small(dir_fd, name);
   if (!text) return std::nullopt;
-  json doc = json::parse(*text, nullptr, false);
+  // One JSON value on its own (checked without building it), so the wrapping adds nothing.
+  if (host_config && !json::accept(*text)) return std::nullopt;
+  if (host_config) text = "{\"HostConfig\":" + *text + "}";
+  json doc = parse_inspect_body(*text);
+  if (host_config && doc.is_object() && doc.contains("HostConfig"))
+    doc = std::move(doc["HostConfig"]);
   if (!doc.is_object()) return std::nullopt;
   return doc;
 }
@@ -87,9 +96,9 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
     const io::unique_fd sub = io::open_no_atime(root.get(), name.c_str(),
                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (!sub) continue;
-    auto config = read_object(sub.get(), "config.v2.json");
+    auto config = read_object(sub.get(), "config.v2.json", false);
     if (!config) continue;
-    auto host_config = read_object(sub.get(), "hostconfig.json");
+    auto host_config = read_object(sub.get(), "hostconfig.json", true);
     if (!host_config) continue;
     out.emplace(name, state_record{std::move(*config), std::move(*host_config)});
   }
