@@ -283,6 +283,13 @@ TEST_CASE("state files: read from a data root, only container directories with b
   REQUIRE(records.size() == 1);
   REQUIRE(records.count(id) == 1);
   CHECK(records.at(id).host_config["Privileged"] == true);
+  // Replaced since (dockerd writes a new file and renames it into place): no longer current.
+  using forensic::engine::detail::still_current;
+  CHECK(still_current(root.string(), id, records.at(id)));
+  std::ofstream(root / id / "config.v2.json.new") << R"({"ID": "x2"})";
+  fs::rename(root / id / "config.v2.json.new", root / id / "config.v2.json");
+  CHECK_FALSE(still_current(root.string(), id, records.at(id)));
+  CHECK_FALSE(still_current(root.string(), other, records.at(id)));
   CHECK(forensic::engine::detail::read_state_files((root / "missing").string()).empty());
   fs::remove_all(root);
 }

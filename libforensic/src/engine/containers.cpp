@@ -130,7 +130,10 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
     const std::string& id = out.back().id;
     if (inspected.count(id)) continue;
     auto record = state.find(id);
-    if (record == state.end()) continue;
+    if (record == state.end() ||
+        !detail::still_current(default_containers_dir, id, record->second)) {
+      continue;
+    }
     if (auto doc = detail::inspect_from_state(std::move(record->second), item)) {
       inspected.emplace(id, std::move(*doc));
       from_state.insert(id);

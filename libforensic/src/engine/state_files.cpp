@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,12 +19,16 @@ using nlohmann::json;
 
 constexpr std::size_t max_state_file = 4u << 20;
 
-// The whole of `name` in `dir_fd`, a regular file read without following a link; nullopt when
-// it cannot be opened, is larger than the cap, or a read fails.
-std::optional<std::string> read_small(int dir_fd, const char* name) {
+// The whole of `name` in `dir_fd`, a regular file read without following a link, and its
+// inode; nullopt when it cannot be opened, is not a regular file, is larger than the cap, or a
+// read fails.
+std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_t& inode) {
   const io::unique_fd fd =
       io::open_no_atime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (!fd) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  inode = st.st_ino;
   std::string out;
   char buf[16384];
   for (;;) {
@@ -39,8 +44,9 @@ std::optional<std::string> read_small(int dir_fd, const char* name) {
 // The members an inspect document would need, as the inspect filter keeps them: most of a
 // record (the stream and log settings, the mount points, the rest of HostConfig) is never
 // built. hostconfig.json is filtered as inspect's HostConfig member.
-std::optional<json> read_object(int dir_fd, const char* name, bool host_config) {
-  auto text = read_small(dir_fd, name);
+std::optional<json> read_object(int dir_fd, const char* name, bool host_config,
+                                std::uint64_t& inode) {
+  auto text = read_small(dir_fd, name, inode);
   if (!text) return std::nullopt;
   // One JSON value on its own (checked without building it), so the wrapping adds nothing.
   if (host_config && !json::accept(*text)) return std::nullopt;
@@ -96,13 +102,27 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
     const io::unique_fd sub = io::open_no_atime(root.get(), name.c_str(),
                                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (!sub) continue;
-    auto config = read_object(sub.get(), "config.v2.json", false);
+    std::uint64_t config_inode = 0, host_config_inode = 0;
+    auto config = read_object(sub.get(), "config.v2.json", false, config_inode);
     if (!config) continue;
-    auto host_config = read_object(sub.get(), "hostconfig.json", true);
+    auto host_config = read_object(sub.get(), "hostconfig.json", true, host_config_inode);
     if (!host_config) continue;
-    out.emplace(name, state_record{std::move(*config), std::move(*host_config)});
+    out.emplace(name, state_record{std::move(*config), std::move(*host_config), config_inode,
+                                   host_config_inode});
   }
   return out;
+}
+
+bool still_current(const std::string& containers_dir, const std::string& id,
+                   const state_record& record) {
+  const std::string dir = containers_dir + "/" + id + "/";
+  struct stat st {};
+  if (::fstatat(AT_FDCWD, (dir + "config.v2.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+      st.st_ino != record.config_inode) {
+    return false;
+  }
+  return ::fstatat(AT_FDCWD, (dir + "hostconfig.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         st.st_ino == record.host_config_inode;
 }
 
 std::optional<json> inspect_from_state(state_record record, const json& list_item) {

@@ -10,8 +10,10 @@
 //
 // Trust: the list call stays authoritative. A record is used only when its id, name, image and
 // running state agree with the container's list entry; anything else (a file that is missing,
-// unreadable, odd or older than the list) leaves that container to an inspect call. Networks
+// unreadable, odd, or replaced between its read and the list's answer) leaves that container
+// to an inspect call. Networks
 // and mounts are taken from the list entry itself, which carries them in inspect's form.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,12 +24,22 @@ namespace forensic::engine::detail {
 struct state_record {
   nlohmann::json config;       // config.v2.json
   nlohmann::json host_config;  // hostconfig.json
+  // Inodes of the two files as read: dockerd replaces a file (rename) on every change, so a
+  // changed inode means the record is older than the engine's state.
+  std::uint64_t config_inode = 0;
+  std::uint64_t host_config_inode = 0;
 };
 
 // Every <containers_dir>/<id>/ whose two files read and parse as JSON objects, by id. Files
 // are opened O_NOFOLLOW and O_NOATIME and read up to 4 MiB; directories whose name is not a
 // container id are skipped. Never throws: what cannot be read is simply absent.
 std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir);
+
+// True when both files of `id` under `containers_dir` are still the ones `record` was read from:
+// called once the list has answered, so that a container changed meanwhile (restarted with
+// another pid, reconfigured) is inspected instead.
+bool still_current(const std::string& containers_dir, const std::string& id,
+                   const state_record& record);
 
 // The inspect document the engine would give for `list_item` (one /containers/json entry),
 // built from its state record: the members parse_container_inspect reads. nullopt when the
