@@ -29,16 +29,7 @@ std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   inode = st.st_ino;
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > max_state_file) return std::nullopt;
-  }
+  return io::read_to_end(fd.get(), max_state_file);
 }
 
 // The members an inspect document would need, as the inspect filter keeps them: most of a

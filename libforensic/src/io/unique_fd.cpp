@@ -19,4 +19,17 @@ void unique_fd::close(const char* what) {
   if (::close(fd) != 0 && errno != EINTR) throw_errno(what, errno);
 }
 
+std::optional<std::string> read_to_end(int fd, std::size_t cap) {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > cap) return std::nullopt;
+  }
+}
+
 }  // namespace forensic::io

@@ -85,21 +85,6 @@ std::vector<int> nspid_levels(std::string_view status) {
 
 namespace {
 
-// /proc files report size 0: read until EOF. nullopt when the process is gone or unreadable.
-std::optional<std::string> read_text(const std::string& path) {
-  io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-}
-
 std::vector<int> all_pids(const std::string& proc_root) {
   std::vector<int> pids;
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), &::closedir);
@@ -132,8 +117,8 @@ container_view view_of(int init_pid, const std::string& proc_root) {
   const std::string base = proc_root + "/" + std::to_string(init_pid);
   container_view v;
   v.pid_ns = ns_inode(base + "/ns/pid");
-  const auto status = read_text(base + "/status");
-  const auto cgroup = read_text(base + "/cgroup");
+  const auto status = read_file(base + "/status");
+  const auto cgroup = read_file(base + "/cgroup");
   if (v.pid_ns == 0 || !status || !cgroup) {
     throw error(errc::not_found, "process " + std::to_string(init_pid) + " is gone");
   }
@@ -160,7 +145,7 @@ std::vector<container_member> members_of_container(int init_pid, const std::stri
     const std::string dir = proc_root + "/" + std::to_string(pid);
     container_member m;
     m.pid = pid;
-    const auto cgroup = read_text(dir + "/cgroup");
+    const auto cgroup = read_file(dir + "/cgroup");
     if (!cgroup) continue;  // exited
     if (!c.hierarchy.empty()) {
       const auto groups = detail::parse_cgroup(*cgroup);
@@ -176,7 +161,7 @@ std::vector<container_member> members_of_container(int init_pid, const std::stri
       } else if (ns != 0) {
         // Only a process with more NSpid levels than the init can be in a namespace below it:
         // the ioctl walk is done for those alone.
-        const auto status = read_text(dir + "/status");
+        const auto status = read_file(dir + "/status");
         if (status && detail::nspid_levels(*status).size() > c.nspid_depth &&
             pid_namespace_below(dir + "/ns/pid", c.pid_ns)) {
           m.found_by.push_back("nested_pid_namespace");

@@ -1,6 +1,9 @@
 #pragma once
 // A move-only owner of a POSIX file descriptor (like fmt::file). close() reports errors; the
 // destructor is the silent fallback.
+#include <cstddef>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace forensic::io {
@@ -28,5 +31,9 @@ class unique_fd {
  private:
   int fd_ = -1;
 };
+
+// Reads `fd` from where it stands until end of file (files of /proc report size 0, so their
+// size is not asked). nullopt on a read error (errno kept) or once more than `cap` bytes came.
+std::optional<std::string> read_to_end(int fd, std::size_t cap);
 
 }  // namespace forensic::io
