@@ -2,6 +2,7 @@
 // not to be complete: every key may be missing or null, depending on API version and state.
 #include <nlohmann/json.hpp>
 
+#include "engine/json_access.hpp"
 #include "forensic/engine/containers.hpp"
 
 namespace forensic::engine {
@@ -9,17 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-const json& member(const json& j, const char* key) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(key);
-  return it == j.end() ? null_value : *it;
-}
-
-std::string str(const json& j, const char* key) {
-  const json& v = member(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
+using detail::member;
+using detail::str;
 
 std::int64_t integer(const json& j, const char* key) {
   const json& v = member(j, key);

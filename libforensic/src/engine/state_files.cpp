@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "engine/inspect_filter.hpp"
+#include "engine/json_access.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/io/no_atime.hpp"
 #include "io/c_handles.hpp"
@@ -49,18 +50,6 @@ std::optional<json> read_object(int dir_fd, const char* name, bool host_config,
   return doc;
 }
 
-const json& member(const json& j, const char* key) {
-  static const json null_value;
-  if (!j.is_object()) return null_value;
-  auto it = j.find(key);
-  return it == j.end() ? null_value : *it;
-}
-
-std::string text(const json& j, const char* key) {
-  const json& v = member(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 // Both maps of network name to endpoint hold the same names, and each the same endpoint id and
 // addresses (null and {} both mean none).
 bool same_attachments(const json& record, const json& listed) {
@@ -71,7 +60,7 @@ bool same_attachments(const json& record, const json& listed) {
     const auto mine = record.find(it.key());
     if (mine == record.end()) return false;
     for (const char* key : {"EndpointID", "IPAddress", "GlobalIPv6Address", "MacAddress"}) {
-      if (text(*mine, key) != text(it.value(), key)) return false;
+      if (str(*mine, key) != str(it.value(), key)) return false;
     }
   }
   return true;
@@ -120,18 +109,18 @@ std::optional<json> inspect_from_state(state_record record, const json& list_ite
   json& config = record.config;
   const json& state = member(config, "State");
   if (!state.is_object() || !member(config, "Config").is_object()) return std::nullopt;
-  const std::string id = text(list_item, "Id");
-  if (id.empty() || text(config, "ID") != id) return std::nullopt;
+  const std::string id = str(list_item, "Id");
+  if (id.empty() || str(config, "ID") != id) return std::nullopt;
   // The list's names carry the leading '/', as the record's does.
   const json& names = member(list_item, "Names");
   if (!names.is_array() || names.empty() || !names.front().is_string() ||
-      names.front().get<std::string>() != text(config, "Name")) {
+      names.front().get<std::string>() != str(config, "Name")) {
     return std::nullopt;
   }
-  if (text(config, "Image") != text(list_item, "ImageID")) return std::nullopt;
+  if (str(config, "Image") != str(list_item, "ImageID")) return std::nullopt;
   // Running, paused and restarting containers have Running set; a record written before the
   // container started or after it stopped disagrees with the list, and is not used.
-  const std::string status = text(list_item, "State");
+  const std::string status = str(list_item, "State");
   const bool listed_running = status == "running" || status == "paused" || status == "restarting";
   const json& running = member(state, "Running");
   const json& pid = member(state, "Pid");
