@@ -10,7 +10,7 @@
 #      on every bridge and container veth) with COUNT running containers: wall and peak RSS;
 #      against `tcpdump -i any host 203.0.113.9` for 3 s. Goal at 300: under 4 s, under 128 MiB.
 # LOCATE=0 skips part 2 (no containers created).
-# With BEFORE=<build dir> (default /work/main/build/dev when it exists) the same runs of that
+# With BEFORE=<build dir> the same runs of that
 # build's tools are printed beside, to compare with one libpcap handle per interface.
 # Nothing is sent to 203.0.113.9: it is only a filter.
 set -euo pipefail
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build/ci}
 counts=${2:-100 300}
 seconds=${3:-3}
-before=${BEFORE-/work/main/build/dev}
+before=${BEFORE:-}
 source "$here/common.sh"
 for t in ir-capture ir-locate; do
   [[ -x $build/tools/$t ]] || { echo "bench/capture_scale.sh: $build/tools/$t not built" >&2; exit 2; }
