@@ -1,5 +1,7 @@
 // Engine JSON (an /containers/{id}/json document, or a /containers/json list) into the model and
-// back to the JSON ir-ps prints: a broken or hostile engine shapes every key.
+// back to the JSON ir-ps prints, and as an engine state record: a broken or hostile engine shapes
+// every key.
+#include "engine/state_files.hpp"
 #include "forensic/engine/containers.hpp"
 #include "fuzz_common.hpp"
 
@@ -9,6 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (doc.is_discarded()) return 0;
   (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_inspect(doc)));
   (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_summary(doc)));
+  // The document as an engine state record and as its list entry at once (engine/state_files.hpp).
+  if (auto built = engine::detail::inspect_from_state({doc, doc}, doc)) {
+    (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_inspect(*built)));
+  }
   if (doc.is_array()) {
     for (const auto& item : doc) {
       (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_summary(item)));

@@ -6,6 +6,7 @@
 
 #include "forensic/net/sockets.hpp"
 #include "fuzz_common.hpp"
+#include "net/socket_census.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -16,5 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto rows = forensic::net::parse_proc_net(forensic::fuzz::as_text(data + 1, size - 1),
                                                   protocol, family, &skipped);
   for (const auto& r : rows) (void)forensic::fuzz::dump(forensic::net::to_json(r));
+  // The same bytes as a namespace's counters (sockstat, snmp): what decides which tables are read.
+  const auto text = forensic::fuzz::as_text(data + 1, size - 1);
+  (void)forensic::net::detail::parse_sockstat(text, text);
+  (void)forensic::net::detail::parse_snmp_tcp(text);
   return 0;
 }
