@@ -31,6 +31,9 @@ def fixture(*parts):
 for name in sorted(os.listdir(os.path.join(fixtures, "engine"))):
     if name.startswith("inspect_") or name == "containers_json.json":
         put("container_inspect", name, fixture("engine", name))
+# One document that is its own state record and list entry (engine/state_files.hpp), so that
+# inspect_from_state gets past its agreement checks.
+put("container_inspect", "state-record.json", '{"Id": "f7c3", "ID": "f7c3", "Names": ["/web"], "Name": "/web", "Image": "sha256:1", "ImageID": "sha256:1", "State": {"Running": true, "Pid": 42, "StartedAt": "2026-12-03T07:45:29Z"}, "Config": {"Image": "busybox", "Labels": {"a": "b"}}, "NetworkSettings": {"Networks": {"n": {"EndpointID": "e", "IPAddress": "172.21.0.2"}}, "Ports": {"80/tcp": null}}, "Mounts": [{"Type": "bind", "Source": "/run/docker.sock", "Destination": "/s"}], "Privileged": true}\n')
 
 # Log frames: first byte is the piece size - 1.
 logs = fixture("evidence", "logs_multiplexed.bin")
