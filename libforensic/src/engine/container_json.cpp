@@ -4,30 +4,14 @@
 #include <utility>
 
 #include "forensic/engine/containers.hpp"
+#include "text/json_members.hpp"
 
 namespace forensic::engine {
 
 namespace {
 
 using nlohmann::json;
-
-// Members go straight into the object: a braced {{"key", value}, ...} list builds a
-// two-element array per member and copies every nested document once more (a third of
-// ir-ps's own work at 300 containers went into to_json).
-class members {
- public:
-  members() : doc_(json::value_t::object), o_(*doc_.get_ptr<json::object_t*>()) {}
-  template <class T>
-  members& add(const char* key, T&& value) {
-    o_.emplace(key, json(std::forward<T>(value)));
-    return *this;
-  }
-  json take() { return std::move(doc_); }
-
- private:
-  json doc_;
-  json::object_t& o_;
-};
+using members = text::json_members;
 
 }  // namespace
 

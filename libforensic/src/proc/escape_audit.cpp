@@ -20,6 +20,7 @@
 #include "forensic/proc/root_files.hpp"
 #include "io/c_handles.hpp"
 #include "proc/proc_files.hpp"
+#include "text/json_members.hpp"
 
 namespace forensic::proc {
 namespace {
@@ -404,50 +405,62 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 }
 
 nlohmann::json to_json(const escape_audit& a) {
-  if (!a.collected) return {{"collected", false}, {"reason", a.reason}};
+  using members = text::json_members;
+  if (!a.collected) return members().add("collected", false).add("reason", a.reason).take();
   nlohmann::json processes = nlohmann::json::array();
   for (const auto& p : a.processes) {
-    processes.push_back({{"pid", p.pid},
-                         {"comm", p.comm},
-                         {"euid", p.euid},
-                         {"cap_effective", hex(p.cap_effective)},
-                         {"cap_bounding", hex(p.cap_bounding)},
-                         {"effective_capabilities", capability_names(p.cap_effective)},
-                         {"no_new_privs", p.no_new_privs},
-                         {"seccomp", seccomp_name(p.seccomp)},
-                         {"apparmor", p.apparmor}});
+    processes.push_back(members()
+                            .add("pid", p.pid)
+                            .add("comm", p.comm)
+                            .add("euid", p.euid)
+                            .add("cap_effective", hex(p.cap_effective))
+                            .add("cap_bounding", hex(p.cap_bounding))
+                            .add("effective_capabilities", capability_names(p.cap_effective))
+                            .add("no_new_privs", p.no_new_privs)
+                            .add("seccomp", seccomp_name(p.seccomp))
+                            .add("apparmor", p.apparmor)
+                            .take());
   }
   nlohmann::json mounts = nlohmann::json::array();
   for (const auto& m : a.mounts) {
-    mounts.push_back({{"mount_point", m.mount_point},
-                      {"host_path", m.host_path},
-                      {"fstype", m.fstype},
-                      {"read_only", m.read_only},
-                      {"flag", m.flag}});
+    mounts.push_back(members()
+                         .add("mount_point", m.mount_point)
+                         .add("host_path", m.host_path)
+                         .add("fstype", m.fstype)
+                         .add("read_only", m.read_only)
+                         .add("flag", m.flag)
+                         .take());
   }
   nlohmann::json devices = nlohmann::json::array();
   for (const auto& d : a.devices) {
-    devices.push_back({{"path", d.path},
-                       {"type", std::string(1, d.type)},
-                       {"major", d.major},
-                       {"minor", d.minor}});
+    devices.push_back(members()
+                          .add("path", d.path)
+                          .add("type", std::string(1, d.type))
+                          .add("major", d.major)
+                          .add("minor", d.minor)
+                          .take());
   }
   const process_privileges init = a.processes.empty() ? process_privileges{} : a.processes[0];
-  return {{"collected", true},
-          {"init_pid", a.init_pid},
-          {"flags", a.flags},
-          {"hardening",
-           {{"no_new_privs", init.no_new_privs},
-            {"readonly_rootfs", a.readonly_rootfs},
-            {"user_namespace", a.own_user_namespace},
-            {"seccomp", seccomp_name(init.seccomp)},
-            {"apparmor", a.apparmor_enabled ? init.apparmor : "not enabled on this host"}}},
-          {"user_namespace", {{"own", a.own_user_namespace}, {"uid_map", a.uid_map}}},
-          {"apparmor_enabled", a.apparmor_enabled},
-          {"processes", std::move(processes)},
-          {"mounts", std::move(mounts)},
-          {"devices", std::move(devices)},
-          {"errors", a.errors}};
+  return members()
+      .add("collected", true)
+      .add("init_pid", a.init_pid)
+      .add("flags", a.flags)
+      .add("hardening",
+           members()
+               .add("no_new_privs", init.no_new_privs)
+               .add("readonly_rootfs", a.readonly_rootfs)
+               .add("user_namespace", a.own_user_namespace)
+               .add("seccomp", seccomp_name(init.seccomp))
+               .add("apparmor", a.apparmor_enabled ? init.apparmor : "not enabled on this host")
+               .take())
+      .add("user_namespace",
+           members().add("own", a.own_user_namespace).add("uid_map", a.uid_map).take())
+      .add("apparmor_enabled", a.apparmor_enabled)
+      .add("processes", std::move(processes))
+      .add("mounts", std::move(mounts))
+      .add("devices", std::move(devices))
+      .add("errors", a.errors)
+      .take();
 }
 
 }  // namespace forensic::proc
