@@ -46,7 +46,6 @@ using namespace_entry = const std::pair<const std::uint64_t, namespace_info>*;
 
 std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
   std::vector<tables_needed> plan(all.size());
-  std::vector<std::optional<socket_census>> census(all.size());
   // Namespaces whose TCP may hold a connection: their listeners are counted (one setns and
   // sock_diag dump each); the others never opened one (socket_census.hpp).
   std::vector<std::size_t> busy;
@@ -54,14 +53,18 @@ std::vector<tables_needed> plan_tables(std::span<const namespace_entry> all) {
   std::vector<int> raw_fds;
   for (std::size_t k = 0; k < all.size(); ++k) {
     const int pid = all[k]->second.pids.front();
-    census[k] = read_socket_census(pid);
-    if (!census[k]) continue;
-    plan[k].udp4 = census[k]->udp4 > 0;
-    plan[k].udp6 = census[k]->udp6 > 0;
-    plan[k].raw4 = census[k]->raw4 > 0;
-    plan[k].raw6 = census[k]->raw6 > 0;
-    const auto history = read_tcp_history(pid);
-    if (census[k]->tcp_tw == 0 && (census[k]->tcp == 0 || (history && history->idle()))) {
+    const auto census = read_socket_census(pid);
+    if (!census) continue;
+    plan[k].udp4 = census->udp4 > 0;
+    plan[k].udp6 = census->udp6 > 0;
+    plan[k].raw4 = census->raw4 > 0;
+    plan[k].raw6 = census->raw6 > 0;
+    // (the TCP history is read only when the census alone does not settle it)
+    const auto never_connected = [pid] {
+      const auto history = read_tcp_history(pid);
+      return history && history->idle();
+    };
+    if (census->tcp_tw == 0 && (census->tcp == 0 || never_connected())) {
       plan[k].tcp4 = plan[k].tcp6 = false;
       continue;
     }
