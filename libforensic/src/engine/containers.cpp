@@ -101,7 +101,8 @@ bool files_under_default_root(const nlohmann::json& inspect, const std::string& 
 
 // list_options::state_files: the list call and one inspect, which proves where the engine
 // keeps its files, while the state files are read on another thread; then an inspect call
-// only for the containers whose files are missing or disagree with the list.
+// only for the containers whose files are missing or disagree with the list (every one when
+// the proof fails: the list already fetched still serves).
 std::optional<std::vector<container>> list_from_state_files(client& engine,
                                                             const std::string& list_target) {
   const auto ids = local_container_ids_hint(engine);
@@ -116,19 +117,17 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
   if (results[0].failure) throw *results[0].failure;
   const nlohmann::json& list = results[0].body;
   if (!list.is_array()) throw error(errc::protocol, "engine container list is not an array");
-  if (results[1].failure || !files_under_default_root(results[1].body, ids.front())) {
-    return std::nullopt;
-  }
+  const bool proven = !results[1].failure && files_under_default_root(results[1].body, ids.front());
 
   std::vector<container> out;
   out.reserve(list.size());
   std::unordered_map<std::string, nlohmann::json> inspected;
   std::unordered_set<std::string> from_state;
-  inspected.emplace(ids.front(), std::move(results[1].body));
+  if (proven) inspected.emplace(ids.front(), std::move(results[1].body));
   for (const auto& item : list) {
     out.push_back(parse_container_summary(item));
     const std::string& id = out.back().id;
-    if (inspected.count(id)) continue;
+    if (!proven || inspected.count(id)) continue;
     auto record = state.find(id);
     if (record == state.end() ||
         !detail::still_current(default_containers_dir, id, record->second)) {
