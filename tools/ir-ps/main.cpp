@@ -42,8 +42,8 @@ const cli::tool_info info{
     "  With a local engine keeping its data under /var/lib/docker (proven by one inspect),\n"
     "  what only inspect has is read from the engine's own files (config.v2.json,\n"
     "  hostconfig.json) instead of one inspect call per container, and used only where it\n"
-    "  agrees with the list (id, name, image, running state); the others are inspected. JSON\n"
-    "  `details_from` says which. --no-state-files inspects every container.\n",
+    "  agrees with the list (id, name, image, running state, networks); the others are\n"
+    "  inspected. JSON `details_from` says which. --no-state-files inspects every container.\n",
     "JSON OUTPUT\n"
     "  --json prints {\"schema\": \"forensic.ps/1\", \"containers\": [...]}; the fields of each\n"
     "  container are documented in docs/json.md and only ever added to.\n"

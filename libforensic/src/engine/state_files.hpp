@@ -8,11 +8,11 @@
 // into place on every change of state) and its host configuration in hostconfig.json; inspect
 // answers from the same structures. These files are read while the list call is in flight.
 //
-// Trust: the list call stays authoritative. A record is used only when its id, name, image and
-// running state agree with the container's list entry; anything else (a file that is missing,
-// unreadable, odd, or replaced between its read and the list's answer) leaves that container
-// to an inspect call. Networks
-// and mounts are taken from the list entry itself, which carries them in inspect's form.
+// Trust: the list call stays authoritative. A record is used only when its id, name, image,
+// running state and network endpoints agree with the container's list entry; anything else (a
+// file that is missing, unreadable, odd, or replaced between its read and the list's answer)
+// leaves that container to an inspect call. Mounts are taken from the list entry itself, which
+// carries them in inspect's form; networks from the record (the list leaves their aliases out).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,8 +43,9 @@ bool still_current(const std::string& containers_dir, const std::string& id,
 
 // The inspect document the engine would give for `list_item` (one /containers/json entry),
 // built from its state record: the members parse_container_inspect reads. nullopt when the
-// record and the list entry disagree (id, name, image id, running or not) or the record lacks
-// what inspect would hold (State, Config).
+// record and the list entry disagree (id, name, image id, running or not, the networks'
+// endpoints and addresses) or the record lacks what inspect would hold (State, Config,
+// NetworkSettings).
 std::optional<nlohmann::json> inspect_from_state(state_record record,
                                                  const nlohmann::json& list_item);
 

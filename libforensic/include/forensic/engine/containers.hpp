@@ -119,9 +119,9 @@ struct list_options {
   // A local engine on the default socket with its data under /var/lib/docker (proven by one
   // inspect naming its files there): each container's inspect fields are read from the
   // engine's own state files instead of one inspect call each, and used only when they agree
-  // with the list (id, name, image, running state); the others are inspected. Networks and
-  // mounts always come from the list. Much cheaper for the engine on hosts with hundreds of
-  // containers; off, every container is inspected.
+  // with the list (id, name, image, running state, network endpoints and addresses); the others
+  // are inspected. Mounts always come from the list. Much cheaper for the engine on hosts with
+  // hundreds of containers; off, every container is inspected.
   bool state_files = false;
 };
 
