@@ -18,6 +18,34 @@ std::atomic<bool> interrupted{false};
 
 extern "C" void on_interrupt(int) { interrupted.store(true); }
 
+// The serializer's output, gathered in one reused buffer and written to the stream a piece at
+// a time.
+class chunked_output final : public nlohmann::detail::output_adapter_protocol<char> {
+ public:
+  explicit chunked_output(std::ostream& out) : out_(out) { buffer_.reserve(capacity); }
+  chunked_output(const chunked_output&) = delete;
+  chunked_output& operator=(const chunked_output&) = delete;
+  ~chunked_output() override = default;
+
+  void write_character(char c) override {
+    buffer_.push_back(c);
+    if (buffer_.size() >= capacity) flush();
+  }
+  void write_characters(const char* s, std::size_t length) override {
+    buffer_.append(s, length);
+    if (buffer_.size() >= capacity) flush();
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t capacity = 64 * 1024;
+  std::ostream& out_;
+  std::string buffer_;
+};
+
 }  // namespace
 
 int run_tool(const tool_info& info, const std::function<int()>& body) noexcept {
@@ -119,6 +147,45 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) throw_errno("cannot write " + tmp, errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + tmp, errno);
+}
+
+void print_json(std::ostream& out, const nlohmann::json& doc) {
+  print_json(out, doc, std::string(), 0, nullptr);
+}
+
+void print_json(std::ostream& out, const nlohmann::json& doc, const std::string& array_key,
+                std::size_t count, const std::function<nlohmann::json(std::size_t)>& element) {
+  auto sink = std::make_shared<chunked_output>(out);
+  nlohmann::detail::serializer<nlohmann::json> serializer(sink, ' ',
+                                                          nlohmann::json::error_handler_t::replace);
+  const auto streamed = doc.is_object() ? doc.find(array_key) : doc.end();
+  if (!element || streamed == doc.end() || count == 0) {
+    serializer.dump(doc, true, false, 2);
+  } else {
+    // nlohmann's pretty form, written by hand around the one member built piece by piece.
+    sink->write_characters("{\n", 2);
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (it != doc.begin()) sink->write_characters(",\n", 2);
+      sink->write_characters("  ", 2);
+      serializer.dump(nlohmann::json(it.key()), true, false, 2);
+      sink->write_characters(": ", 2);
+      if (it != streamed) {
+        serializer.dump(*it, true, false, 2, 2);
+        continue;
+      }
+      sink->write_characters("[\n", 2);
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) sink->write_characters(",\n", 2);
+        sink->write_characters("    ", 4);
+        serializer.dump(element(i), true, false, 2, 4);
+      }
+      sink->write_characters("\n  ]", 4);
+    }
+    sink->write_characters("\n}", 2);
+  }
+  sink->write_character('\n');
+  sink->flush();
+  out.flush();
 }
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }

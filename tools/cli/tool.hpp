@@ -4,7 +4,9 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "cli/exit_codes.hpp"
@@ -48,6 +50,17 @@ std::optional<formats::siem_format> siem_format_option(const po::variables_map& 
 // Writes `text` to `path` as the tools write reports: into `path`.partial (mode 0600), fsynced,
 // then renamed over `path`, so that a reader never sees half a file.
 void write_file_atomically(const std::string& path, const std::string& text);
+
+// Prints `doc` to `out` as every --json does: indented by two, invalid UTF-8 replaced by U+FFFD,
+// then a newline. Streamed in 64 KiB pieces: the text of a document about hundreds of
+// containers is megabytes, and building it whole costs a fresh page for every 4 KiB of it.
+void print_json(std::ostream& out, const nlohmann::json& doc);
+
+// The same text for `doc` whose member `array_key` (an array, empty in `doc`) holds the
+// `count` values element(0), element(1)...: each is built, written and freed in turn, so a
+// document about hundreds of containers is never held whole.
+void print_json(std::ostream& out, const nlohmann::json& doc, const std::string& array_key,
+                std::size_t count, const std::function<nlohmann::json(std::size_t)>& element);
 
 // True when stdout is a terminal (progress lines, colours are only shown there).
 bool stdout_is_terminal();

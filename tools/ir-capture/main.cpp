@@ -227,8 +227,7 @@ int run(int argc, char** argv) {
   if (progress) std::cerr << "\r";
   const auto r = session.wait();
   if (json) {
-    std::cout << capture::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, capture::to_json(r));
   } else {
     print_summary(r);
   }

@@ -194,9 +194,7 @@ int run(int argc, char** argv) {
               << " not collected: " << text::escape_for_terminal(n.reason) << "\n";
   }
   if (vm.count("json")) {
-    std::cout << evidence::to_json(result).dump(2, ' ', false,
-                                                nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, evidence::to_json(result));
   } else {
     std::cout << text::escape_for_terminal(result.bundle.string()) << "\n";
     if (result.archive)

@@ -91,8 +91,7 @@ int run(int argc, char** argv) {
     std::cout << formats::to_json_lines(formats::siem_records(report), *siem,
                                         formats::current_context());
   } else if (vm.count("json")) {
-    std::cout << hunt::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, hunt::to_json(report));
   } else {
     print(report);
   }

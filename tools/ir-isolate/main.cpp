@@ -205,9 +205,7 @@ int run(int argc, char** argv) {
   if (vm.count("list")) {
     auto records = isolator.list();
     if (json) {
-      std::cout << response::to_document(records).dump(2, ' ', false,
-                                                       nlohmann::json::error_handler_t::replace)
-                << "\n";
+      cli::print_json(std::cout, response::to_document(records));
     } else {
       print_list(records);
     }
@@ -232,9 +230,7 @@ int run(int argc, char** argv) {
   }
   if (result.refused != response::refusal::none) {
     if (json) {
-      std::cout << response::to_document(result).dump(2, ' ', false,
-                                                      nlohmann::json::error_handler_t::replace)
-                << "\n";
+      cli::print_json(std::cout, response::to_document(result));
     }
     std::cerr << "ir-isolate: " << named(result.container_name, result.container_id) << ": "
               << text::escape_for_terminal(result.refusal_message) << "\n";
@@ -242,9 +238,7 @@ int run(int argc, char** argv) {
                                                               : cli::exit_unenforceable;
   }
   if (json) {
-    std::cout << response::to_document(result).dump(2, ' ', false,
-                                                    nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, response::to_document(result));
   } else {
     print_result(result, release);
   }

@@ -152,8 +152,7 @@ int run(int argc, char** argv) {
       std::cerr << "ir-locate: warning: " << text::escape_for_terminal(w) << "\n";
     }
   } else if (vm.count("json")) {
-    std::cout << net::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, net::to_json(r));
   } else {
     print_text(r, o, vm.count("at") > 0);
   }

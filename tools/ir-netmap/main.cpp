@@ -116,8 +116,7 @@ int run(int argc, char** argv) {
     return cli::exit_ok;
   }
   if (vm.count("json")) {
-    std::cout << net::to_json(m).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, net::to_json(m));
     return cli::exit_ok;
   }
   print_containers(m);

@@ -1,7 +1,9 @@
 // ir-ps: the containers on this host, with what a responder needs at a glance.
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/table.hpp"
 #include "cli/tool.hpp"
@@ -83,30 +85,43 @@ std::string addresses(const engine::container& c) {
 }
 
 // The escape audit of each container from this host's /proc (escape_audit.hpp), or why not.
+// `early` holds the audits started from the engine's own records while the list call was in
+// flight: one is used only when it was collected for the very pid and id the list gives.
 std::vector<proc::escape_audit> audit(const std::vector<engine::container>& containers,
-                                      const engine::client& engine) {
+                                      const engine::client& engine, proc::audit_queue* early) {
   const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
-  std::vector<proc::audit_target> running;
-  for (const auto& c : containers) {
-    if (local && c.pid > 0) running.push_back({c.pid, c.id});
-  }
-  auto audited = proc::audit_containers(running);
-  std::vector<proc::escape_audit> out;
-  std::size_t next = 0;
-  for (const auto& c : containers) {
-    if (!local) {
-      proc::escape_audit a;
-      a.reason = "the engine is at " + engine.where().to_string() +
-                 ", not on this host's unix socket: its pids are not this host's";
-      out.push_back(std::move(a));
-    } else if (c.pid <= 0) {
-      proc::escape_audit a;
-      a.reason = "not running";
-      out.push_back(std::move(a));
-    } else {
-      out.push_back(std::move(audited[next++]));
+  std::vector<proc::escape_audit> out(containers.size());
+  std::optional<proc::audit_queue::result> started;
+  std::map<std::pair<int, std::string_view>, std::size_t> by_target;
+  if (early) {
+    started = early->finish();
+    for (std::size_t k = 0; k < started->targets.size(); ++k) {
+      if (!started->audits[k].collected) continue;
+      by_target.emplace(std::pair<int, std::string_view>(started->targets[k].init_pid,
+                                                         started->targets[k].container_id),
+                        k);
     }
   }
+  std::vector<proc::audit_target> rest;
+  std::vector<std::size_t> rest_at;
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    const auto& c = containers[i];
+    if (!local) {
+      out[i].reason = "the engine is at " + engine.where().to_string() +
+                      ", not on this host's unix socket: its pids are not this host's";
+    } else if (c.pid <= 0) {
+      out[i].reason = "not running";
+    } else if (auto it = by_target.find({c.pid, c.id}); it != by_target.end()) {
+      out[i] = std::move(started->audits[it->second]);
+      by_target.erase(it);
+    } else {
+      rest.push_back({c.pid, c.id});
+      rest_at.push_back(i);
+    }
+  }
+  auto audited =
+      started ? proc::audit_containers(rest, started->host) : proc::audit_containers(rest);
+  for (std::size_t k = 0; k < rest.size(); ++k) out[rest_at[k]] = std::move(audited[k]);
   return out;
 }
 
@@ -150,18 +165,25 @@ int run(int argc, char** argv) {
     }
   }
   engine::client engine(cli::engine_options(vm));
+  // The audits start from the engine's records while the list call is answered.
+  std::optional<proc::audit_queue> early;
+  if (list.state_files && engine.where().kind == engine::endpoint::transport::unix_socket) {
+    early.emplace();
+    list.on_running_record = [&early](const std::string& id, int pid) { early->add({pid, id}); };
+  }
   auto containers = engine::list_containers(engine, list);
-  const auto audits = audit(containers, engine);
+  const auto audits = audit(containers, engine, early ? &*early : nullptr);
 
   if (siem) {
     std::cout << formats::to_json_lines(formats::siem_records(containers, audits), *siem,
                                         formats::current_context());
   } else if (vm.count("json")) {
-    auto doc = engine::to_json(containers, engine.where().to_string());
-    for (std::size_t i = 0; i < containers.size(); ++i) {
-      doc["containers"][i]["kernel"] = proc::to_json(audits[i]);
-    }
-    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    cli::print_json(std::cout, engine::to_json({}, engine.where().to_string()), "containers",
+                    containers.size(), [&](std::size_t i) {
+                      auto one = engine::to_json(containers[i]);
+                      one["kernel"] = proc::to_json(audits[i]);
+                      return one;
+                    });
   } else {
     print_table(containers, audits);
   }

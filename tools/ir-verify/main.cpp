@@ -140,9 +140,7 @@ int run(int argc, char** argv) {
   if (vm.count("pubkey")) o.public_key = vm["pubkey"].as<std::string>();
   const auto report = evidence::verify_bundle(vm["bundle"].as<std::string>(), o);
   if (vm.count("json")) {
-    std::cout << evidence::to_json(report).dump(2, ' ', false,
-                                                nlohmann::json::error_handler_t::replace)
-              << "\n";
+    cli::print_json(std::cout, evidence::to_json(report));
   } else {
     print(report);
   }

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "engine/inspect_filter.hpp"
+#include "engine/json_access.hpp"
 #include "engine/state_files.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
@@ -104,11 +106,24 @@ bool files_under_default_root(const nlohmann::json& inspect, const std::string& 
 // only for the containers whose files are missing or disagree with the list (every one when
 // the proof fails: the list already fetched still serves).
 std::optional<std::vector<container>> list_from_state_files(client& engine,
+                                                            const list_options& options,
                                                             const std::string& list_target) {
   const auto ids = local_container_ids_hint(engine);
   if (ids.empty()) return std::nullopt;
-  auto records = std::async(std::launch::async,
-                            [] { return detail::read_state_files(default_containers_dir); });
+  auto records = std::async(std::launch::async, [&options] {
+    if (!options.on_running_record) return detail::read_state_files(default_containers_dir);
+    return detail::read_state_files(
+        default_containers_dir, [&options](const std::string& id, const detail::state_record& r) {
+          const nlohmann::json& state = detail::member(r.config, "State");
+          const nlohmann::json& running = detail::member(state, "Running");
+          const nlohmann::json& pid = detail::member(state, "Pid");
+          if (running.is_boolean() && running.get<bool>() && pid.is_number_integer() &&
+              pid.get<std::int64_t>() > 0 &&
+              pid.get<std::int64_t>() <= std::numeric_limits<int>::max()) {
+            options.on_running_record(id, static_cast<int>(pid.get<std::int64_t>()));
+          }
+        });
+  });
   const std::vector<std::string> targets{list_target, inspect_target(ids.front())};
   auto results = engine.get_json_batch(targets, 2, client::body_parser([](std::string_view body) {
                                          return nlohmann::json::parse(body, nullptr, false);
@@ -199,7 +214,7 @@ std::vector<container> list_containers(client& engine, const list_options& optio
   std::vector<std::string> targets{std::string("/containers/json?all=") +
                                    (options.all ? "1" : "0") + filters_query(options.filters)};
   if (options.inspect && options.state_files) {
-    if (auto out = list_from_state_files(engine, targets.front())) return std::move(*out);
+    if (auto out = list_from_state_files(engine, options, targets.front())) return std::move(*out);
   }
   if (options.inspect && options.filters.empty()) {
     for (auto& id : local_container_ids_hint(engine)) targets.push_back(inspect_target(id));

@@ -30,7 +30,7 @@ std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   inode = st.st_ino;
-  return io::read_to_end(fd.get(), max_state_file);
+  return io::read_to_end(fd.get(), max_state_file, static_cast<std::size_t>(st.st_size));
 }
 
 // The members an inspect document would need, as the inspect filter keeps them: most of a
@@ -68,7 +68,9 @@ bool same_attachments(const json& record, const json& listed) {
 
 }  // namespace
 
-std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir) {
+std::unordered_map<std::string, state_record> read_state_files(
+    const std::string& containers_dir,
+    const std::function<void(const std::string& id, const state_record&)>& each) {
   std::unordered_map<std::string, state_record> out;
   io::unique_fd root = io::open_no_atime(AT_FDCWD, containers_dir.c_str(),
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -87,8 +89,9 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
     if (!config) continue;
     auto host_config = read_object(sub.get(), "hostconfig.json", true, host_config_inode);
     if (!host_config) continue;
-    out.emplace(name, state_record{std::move(*config), std::move(*host_config), config_inode,
-                                   host_config_inode});
+    const auto added = out.emplace(name, state_record{std::move(*config), std::move(*host_config),
+                                                      config_inode, host_config_inode});
+    if (each && added.second) each(name, added.first->second);
   }
   return out;
 }

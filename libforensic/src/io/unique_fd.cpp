@@ -19,8 +19,19 @@ void unique_fd::close(const char* what) {
   if (::close(fd) != 0 && errno != EINTR) throw_errno(what, errno);
 }
 
-std::optional<std::string> read_to_end(int fd, std::size_t cap) {
+std::optional<std::string> read_to_end(int fd, std::size_t cap, std::size_t regular_size) {
   std::string out;
+  if (regular_size > 0 && regular_size <= cap) {
+    out.resize(regular_size + 1);
+    ssize_t n;
+    do {
+      n = ::read(fd, out.data(), out.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return std::nullopt;
+    out.resize(static_cast<std::size_t>(n));
+    if (out.size() <= regular_size) return out;  // short: the end of the file
+    if (out.size() > cap) return std::nullopt;
+  }
   char buf[16384];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -9,11 +11,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "forensic/error.hpp"
 #include "forensic/proc/mountinfo.hpp"
@@ -134,10 +140,10 @@ std::string trimmed(std::string s) {
 }
 
 bool read_privileges(int pid, process_privileges& p) {
-  const auto status = read_file(pid_path(pid, "status"));
+  const auto status = read_short_lines(pid_path(pid, "status"));
   if (!status) return false;
   p.pid = pid;
-  p.comm = trimmed(read_file(pid_path(pid, "comm")).value_or(""));
+  p.comm = trimmed(read_short_lines(pid_path(pid, "comm")).value_or(""));
   std::istringstream uids(status_field(*status, "Uid"));
   std::uint32_t real = 0;
   uids >> real >> p.euid;
@@ -147,8 +153,8 @@ bool read_privileges(int pid, process_privileges& p) {
   p.seccomp = int_field(*status, "Seccomp", -1);
   // The LSM-specific file first (Linux 5.1+: it names AppArmor's label even when another LSM
   // owns attr/current).
-  auto label = read_file(pid_path(pid, "attr/apparmor/current"));
-  if (!label) label = read_file(pid_path(pid, "attr/current"));
+  auto label = read_short_lines(pid_path(pid, "attr/apparmor/current"));
+  if (!label) label = read_short_lines(pid_path(pid, "attr/current"));
   p.apparmor = trimmed(label.value_or(""));
   return true;
 }
@@ -213,11 +219,20 @@ void list_devices(int dir_fd, const std::string& prefix, int depth, std::vector<
   while (const dirent* e = ::readdir(dir.get())) {
     const std::string name = e->d_name;
     if (name == "." || name == "..") continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    // The entry's type from the directory itself: only device nodes (and entries whose type
+    // the filesystem does not give) need a stat for their numbers; links are never followed.
+    const unsigned char type = e->d_type;
+    if (type != DT_UNKNOWN && type != DT_DIR && type != DT_CHR && type != DT_BLK) continue;
     const std::string path = prefix + "/" + name;
-    if (S_ISDIR(st.st_mode)) {
-      if (depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") continue;
+    const bool skipped_dir =
+        depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue";
+    if (type == DT_DIR && skipped_dir) continue;
+    struct stat st {};
+    if (type != DT_DIR && ::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;
+    }
+    if (type == DT_DIR || S_ISDIR(st.st_mode)) {
+      if (skipped_dir) continue;
       io::unique_fd sub(
           ::openat(::dirfd(dir.get()), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (sub) list_devices(sub.get(), path, depth + 1, out);
@@ -298,9 +313,14 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 }
 
 std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets) {
+  if (targets.empty()) return {};
+  return audit_containers(targets, read_audit_host());
+}
+
+std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets,
+                                           const audit_host& host) {
   std::vector<escape_audit> out(targets.size());
   if (targets.empty()) return out;
-  const audit_host host = read_audit_host();
   auto run = [&](std::size_t from, std::size_t to) {
     for (std::size_t k = from; k < to; ++k) {
       out[k] = audit_container(targets[k].init_pid, targets[k].container_id, {}, host);
@@ -313,11 +333,100 @@ std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targ
   return out;
 }
 
+struct audit_queue::state {
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool closing = false;
+  bool host_ready = false;
+  audit_host host;
+  std::vector<audit_target> targets;  // every target added, in order
+  // The audits, one per target: a deque, so that an element keeps its address while others
+  // are added, and each is written by whichever thread took its target.
+  std::deque<escape_audit> audits;
+  std::size_t next = 0;  // the first target not yet taken
+  std::thread worker;
+
+  // Takes the next target (under the lock) and audits it outside; false when none is queued.
+  bool audit_one(std::unique_lock<std::mutex>& lock) {
+    if (next >= targets.size()) return false;
+    const audit_target target = targets[next];
+    escape_audit& slot = audits[next];
+    ++next;
+    lock.unlock();
+    slot = audit_container(target.init_pid, target.container_id, {}, host);
+    lock.lock();
+    return true;
+  }
+
+  void work() {
+    // While the targets come in, the engine is answering the caller's list call on the same
+    // cores: the worker takes only CPU time nobody else wants, until finish().
+    const sched_param none{};
+    ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
+    audit_host read = read_audit_host();
+    std::unique_lock lock(mutex);
+    host = std::move(read);
+    host_ready = true;
+    wake.notify_all();
+    for (;;) {
+      wake.wait(lock, [&] { return closing || next < targets.size(); });
+      if (closing) return;  // finish() audits the rest with it, or the queue is dropped
+      audit_one(lock);
+    }
+  }
+};
+
+audit_queue::audit_queue() : state_(std::make_unique<state>()) {
+  state_->worker = std::thread([s = state_.get()] { s->work(); });
+}
+
+audit_queue::~audit_queue() {
+  if (!state_ || !state_->worker.joinable()) return;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closing = true;
+  }
+  state_->wake.notify_all();
+  state_->worker.join();
+}
+
+void audit_queue::add(audit_target target) {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->closing) return;
+    state_->targets.push_back(std::move(target));
+    state_->audits.emplace_back();
+  }
+  state_->wake.notify_one();
+}
+
+audit_queue::result audit_queue::finish() {
+  state& s = *state_;
+  {
+    std::unique_lock lock(s.mutex);
+    const sched_param none{};
+    ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
+    s.wake.wait(lock, [&] { return s.host_ready; });
+    // Both threads take what is queued; the worker stops once nothing is left.
+    while (s.audit_one(lock)) {
+    }
+    s.closing = true;
+  }
+  s.wake.notify_all();
+  s.worker.join();
+  result out;
+  out.targets = std::move(s.targets);
+  out.audits.assign(std::make_move_iterator(s.audits.begin()),
+                    std::make_move_iterator(s.audits.end()));
+  out.host = std::move(s.host);
+  return out;
+}
+
 escape_audit audit_container(int init_pid, std::string_view container_id,
                              const std::vector<int>& more_pids, const audit_host& host) {
   escape_audit a;
   a.init_pid = init_pid;
-  const auto cgroup = read_file(pid_path(init_pid, "cgroup"));
+  const auto cgroup = read_short_lines(pid_path(init_pid, "cgroup"));
   if (!cgroup) {
     a.reason = "pid " + std::to_string(init_pid) + " is gone (" + std::strerror(errno) + ")";
     return a;
@@ -337,7 +446,7 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
   const std::uint64_t host_userns = host.user_namespace;
   const std::uint64_t userns = ns_inode(pid_path(init_pid, "ns/user"));
   a.own_user_namespace = userns != 0 && host_userns != 0 && userns != host_userns;
-  a.uid_map = trimmed(read_file(pid_path(init_pid, "uid_map")).value_or(""));
+  a.uid_map = trimmed(read_short_lines(pid_path(init_pid, "uid_map")).value_or(""));
   std::vector<int> pids{init_pid};
   for (int p : more_pids) {
     if (p != init_pid) pids.push_back(p);
@@ -360,7 +469,7 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
         (p.apparmor == "unconfined" || p.apparmor.find("(complain)") != std::string::npos)) {
       add_flag(flags, "APPARMOR-UNCONFINED");
     }
-    const std::uint64_t own = ns_inode(pid_path(pid, "ns/user"));
+    const std::uint64_t own = pid == init_pid ? userns : ns_inode(pid_path(pid, "ns/user"));
     if (p.euid == 0 && own != 0 && own == host_userns) add_flag(flags, "ROOT-NO-USERNS");
     a.processes.push_back(std::move(p));
   }

@@ -63,6 +63,10 @@ std::optional<std::string> read_net_table(const std::string& path) {
   return read_in_chunks(path, 65536, 64u << 20, true);
 }
 
+std::optional<std::string> read_short_lines(const std::string& path) {
+  return read_in_chunks(path, 16384, 4u << 20, true);
+}
+
 std::string pid_path(int pid, std::string_view file, std::string_view root) {
   std::string path(root);
   path += '/';

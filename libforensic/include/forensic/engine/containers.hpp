@@ -8,6 +8,7 @@
 // the reference.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -123,6 +124,12 @@ struct list_options {
   // are inspected. Mounts always come from the list. Much cheaper for the engine on hosts with
   // hundreds of containers; off, every container is inspected.
   bool state_files = false;
+  // With state_files: called on another thread, while the list call is in flight, for each
+  // container the engine's own record says is running (full id, host pid of its init), as
+  // soon as that record is read, so that work needing only a pid can start early. A hint,
+  // unchecked: the record may be stale or planted, and the list may not agree; the caller
+  // checks each against the containers returned. Must be safe to call from another thread.
+  std::function<void(const std::string& id, int pid)> on_running_record = nullptr;
 };
 
 std::vector<container> list_containers(client& engine, const list_options& options = {});

@@ -34,6 +34,9 @@ class unique_fd {
 
 // Reads `fd` from where it stands until end of file (files of /proc report size 0, so their
 // size is not asked). nullopt on a read error (errno kept) or once more than `cap` bytes came.
-std::optional<std::string> read_to_end(int fd, std::size_t cap);
+// `regular_size`, when the caller knows `fd` is a regular file of that st_size, makes the
+// first read ask for one byte more than that: a regular file reads short only at its end, so
+// a short answer is the whole file and the empty read after it is not made.
+std::optional<std::string> read_to_end(int fd, std::size_t cap, std::size_t regular_size = 0);
 
 }  // namespace forensic::io

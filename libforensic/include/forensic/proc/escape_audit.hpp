@@ -23,6 +23,7 @@
 // no_new_privs, a read-only root filesystem and a user namespace of its own are hardening: they
 // are reported as facts (`hardening`), their absence is the engine's default, not a flag.
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -104,6 +105,39 @@ struct audit_target {
   std::string container_id;
 };
 std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets);
+std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets,
+                                           const audit_host& host);
+
+// Audits that start before their targets are confirmed. Targets are added from any thread as
+// they become known (the engine's own records of running containers, read while its list call
+// is in flight: engine::list_options::on_running_record); one worker thread reads the host
+// once, then audits them in the order added, at idle priority (SCHED_IDLE) until finish(), so
+// that it only takes CPU time the engine and the caller leave unused. Each audit is
+// audit_container()'s, so a pid whose cgroup does not name the container gives an audit with
+// `collected` false; whether an audited pid is still the container's init is for the caller to
+// check against what it learnt since.
+class audit_queue {
+ public:
+  audit_queue();
+  ~audit_queue();  // stops the worker; what was not taken is dropped
+  audit_queue(const audit_queue&) = delete;
+  audit_queue& operator=(const audit_queue&) = delete;
+
+  void add(audit_target target);
+
+  struct result {
+    std::vector<audit_target> targets;  // in the order added
+    std::vector<escape_audit> audits;   // one per target
+    audit_host host;                    // what they were audited against, for more audits
+  };
+  // Takes no more targets, audits what is still queued on the calling thread too (beside the
+  // worker), and returns everything. Call once.
+  result finish();
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
 
 // Effective capability names ("SYS_ADMIN", ...) of a CapEff mask, lowest bit first.
 std::vector<std::string> capability_names(std::uint64_t mask);
