@@ -19,7 +19,7 @@ jobs=${FORENSIC_JOBS:-2}
 # tests/testbed/hardening.sh, which has the same flags) is reused as it is.
 if ! grep -qs '^FORENSIC_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
   cmake -S "$src" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DFORENSIC_FUZZ=ON -DFORENSIC_WERROR=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DFORENSIC_FUZZ=ON -DFORENSIC_WERROR=ON \
     -DFORENSIC_BUILD_TESTS=OFF -DFORENSIC_BUILD_TOOLS=OFF >/dev/null
 fi
 cmake --build "$build" -j "$jobs" --target fuzz_targets

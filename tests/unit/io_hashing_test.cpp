@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include "forensic/io/file_sink.hpp"
 #include "forensic/io/hashing_sink.hpp"
 #include "forensic/io/sha256.hpp"
+#include "forensic/io/unique_fd.hpp"
 
 using namespace forensic;
 
@@ -68,4 +71,27 @@ TEST_CASE("file_sink skips whole zero blocks as holes; the file reads back byte 
   // The 64 MiB of zeros take no blocks, not even where a piece ends inside a zero block.
   CHECK(st.st_blocks * 512 <= (64 << 10));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("read_to_end: a regular file's size saves the empty read, and is only a hint") {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("read-to-end-" + std::to_string(::getpid()));
+  const std::string text(10000, 'x');
+  std::ofstream(path) << text;
+  auto read_with = [&](std::size_t cap, std::size_t size) {
+    forensic::io::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd);
+    return forensic::io::read_to_end(fd.get(), cap, size);
+  };
+  CHECK(read_with(1u << 20, 0) == text);
+  CHECK(read_with(1u << 20, text.size()) == text);
+  // A file that grew after its stat, or a size that is wrong, still reads whole.
+  CHECK(read_with(1u << 20, 100) == text);
+  CHECK(read_with(1u << 20, 50000) == text);
+  // The cap holds either way.
+  CHECK_FALSE(read_with(5000, 0));
+  CHECK_FALSE(read_with(5000, 100));
+  CHECK_FALSE(read_with(9999, text.size() - 1));
+  CHECK(read_with(10000, text.size()) == text);
+  std::filesystem::remove(path);
 }

@@ -159,3 +159,28 @@ TEST_CASE("escape audit: a process in no container is not audited") {
   CHECK(a.reason.find("cgroup") != std::string::npos);
   CHECK(proc::to_json(a) == nlohmann::json{{"collected", false}, {"reason", a.reason}});
 }
+
+TEST_CASE("escape audit: the queue audits targets in the order added and hands back those done") {
+  const std::string not_ours(64, 'b');
+  proc::audit_queue queue;
+  for (int k = 0; k < 5; ++k) queue.add({::getpid(), not_ours});
+  // The worker runs at idle priority: on a host as quiet as this test's it is done long before.
+  ::usleep(300000);
+  const auto done = queue.finish();
+  CHECK(done.targets.size() == 5);
+  REQUIRE(done.audits.size() == done.targets.size());
+  for (std::size_t k = 0; k < done.targets.size(); ++k) {
+    CHECK(done.targets[k].init_pid == ::getpid());
+    CHECK(done.targets[k].container_id == not_ours);
+    // The same answer audit_container gives: the cgroup does not name the container.
+    CHECK_FALSE(done.audits[k].collected);
+    CHECK(done.audits[k].reason.find("cgroup") != std::string::npos);
+  }
+  // The host was read for the audits still to do.
+  CHECK(done.host.user_namespace != 0);
+}
+
+TEST_CASE("escape audit: a queue dropped without finish() stops its worker") {
+  proc::audit_queue queue;
+  for (int k = 0; k < 50; ++k) queue.add({::getpid(), std::string(64, 'c')});
+}

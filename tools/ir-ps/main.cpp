@@ -165,9 +165,11 @@ int run(int argc, char** argv) {
     }
   }
   engine::client engine(cli::engine_options(vm));
-  // The audits start from the engine's records while the list call is answered.
+  // The audits start from the engine's records while the list call is answered (a filtered
+  // list would leave most of them unused).
   std::optional<proc::audit_queue> early;
-  if (list.state_files && engine.where().kind == engine::endpoint::transport::unix_socket) {
+  if (list.state_files && list.filters.empty() &&
+      engine.where().kind == engine::endpoint::transport::unix_socket) {
     early.emplace();
     list.on_running_record = [&early](const std::string& id, int pid) { early->add({pid, id}); };
   }

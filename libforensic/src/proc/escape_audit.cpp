@@ -337,41 +337,30 @@ struct audit_queue::state {
   std::mutex mutex;
   std::condition_variable wake;
   bool closing = false;
-  bool host_ready = false;
   audit_host host;
   std::vector<audit_target> targets;  // every target added, in order
-  // The audits, one per target: a deque, so that an element keeps its address while others
-  // are added, and each is written by whichever thread took its target.
+  // One audit per target: a deque, so that the slot the worker writes outside the lock keeps
+  // its address while add() appends others.
   std::deque<escape_audit> audits;
   std::size_t next = 0;  // the first target not yet taken
   std::thread worker;
-
-  // Takes the next target (under the lock) and audits it outside; false when none is queued.
-  bool audit_one(std::unique_lock<std::mutex>& lock) {
-    if (next >= targets.size()) return false;
-    const audit_target target = targets[next];
-    escape_audit& slot = audits[next];
-    ++next;
-    lock.unlock();
-    slot = audit_container(target.init_pid, target.container_id, {}, host);
-    lock.lock();
-    return true;
-  }
 
   void work() {
     // While the targets come in, the engine is answering the caller's list call on the same
     // cores: the worker takes only CPU time nobody else wants, until finish().
     const sched_param none{};
     ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
-    audit_host read = read_audit_host();
+    host = read_audit_host();  // before any target is taken: finish() joins first
     std::unique_lock lock(mutex);
-    host = std::move(read);
-    host_ready = true;
-    wake.notify_all();
     for (;;) {
       wake.wait(lock, [&] { return closing || next < targets.size(); });
-      if (closing) return;  // finish() audits the rest with it, or the queue is dropped
-      audit_one(lock);
+      if (closing) return;
+      const audit_target target = targets[next];
+      escape_audit& slot = audits[next];
+      ++next;
+      lock.unlock();
+      slot = audit_container(target.init_pid, target.container_id, {}, host);
+      lock.lock();
     }
   }
 };
@@ -403,21 +392,20 @@ void audit_queue::add(audit_target target) {
 audit_queue::result audit_queue::finish() {
   state& s = *state_;
   {
-    std::unique_lock lock(s.mutex);
-    const sched_param none{};
-    ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
-    s.wake.wait(lock, [&] { return s.host_ready; });
-    // Both threads take what is queued; the worker stops once nothing is left.
-    while (s.audit_one(lock)) {
-    }
+    std::lock_guard lock(s.mutex);
     s.closing = true;
   }
   s.wake.notify_all();
-  s.worker.join();
+  const sched_param none{};
+  ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
+  s.worker.join();  // after the audit in progress
   result out;
-  out.targets = std::move(s.targets);
+  const std::size_t done = s.next;
+  out.targets.assign(
+      std::make_move_iterator(s.targets.begin()),
+      std::make_move_iterator(s.targets.begin() + static_cast<std::ptrdiff_t>(done)));
   out.audits.assign(std::make_move_iterator(s.audits.begin()),
-                    std::make_move_iterator(s.audits.end()));
+                    std::make_move_iterator(s.audits.begin() + static_cast<std::ptrdiff_t>(done)));
   out.host = std::move(s.host);
   return out;
 }

@@ -126,12 +126,12 @@ class audit_queue {
   void add(audit_target target);
 
   struct result {
-    std::vector<audit_target> targets;  // in the order added
+    std::vector<audit_target> targets;  // those audited, in the order added
     std::vector<escape_audit> audits;   // one per target
     audit_host host;                    // what they were audited against, for more audits
   };
-  // Takes no more targets, audits what is still queued on the calling thread too (beside the
-  // worker), and returns everything. Call once.
+  // Takes no more targets, lets the audit in progress end, and returns those done: the targets
+  // not reached are left out, for the caller to audit only those it still needs. Call once.
   result finish();
 
  private:
