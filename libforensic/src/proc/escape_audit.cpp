@@ -143,7 +143,13 @@ bool read_privileges(int pid, process_privileges& p) {
   const auto status = read_short_lines(pid_path(pid, "status"));
   if (!status) return false;
   p.pid = pid;
-  p.comm = trimmed(read_short_lines(pid_path(pid, "comm")).value_or(""));
+  // status's Name is the comm file's text unless the kernel escaped a newline or a backslash
+  // in it: only then is the comm file read.
+  std::string name = status_field(*status, "Name");
+  if (name.starts_with('\t')) name.erase(0, 1);
+  p.comm = !name.empty() && name.find('\\') == std::string::npos
+               ? trimmed(std::move(name))
+               : trimmed(read_short_lines(pid_path(pid, "comm")).value_or(""));
   std::istringstream uids(status_field(*status, "Uid"));
   std::uint32_t real = 0;
   uids >> real >> p.euid;
