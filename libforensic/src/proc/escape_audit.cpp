@@ -230,15 +230,14 @@ void list_devices(int dir_fd, const std::string& prefix, int depth, std::vector<
     const unsigned char type = e->d_type;
     if (type != DT_UNKNOWN && type != DT_DIR && type != DT_CHR && type != DT_BLK) continue;
     const std::string path = prefix + "/" + name;
-    const bool skipped_dir =
-        depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue";
-    if (type == DT_DIR && skipped_dir) continue;
     struct stat st {};
-    if (type != DT_DIR && ::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      continue;
+    bool is_dir = type == DT_DIR;
+    if (!is_dir) {
+      if (::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      is_dir = S_ISDIR(st.st_mode);
     }
-    if (type == DT_DIR || S_ISDIR(st.st_mode)) {
-      if (skipped_dir) continue;
+    if (is_dir) {
+      if (depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") continue;
       io::unique_fd sub(
           ::openat(::dirfd(dir.get()), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (sub) list_devices(sub.get(), path, depth + 1, out);
@@ -376,7 +375,7 @@ audit_queue::audit_queue() : state_(std::make_unique<state>()) {
 }
 
 audit_queue::~audit_queue() {
-  if (!state_ || !state_->worker.joinable()) return;
+  if (!state_->worker.joinable()) return;  // finish() joined it
   {
     std::lock_guard lock(state_->mutex);
     state_->closing = true;

@@ -63,8 +63,8 @@ std::optional<std::string> read_net_table(const std::string& path) {
   return read_in_chunks(path, 65536, 64u << 20, true);
 }
 
-std::optional<std::string> read_short_lines(const std::string& path) {
-  return read_in_chunks(path, 16384, 4u << 20, true);
+std::optional<std::string> read_short_lines(const std::string& path, std::size_t cap) {
+  return read_in_chunks(path, 16384, cap, true);
 }
 
 std::string pid_path(int pid, std::string_view file, std::string_view root) {
@@ -191,7 +191,7 @@ std::vector<pid_entry> scan_processes(bool read_cgroups) {
     if (!parse_int(e->d_name, p.pid) || p.pid <= 0) continue;
     p.netns = netns_inode(p.pid);
     if (read_cgroups) {
-      if (auto text = read_file("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
+      if (auto text = read_short_lines("/proc/" + std::to_string(p.pid) + "/cgroup", 65536)) {
         p.container_id = container_id_from_cgroup(*text);
       }
     }

@@ -75,8 +75,9 @@ std::optional<std::string> read_net_table(const std::string& path);
 // A process's small file whose lines are short (status, comm, cgroup, uid_map, attr/*: at most
 // 256 bytes each), read as read_net_table reads: the kernel hands such a file out whole when
 // asked for more (single_open and attr files) or fills at least a page per read (seq files),
-// so a read well short of a page is the end, and the empty read after it is not made.
-std::optional<std::string> read_short_lines(const std::string& path);
+// so a read well short of a page is the end, and the empty read after it is not made. At most
+// `cap` bytes, as read_file.
+std::optional<std::string> read_short_lines(const std::string& path, std::size_t cap = 4u << 20);
 
 // Target of a symlink (/proc/<pid>/exe, cwd, fd/<n>); nullopt when unreadable.
 std::optional<std::string> read_link(const std::string& path);
