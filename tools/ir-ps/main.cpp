@@ -1,7 +1,6 @@
 // ir-ps: the containers on this host, with what a responder needs at a glance.
 #include <algorithm>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -86,24 +85,13 @@ std::string addresses(const engine::container& c) {
 
 // The escape audit of each container from this host's /proc (escape_audit.hpp), or why not.
 // `early` holds the audits started from the engine's own records while the list call was in
-// flight: one is used only when it was collected for the very pid and id the list gives.
+// flight: one serves only a container with the very pid and id the list gives.
 std::vector<proc::escape_audit> audit(const std::vector<engine::container>& containers,
                                       const engine::client& engine, proc::audit_queue* early) {
   const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
   std::vector<proc::escape_audit> out(containers.size());
-  std::optional<proc::audit_queue::result> started;
-  std::map<std::pair<int, std::string_view>, std::size_t> by_target;
-  if (early) {
-    started = early->finish();
-    for (std::size_t k = 0; k < started->targets.size(); ++k) {
-      if (!started->audits[k].collected) continue;
-      by_target.emplace(std::pair<int, std::string_view>(started->targets[k].init_pid,
-                                                         started->targets[k].container_id),
-                        k);
-    }
-  }
-  std::vector<proc::audit_target> rest;
-  std::vector<std::size_t> rest_at;
+  std::vector<proc::audit_target> targets;
+  std::vector<std::size_t> target_of;
   for (std::size_t i = 0; i < containers.size(); ++i) {
     const auto& c = containers[i];
     if (!local) {
@@ -111,17 +99,13 @@ std::vector<proc::escape_audit> audit(const std::vector<engine::container>& cont
                       ", not on this host's unix socket: its pids are not this host's";
     } else if (c.pid <= 0) {
       out[i].reason = "not running";
-    } else if (auto it = by_target.find({c.pid, c.id}); it != by_target.end()) {
-      out[i] = std::move(started->audits[it->second]);
-      by_target.erase(it);
     } else {
-      rest.push_back({c.pid, c.id});
-      rest_at.push_back(i);
+      targets.push_back({c.pid, c.id});
+      target_of.push_back(i);
     }
   }
-  auto audited =
-      started ? proc::audit_containers(rest, started->host) : proc::audit_containers(rest);
-  for (std::size_t k = 0; k < rest.size(); ++k) out[rest_at[k]] = std::move(audited[k]);
+  auto audited = early ? early->finish(targets) : proc::audit_containers(targets);
+  for (std::size_t k = 0; k < targets.size(); ++k) out[target_of[k]] = std::move(audited[k]);
   return out;
 }
 

@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -318,54 +320,65 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 }
 
 std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets) {
-  if (targets.empty()) return {};
-  return audit_containers(targets, read_audit_host());
-}
-
-std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets,
-                                           const audit_host& host) {
   std::vector<escape_audit> out(targets.size());
   if (targets.empty()) return out;
-  auto run = [&](std::size_t from, std::size_t to) {
-    for (std::size_t k = from; k < to; ++k) {
+  const audit_host host = read_audit_host();
+  // Two threads take the next target each, so that neither waits while the other has work.
+  std::atomic<std::size_t> next{0};
+  auto run = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < targets.size();) {
       out[k] = audit_container(targets[k].init_pid, targets[k].container_id, {}, host);
     }
   };
-  const std::size_t half = targets.size() / 2;
-  auto first = std::async(std::launch::async, run, std::size_t{0}, half);
-  run(half, targets.size());
-  first.get();
+  std::future<void> other;
+  if (targets.size() > 1) other = std::async(std::launch::async, run);
+  run();
+  if (other.valid()) other.get();
   return out;
 }
 
 struct audit_queue::state {
   std::mutex mutex;
-  std::condition_variable wake;
-  bool closing = false;
-  audit_host host;
-  std::vector<audit_target> targets;  // every target added, in order
-  // One audit per target: a deque, so that the slot the worker writes outside the lock keeps
-  // its address while add() appends others.
+  std::condition_variable wake;       // the worker: a target, finish() or the destructor
+  std::condition_variable host_read;  // finish(): the worker has read the host
+  bool closing = false;               // finish() was called
+  bool stopping = false;              // the destructor: what is left is dropped
+  bool host_ready = false;
+  audit_host host;                    // written once, before host_ready
+  std::vector<audit_target> targets;  // every target taken or to take, in order
+  // One audit per target: a deque, so that the slot a thread writes outside the lock keeps its
+  // address while targets are added (or those not taken are dropped) at the end.
   std::deque<escape_audit> audits;
   std::size_t next = 0;  // the first target not yet taken
   std::thread worker;
 
-  void work() {
-    // While the targets come in, the engine is answering the caller's list call on the same
-    // cores: the worker takes only CPU time nobody else wants, until finish().
-    const sched_param none{};
-    ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
-    host = read_audit_host();  // before any target is taken: finish() joins first
-    std::unique_lock lock(mutex);
-    for (;;) {
-      wake.wait(lock, [&] { return closing || next < targets.size(); });
-      if (closing) return;
+  // Audits the targets not yet taken, one at a time, until none is left. Lock held on entry
+  // and on return.
+  void drain(std::unique_lock<std::mutex>& lock) {
+    while (!stopping && next < targets.size()) {
       const audit_target target = targets[next];
       escape_audit& slot = audits[next];
       ++next;
       lock.unlock();
       slot = audit_container(target.init_pid, target.container_id, {}, host);
       lock.lock();
+    }
+  }
+
+  void work() {
+    // While the targets come in, the engine is answering the caller's list call on the same
+    // cores: the worker takes only CPU time nobody else wants, until finish().
+    const sched_param none{};
+    ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
+    audit_host read = read_audit_host();
+    std::unique_lock lock(mutex);
+    host = std::move(read);
+    host_ready = true;
+    host_read.notify_all();
+    for (;;) {
+      wake.wait(lock, [&] { return stopping || closing || next < targets.size(); });
+      drain(lock);
+      if (stopping || closing) return;
     }
   }
 };
@@ -378,7 +391,7 @@ audit_queue::~audit_queue() {
   if (!state_->worker.joinable()) return;  // finish() joined it
   {
     std::lock_guard lock(state_->mutex);
-    state_->closing = true;
+    state_->stopping = true;
   }
   state_->wake.notify_all();
   state_->worker.join();
@@ -394,24 +407,55 @@ void audit_queue::add(audit_target target) {
   state_->wake.notify_one();
 }
 
-audit_queue::result audit_queue::finish() {
+std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& wanted) {
   state& s = *state_;
+  std::vector<std::size_t> slot(wanted.size());
   {
-    std::lock_guard lock(s.mutex);
+    std::unique_lock lock(s.mutex);
     s.closing = true;
+    // Audits taken already (done or in progress) serve the same pid and id; the targets not
+    // taken give way to the caller's list.
+    std::vector<std::size_t> to_add;
+    {
+      std::map<std::pair<int, std::string_view>, std::size_t> taken;
+      for (std::size_t k = 0; k < s.next; ++k) {
+        taken.emplace(
+            std::pair<int, std::string_view>(s.targets[k].init_pid, s.targets[k].container_id), k);
+      }
+      for (std::size_t j = 0; j < wanted.size(); ++j) {
+        const auto it = taken.find({wanted[j].init_pid, wanted[j].container_id});
+        if (it != taken.end()) {
+          slot[j] = it->second;
+        } else {
+          to_add.push_back(j);
+        }
+      }
+    }
+    s.targets.resize(s.next);
+    s.audits.resize(s.next);
+    for (const std::size_t j : to_add) {
+      slot[j] = s.targets.size();
+      s.targets.push_back(wanted[j]);
+      s.audits.emplace_back();
+    }
+    const sched_param none{};
+    ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
+    s.wake.notify_all();
+    s.host_read.wait(lock, [&] { return s.host_ready; });
+    s.drain(lock);
   }
-  s.wake.notify_all();
-  const sched_param none{};
-  ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
-  s.worker.join();  // after the audit in progress
-  result out;
-  const std::size_t done = s.next;
-  out.targets.assign(
-      std::make_move_iterator(s.targets.begin()),
-      std::make_move_iterator(s.targets.begin() + static_cast<std::ptrdiff_t>(done)));
-  out.audits.assign(std::make_move_iterator(s.audits.begin()),
-                    std::make_move_iterator(s.audits.begin() + static_cast<std::ptrdiff_t>(done)));
-  out.host = std::move(s.host);
+  s.worker.join();  // after the audit it has in progress
+  std::vector<escape_audit> out(wanted.size());
+  std::vector<std::size_t> first(s.audits.size(), wanted.size());  // the target given it first
+  for (std::size_t j = 0; j < wanted.size(); ++j) {
+    std::size_t& given = first[slot[j]];
+    if (given == wanted.size()) {
+      out[j] = std::move(s.audits[slot[j]]);
+      given = j;
+    } else {
+      out[j] = out[given];  // the same target twice in `wanted`
+    }
+  }
   return out;
 }
 

@@ -105,8 +105,6 @@ struct audit_target {
   std::string container_id;
 };
 std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets);
-std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targets,
-                                           const audit_host& host);
 
 // Audits that start before their targets are confirmed. Targets are added from any thread as
 // they become known (the engine's own records of running containers, read while its list call
@@ -114,8 +112,7 @@ std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targ
 // once, then audits them in the order added, at idle priority (SCHED_IDLE) until finish(), so
 // that it only takes CPU time the engine and the caller leave unused. Each audit is
 // audit_container()'s, so a pid whose cgroup does not name the container gives an audit with
-// `collected` false; whether an audited pid is still the container's init is for the caller to
-// check against what it learnt since.
+// `collected` false.
 class audit_queue {
  public:
   audit_queue();
@@ -125,14 +122,12 @@ class audit_queue {
 
   void add(audit_target target);
 
-  struct result {
-    std::vector<audit_target> targets;  // those audited, in the order added
-    std::vector<escape_audit> audits;   // one per target
-    audit_host host;                    // what they were audited against, for more audits
-  };
-  // Takes no more targets, lets the audit in progress end, and returns those done: the targets
-  // not reached are left out, for the caller to audit only those it still needs. Call once.
-  result finish();
+  // The audits of `targets`, in their order: the caller's final word on what it needs. A target
+  // added earlier with the same pid and id is audited once (its audit, done or in progress, is
+  // used); those added and not needed are dropped before they start; the others are audited by
+  // the worker, back at normal priority, and the calling thread together. Takes no more
+  // add(). Call once.
+  std::vector<escape_audit> finish(const std::vector<audit_target>& targets);
 
  private:
   struct state;
