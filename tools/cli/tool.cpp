@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "forensic/error.hpp"
+#include "forensic/io/heap.hpp"
 #include "forensic/text/terminal.hpp"
 #include "forensic/version.hpp"
 
@@ -49,6 +50,9 @@ class chunked_output final : public nlohmann::detail::output_adapter_protocol<ch
 }  // namespace
 
 int run_tool(const tool_info& info, const std::function<int()>& body) noexcept {
+  // A tool runs for seconds: what it frees is worth more kept than given back and faulted in
+  // again, page by page (forensic/io/heap.hpp).
+  io::keep_freed_memory();
   try {
     return body();
   } catch (const forensic::error& e) {

@@ -14,6 +14,7 @@
 #include "engine/state_files.hpp"
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
+#include "forensic/io/heap.hpp"
 
 namespace forensic::engine {
 namespace {
@@ -110,7 +111,11 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
                                                             const std::string& list_target) {
   const auto ids = local_container_ids_hint(engine);
   if (ids.empty()) return std::nullopt;
-  auto records = std::async(std::launch::async, [&options] {
+  // What the records, the list and the documents built from them take, per container, resident
+  // at once on each thread (io/heap.hpp; nothing unless the process keeps freed memory).
+  constexpr std::size_t record_bytes = 8 << 10, list_bytes = 16 << 10;
+  auto records = std::async(std::launch::async, [&options, count = ids.size()] {
+    io::warm_heap(count * record_bytes);
     if (!options.on_running_record) return detail::read_state_files(default_containers_dir);
     return detail::read_state_files(
         default_containers_dir, [&options](const std::string& id, const detail::state_record& r) {
@@ -124,6 +129,7 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
           }
         });
   });
+  io::warm_heap(ids.size() * list_bytes);
   const std::vector<std::string> targets{list_target, inspect_target(ids.front())};
   auto results = engine.get_json_batch(targets, 2, client::body_parser([](std::string_view body) {
                                          return nlohmann::json::parse(body, nullptr, false);
