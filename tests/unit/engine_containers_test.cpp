@@ -207,6 +207,26 @@ TEST_CASE("skimming checks the structure it steps over and leaves odd documents 
   CHECK(parse_inspect_body(deep) == nlohmann::json::parse(R"({"Id":"a"})"));
 }
 
+TEST_CASE("a host configuration file parses to the HostConfig an inspect gives") {
+  // The engine's hostconfig.json is inspect's HostConfig member on its own.
+  const std::string text = fixture("state_fxs-hostconfig.json").dump(2);
+  const auto wrapped = parse_inspect_body(R"({"HostConfig":)" + text + "}");
+  REQUIRE(wrapped.contains("HostConfig"));
+  CHECK(parse_host_config_body(text) == wrapped["HostConfig"]);
+  CHECK(parse_host_config_body(text).size() < nlohmann::json::parse(text).size());
+  // A key the skim would have to decode: the parser filters the same members.
+  const std::string escaped = R"({"Privileged":true,"Binds":["/:/host"],"Memory":5})";
+  CHECK(parse_host_config_body(escaped) ==
+        nlohmann::json::parse(R"({"Privileged":true,"Memory":5})"));
+  // Not one JSON value on its own: nothing is taken, whatever follows it.
+  for (const char* bad : {R"({}, "Privileged": true)", R"({"Memory":1} {"Privileged":true})",
+                          R"({"Privileged":tru})", "", "[]"}) {
+    CAPTURE(bad);
+    const auto doc = parse_host_config_body(bad);
+    CHECK((doc.is_discarded() || !doc.is_object()));
+  }
+}
+
 TEST_CASE(
     "state files: a container's inspect fields from the engine's own files, checked against the "
     "list") {

@@ -55,9 +55,10 @@ class skimmer {
  public:
   skimmer(std::string_view in, std::string& out) : s_(in), out_(out) {}
 
-  bool document() {
+  // `host_config`: the document is HostConfig itself (the engine's hostconfig.json).
+  bool document(bool host_config = false) {
     space();
-    if (!top_object()) return false;
+    if (!(host_config ? host_config_object() : top_object())) return false;
     space();
     return p_ == s_.size();
   }
@@ -255,6 +256,12 @@ class skimmer {
                    });
   }
 
+  bool host_config_object() {
+    if (!at('{')) return false;
+    return members([](std::string_view k) { return keep_nested("HostConfig", k); },
+                   [](std::string_view) { return handled::no; });
+  }
+
   std::string_view s_;
   std::string& out_;
   std::size_t p_ = 0;
@@ -275,6 +282,22 @@ json parse_inspect_body(std::string_view body) {
     if (!doc.is_discarded()) return doc;  // (kept parts can still fail: UTF-8, a huge number)
   }
   return json::parse(body, inspect_fields_filter(), false);
+}
+
+json parse_host_config_body(std::string_view body) {
+  std::string skimmed;
+  skimmed.reserve(body.size() / 2);
+  if (skimmer(body, skimmed).document(true)) {
+    auto doc = json::parse(skimmed, nullptr, false);
+    if (!doc.is_discarded()) return doc;
+  }
+  return json::parse(
+      body,
+      [](int depth, json::parse_event_t event, json& parsed) {
+        return depth != 1 || event != json::parse_event_t::key || !parsed.is_string() ||
+               keep_nested("HostConfig", parsed.get_ref<const std::string&>());
+      },
+      false);
 }
 
 json::parser_callback_t inspect_fields_filter() {

@@ -25,4 +25,9 @@ std::optional<std::string> skim_inspect(std::string_view body);
 // when it is not JSON. A body that is not an object (the list call) passes whole.
 nlohmann::json parse_inspect_body(std::string_view body);
 
+// The engine's hostconfig.json (an inspect document's HostConfig on its own) with the members
+// parse_container_inspect reads, skimmed and parsed as parse_inspect_body() does; a discarded
+// value when it is not JSON.
+nlohmann::json parse_host_config_body(std::string_view body);
+
 }  // namespace forensic::engine

@@ -38,14 +38,9 @@ std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_
 // built. hostconfig.json is filtered as inspect's HostConfig member.
 std::optional<json> read_object(int dir_fd, const char* name, bool host_config,
                                 std::uint64_t& inode) {
-  auto text = read_small(dir_fd, name, inode);
+  const auto text = read_small(dir_fd, name, inode);
   if (!text) return std::nullopt;
-  // One JSON value on its own (checked without building it), so the wrapping adds nothing.
-  if (host_config && !json::accept(*text)) return std::nullopt;
-  if (host_config) text = "{\"HostConfig\":" + *text + "}";
-  json doc = parse_inspect_body(*text);
-  if (host_config && doc.is_object() && doc.contains("HostConfig"))
-    doc = std::move(doc["HostConfig"]);
+  json doc = host_config ? parse_host_config_body(*text) : parse_inspect_body(*text);
   if (!doc.is_object()) return std::nullopt;
   return doc;
 }
