@@ -1,6 +1,8 @@
 # Every dependency comes from a Debian 12 package; see tests/testbed/install-deps.sh.
 # Boost: Beast/Asio (header-only) for the library, program_options for the tools only.
 if(FORENSIC_BUILD_TOOLS)
+  # The tools carry their option parser, as they carry the C++ runtime (tools/CMakeLists.txt).
+  set(Boost_USE_STATIC_LIBS ON)
   find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 else()
   find_package(Boost 1.74 REQUIRED)
