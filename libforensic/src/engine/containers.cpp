@@ -116,18 +116,19 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
   constexpr std::size_t record_bytes = 8 << 10, list_bytes = 16 << 10;
   auto records = std::async(std::launch::async, [&options, count = ids.size()] {
     io::warm_heap(count * record_bytes);
-    if (!options.on_running_record) return detail::read_state_files(default_containers_dir);
-    return detail::read_state_files(
-        default_containers_dir, [&options](const std::string& id, const detail::state_record& r) {
-          const nlohmann::json& state = detail::member(r.config, "State");
-          const nlohmann::json& running = detail::member(state, "Running");
-          const nlohmann::json& pid = detail::member(state, "Pid");
-          if (running.is_boolean() && running.get<bool>() && pid.is_number_integer() &&
-              pid.get<std::int64_t>() > 0 &&
-              pid.get<std::int64_t>() <= std::numeric_limits<int>::max()) {
-            options.on_running_record(id, static_cast<int>(pid.get<std::int64_t>()));
-          }
-        });
+    auto read = detail::read_state_files(default_containers_dir);
+    if (!options.on_running_record) return read;
+    for (const auto& [id, r] : read) {
+      const nlohmann::json& state = detail::member(r.config, "State");
+      const nlohmann::json& running = detail::member(state, "Running");
+      const nlohmann::json& pid = detail::member(state, "Pid");
+      if (running.is_boolean() && running.get<bool>() && pid.is_number_integer() &&
+          pid.get<std::int64_t>() > 0 &&
+          pid.get<std::int64_t>() <= std::numeric_limits<int>::max()) {
+        options.on_running_record(id, static_cast<int>(pid.get<std::int64_t>()));
+      }
+    }
+    return read;
   });
   io::warm_heap(ids.size() * list_bytes);
   const std::vector<std::string> targets{list_target, inspect_target(ids.front())};

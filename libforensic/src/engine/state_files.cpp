@@ -63,9 +63,7 @@ bool same_attachments(const json& record, const json& listed) {
 
 }  // namespace
 
-std::unordered_map<std::string, state_record> read_state_files(
-    const std::string& containers_dir,
-    const std::function<void(const std::string& id, const state_record&)>& each) {
+std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir) {
   std::unordered_map<std::string, state_record> out;
   io::unique_fd root = io::open_no_atime(AT_FDCWD, containers_dir.c_str(),
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -84,9 +82,8 @@ std::unordered_map<std::string, state_record> read_state_files(
     if (!config) continue;
     auto host_config = read_object(sub.get(), "hostconfig.json", true, host_config_inode);
     if (!host_config) continue;
-    const auto added = out.emplace(name, state_record{std::move(*config), std::move(*host_config),
-                                                      config_inode, host_config_inode});
-    if (each && added.second) each(name, added.first->second);
+    out.emplace(name, state_record{std::move(*config), std::move(*host_config), config_inode,
+                                   host_config_inode});
   }
   return out;
 }

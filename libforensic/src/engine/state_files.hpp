@@ -14,7 +14,6 @@
 // leaves that container to an inspect call. Mounts are taken from the list entry itself, which
 // carries them in inspect's form; networks from the record (the list leaves their aliases out).
 #include <cstdint>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,11 +32,8 @@ struct state_record {
 
 // Every <containers_dir>/<id>/ whose two files read and parse as JSON objects, by id. Files
 // are opened O_NOFOLLOW and O_NOATIME and read up to 4 MiB; directories whose name is not a
-// container id are skipped. `each`, when given, sees every record as soon as it is read. Never
-// throws: what cannot be read is simply absent.
-std::unordered_map<std::string, state_record> read_state_files(
-    const std::string& containers_dir,
-    const std::function<void(const std::string& id, const state_record&)>& each = {});
+// container id are skipped. Never throws: what cannot be read is simply absent.
+std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir);
 
 // True when both files of `id` under `containers_dir` are still the ones `record` was read from:
 // called once the list has answered, so that a container changed meanwhile (restarted with

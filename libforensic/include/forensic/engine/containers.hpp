@@ -125,8 +125,9 @@ struct list_options {
   // hundreds of containers; off, every container is inspected.
   bool state_files = false;
   // With state_files: called on another thread, while the list call is in flight, for each
-  // container the engine's own record says is running (full id, host pid of its init), as
-  // soon as that record is read, so that work needing only a pid can start early. A hint,
+  // container the engine's own record says is running (full id, host pid of its init), once
+  // every record is read (so that work started from it does not slow the reading, which the
+  // list's answer then waits for), for work needing only a pid to start early. A hint,
   // unchecked: the record may be stale or planted, and the list may not agree; the caller
   // checks each against the containers returned. Must be safe to call from another thread.
   std::function<void(const std::string& id, int pid)> on_running_record = nullptr;
