@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "forensic/error.hpp"
@@ -151,6 +153,27 @@ TEST_CASE("escape audit: capability names of a CapEff mask") {
   CHECK(std::find(names.begin(), names.end(), "SYS_ADMIN") == names.end());
   CHECK(std::find(names.begin(), names.end(), "NET_RAW") != names.end());
   CHECK(proc::capability_names(1ull << 39) == std::vector<std::string>{"BPF"});
+}
+
+TEST_CASE("escape audit: the host's side is read once, as every process would give it") {
+  const auto host = proc::read_audit_host();
+  CHECK(host.user_namespace != 0);
+  // Our own map: this test runs in the host's user namespace, as the tools do.
+  std::ifstream own("/proc/self/uid_map");
+  std::string line;
+  std::getline(own, line);
+  const auto squeeze = [](std::string s) {
+    s.erase(std::unique(s.begin(), s.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
+            s.end());
+    return s;
+  };
+  CHECK(squeeze(host.uid_map) == squeeze(line));
+  // The attribute files as the kernel has them for any process (pid 1's here).
+  CHECK(host.apparmor_attr == std::filesystem::exists("/proc/1/attr/apparmor/current"));
+  std::ifstream current("/proc/1/attr/current");
+  std::string label;
+  const bool readable = current && static_cast<bool>(std::getline(current, label));
+  CHECK(host.current_attr == readable);
 }
 
 TEST_CASE("escape audit: a process in no container is not audited") {

@@ -141,7 +141,7 @@ std::string trimmed(std::string s) {
   return s;
 }
 
-bool read_privileges(int pid, process_privileges& p) {
+bool read_privileges(int pid, process_privileges& p, const audit_host& host) {
   const auto status = read_short_lines(pid_path(pid, "status"));
   if (!status) return false;
   p.pid = pid;
@@ -161,8 +161,9 @@ bool read_privileges(int pid, process_privileges& p) {
   p.seccomp = int_field(*status, "Seccomp", -1);
   // The LSM-specific file first (Linux 5.1+: it names AppArmor's label even when another LSM
   // owns attr/current).
-  auto label = read_short_lines(pid_path(pid, "attr/apparmor/current"));
-  if (!label) label = read_short_lines(pid_path(pid, "attr/current"));
+  std::optional<std::string> label;
+  if (host.apparmor_attr) label = read_short_lines(pid_path(pid, "attr/apparmor/current"));
+  if (!label && host.current_attr) label = read_short_lines(pid_path(pid, "attr/current"));
   p.apparmor = trimmed(label.value_or(""));
   return true;
 }
@@ -309,8 +310,17 @@ audit_host read_audit_host() {
       trimmed(read_file("/sys/module/apparmor/parameters/enabled").value_or("")) == "Y";
   // The host's user namespace: pid 1's, or ours when pid 1's is hidden from us (a sandboxed
   // responder host); we run as root in the host's namespace either way.
+  const char* host_pid = "1";
   host.user_namespace = ns_inode("/proc/1/ns/user");
-  if (host.user_namespace == 0) host.user_namespace = ns_inode("/proc/self/ns/user");
+  if (host.user_namespace == 0) {
+    host_pid = "self";
+    host.user_namespace = ns_inode("/proc/self/ns/user");
+  }
+  host.uid_map =
+      trimmed(read_short_lines(std::string("/proc/") + host_pid + "/uid_map").value_or(""));
+  // Which attribute files exist is the kernel's build and boot choice, so our own tell.
+  host.apparmor_attr = read_short_lines("/proc/self/attr/apparmor/current") || errno != ENOENT;
+  host.current_attr = read_short_lines("/proc/self/attr/current") || errno != EINVAL;
   return host;
 }
 
@@ -483,14 +493,17 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
   const std::uint64_t host_userns = host.user_namespace;
   const std::uint64_t userns = ns_inode(pid_path(init_pid, "ns/user"));
   a.own_user_namespace = userns != 0 && host_userns != 0 && userns != host_userns;
-  a.uid_map = trimmed(read_short_lines(pid_path(init_pid, "uid_map")).value_or(""));
+  // The same namespace as the host's (no user namespace of its own) has the host's map.
+  a.uid_map = userns != 0 && userns == host_userns && !host.uid_map.empty()
+                  ? host.uid_map
+                  : trimmed(read_short_lines(pid_path(init_pid, "uid_map")).value_or(""));
   std::vector<int> pids{init_pid};
   for (int p : more_pids) {
     if (p != init_pid) pids.push_back(p);
   }
   for (int pid : pids) {
     process_privileges p;
-    if (!read_privileges(pid, p)) {
+    if (!read_privileges(pid, p, host)) {
       if (pid == init_pid)
         a.errors.push_back("status of the init: " + std::string(std::strerror(errno)));
       continue;

@@ -84,6 +84,12 @@ struct audit_host {
   std::string mounts_error;         // why `mounts` is empty, when it could not be read
   bool apparmor_enabled = false;
   std::uint64_t user_namespace = 0;  // pid 1's, or ours when pid 1's is hidden from us
+  std::string uid_map;               // that namespace's, the map of every process in it
+  // The LSM attribute files this kernel has, the same for every process (a missing one would
+  // cost every audit an open that fails): attr/apparmor/current, and attr/current giving a
+  // label (without an LSM that names one, the kernel refuses the read).
+  bool apparmor_attr = true;
+  bool current_attr = true;
   // Indexes of `mounts` by device (major << 32 | minor).
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_device;
 };
