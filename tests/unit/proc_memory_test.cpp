@@ -218,6 +218,8 @@ TEST_CASE("escape audit: a queue finished at once audits every wanted target") {
   const auto done = queue.finish(wanted);
   REQUIRE(done.size() == wanted.size());
   for (const auto& a : done) CHECK(a.reason.find("cgroup") != std::string::npos);
+  proc::audit_queue empty;
+  CHECK(empty.finish({}).empty());
 }
 
 TEST_CASE("escape audit: a queue dropped without finish() stops its worker") {

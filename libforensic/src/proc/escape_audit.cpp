@@ -382,6 +382,8 @@ struct audit_queue::state {
     ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
     audit_host read = read_audit_host();
     std::unique_lock lock(mutex);
+    // finish() may have come before this thread's first step: its audits are wanted now.
+    if (closing) ::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &none);
     host = std::move(read);
     host_ready = true;
     host_read.notify_all();
@@ -451,8 +453,10 @@ std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& w
     const sched_param none{};
     ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
     s.wake.notify_all();
-    s.host_read.wait(lock, [&] { return s.host_ready; });
-    s.drain(lock);
+    if (s.next < s.targets.size()) {
+      s.host_read.wait(lock, [&] { return s.host_ready; });
+      s.drain(lock);
+    }
   }
   s.worker.join();  // after the audit it has in progress
   std::vector<escape_audit> out(wanted.size());
