@@ -1,5 +1,6 @@
 // Container model parsing, against JSON recorded from a real engine (tests/fixtures/engine/).
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "engine/inspect_filter.hpp"
 #include "engine/state_files.hpp"
 #include "forensic/engine/containers.hpp"
+#include "forensic/io/unique_fd.hpp"
 
 using namespace forensic::engine;
 
@@ -305,11 +307,14 @@ TEST_CASE("state files: read from a data root, only container directories with b
   CHECK(records.at(id).host_config["Privileged"] == true);
   // Replaced since (dockerd writes a new file and renames it into place): no longer current.
   using forensic::engine::detail::still_current;
-  CHECK(still_current(root.string(), id, records.at(id)));
+  const forensic::io::unique_fd opened(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(opened);
+  const int dir = opened.get();
+  CHECK(still_current(dir, id, records.at(id)));
   std::ofstream(root / id / "config.v2.json.new") << R"({"ID": "x2"})";
   fs::rename(root / id / "config.v2.json.new", root / id / "config.v2.json");
-  CHECK_FALSE(still_current(root.string(), id, records.at(id)));
-  CHECK_FALSE(still_current(root.string(), other, records.at(id)));
+  CHECK_FALSE(still_current(dir, id, records.at(id)));
+  CHECK_FALSE(still_current(dir, other, records.at(id)));
   CHECK(forensic::engine::detail::read_state_files((root / "missing").string()).empty());
   fs::remove_all(root);
 }

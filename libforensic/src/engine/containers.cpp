@@ -1,5 +1,7 @@
 #include "forensic/engine/containers.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <future>
@@ -15,6 +17,7 @@
 #include "forensic/engine/client.hpp"
 #include "forensic/error.hpp"
 #include "forensic/io/heap.hpp"
+#include "forensic/io/unique_fd.hpp"
 
 namespace forensic::engine {
 namespace {
@@ -145,14 +148,16 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
   out.reserve(list.size());
   std::unordered_map<std::string, nlohmann::json> inspected;
   std::unordered_set<std::string> from_state;
+  const io::unique_fd containers_dir(
+      ::open(default_containers_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (proven) inspected.emplace(ids.front(), std::move(results[1].body));
   for (const auto& item : list) {
     out.push_back(parse_container_summary(item));
     const std::string& id = out.back().id;
     if (!proven || inspected.count(id)) continue;
     auto record = state.find(id);
-    if (record == state.end() ||
-        !detail::still_current(default_containers_dir, id, record->second)) {
+    if (record == state.end() || !containers_dir ||
+        !detail::still_current(containers_dir.get(), id, record->second)) {
       continue;
     }
     if (auto doc = detail::inspect_from_state(std::move(record->second), item)) {

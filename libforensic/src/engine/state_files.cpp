@@ -88,15 +88,15 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
   return out;
 }
 
-bool still_current(const std::string& containers_dir, const std::string& id,
-                   const state_record& record) {
-  const std::string dir = containers_dir + "/" + id + "/";
+bool still_current(int containers_dir_fd, const std::string& id, const state_record& record) {
   struct stat st {};
-  if (::fstatat(AT_FDCWD, (dir + "config.v2.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+  if (::fstatat(containers_dir_fd, (id + "/config.v2.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) !=
+          0 ||
       st.st_ino != record.config_inode) {
     return false;
   }
-  return ::fstatat(AT_FDCWD, (dir + "hostconfig.json").c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+  return ::fstatat(containers_dir_fd, (id + "/hostconfig.json").c_str(), &st,
+                   AT_SYMLINK_NOFOLLOW) == 0 &&
          st.st_ino == record.host_config_inode;
 }
 

@@ -35,11 +35,10 @@ struct state_record {
 // container id are skipped. Never throws: what cannot be read is simply absent.
 std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir);
 
-// True when both files of `id` under `containers_dir` are still the ones `record` was read from:
-// called once the list has answered, so that a container changed meanwhile (restarted with
-// another pid, reconfigured) is inspected instead.
-bool still_current(const std::string& containers_dir, const std::string& id,
-                   const state_record& record);
+// True when both files of `id` in `containers_dir_fd` (the directory read_state_files read) are
+// still the ones `record` was read from: called once the list has answered, so that a
+// container changed meanwhile (restarted with another pid, reconfigured) is inspected instead.
+bool still_current(int containers_dir_fd, const std::string& id, const state_record& record);
 
 // The inspect document the engine would give for `list_item` (one /containers/json entry),
 // built from its state record: the members parse_container_inspect reads. nullopt when the
