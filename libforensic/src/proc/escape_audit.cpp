@@ -422,9 +422,11 @@ void audit_queue::add(audit_target target) {
 std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& wanted) {
   state& s = *state_;
   std::vector<std::size_t> slot(wanted.size());
+  std::size_t started = 0;  // the audits taken before this call
   {
     std::unique_lock lock(s.mutex);
     s.closing = true;
+    started = s.next;
     // Audits taken already (done or in progress) serve the same pid and id; the targets not
     // taken give way to the caller's list.
     std::vector<std::size_t> to_add;
@@ -464,7 +466,11 @@ std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& w
   for (std::size_t j = 0; j < wanted.size(); ++j) {
     std::size_t& given = first[slot[j]];
     if (given == wanted.size()) {
-      out[j] = std::move(s.audits[slot[j]]);
+      // An early audit that found the pid not the container's (or gone) was made before the
+      // caller's list named that pid: it is made again rather than believed.
+      out[j] = slot[j] < started && !s.audits[slot[j]].collected
+                   ? audit_container(wanted[j].init_pid, wanted[j].container_id, {}, s.host)
+                   : std::move(s.audits[slot[j]]);
       given = j;
     } else {
       out[j] = out[given];  // the same target twice in `wanted`

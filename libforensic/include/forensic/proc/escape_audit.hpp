@@ -130,7 +130,8 @@ class audit_queue {
 
   // The audits of `targets`, in their order: the caller's final word on what it needs. A target
   // added earlier with the same pid and id is audited once (its audit, done or in progress, is
-  // used); those added and not needed are dropped before they start; the others are audited by
+  // used when it was collected, and made again when not: it came before the caller knew the
+  // pid); those added and not needed are dropped before they start; the others are audited by
   // the worker, back at normal priority, and the calling thread together. Takes no more
   // add(). Call once.
   std::vector<escape_audit> finish(const std::vector<audit_target>& targets);
