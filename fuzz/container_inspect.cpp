@@ -12,8 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_inspect(doc)));
   (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_summary(doc)));
   // The document as an engine state record and as its list entry at once (engine/state_files.hpp).
-  if (auto built = engine::detail::inspect_from_state({doc, doc}, doc)) {
-    (void)forensic::fuzz::dump(engine::to_json(engine::parse_container_inspect(*built)));
+  const auto record = engine::detail::make_state_record(doc, doc);
+  if (auto built =
+          engine::detail::container_from_state(record, engine::parse_container_summary(doc), doc)) {
+    (void)forensic::fuzz::dump(engine::to_json(*built));
   }
   if (doc.is_array()) {
     for (const auto& item : doc) {

@@ -232,22 +232,26 @@ TEST_CASE("a host configuration file parses to the HostConfig an inspect gives")
 TEST_CASE(
     "state files: a container's inspect fields from the engine's own files, checked against the "
     "list") {
-  using forensic::engine::detail::inspect_from_state;
-  using forensic::engine::detail::state_record;
+  using forensic::engine::detail::container_from_state;
+  using forensic::engine::detail::make_state_record;
   const auto config = fixture("state_fxs-config.v2.json");
   const auto host_config = fixture("state_fxs-hostconfig.json");
   const auto item = fixture("state_fxs-list-item.json");
-  // The same container as the engine's inspect describes it, field for field.
-  const auto doc = inspect_from_state(state_record{config, host_config}, item);
-  REQUIRE(doc);
-  const container expected = parse_container_inspect(fixture("state_fxs-inspect.json"));
-  const container ours = parse_container_inspect(*doc);
-  CHECK(to_json(ours) == to_json(expected));
-  CHECK(ours.pid > 0);
-  CHECK(ours.networks.size() == 2);
-  CHECK(ours.mounts.size() == 2);
-  CHECK(ours.security.cap_add == std::vector<std::string>{"CAP_NET_ADMIN"});
-  CHECK(ours.security.memory_limit == 64 << 20);
+  const container summary = parse_container_summary(item);
+  // The same container as the engine's inspect describes it, with the list's status, field for
+  // field.
+  const auto ours = container_from_state(make_state_record(config, host_config), summary, item);
+  REQUIRE(ours);
+  container expected = parse_container_inspect(fixture("state_fxs-inspect.json"));
+  expected.status = summary.status;
+  expected.details_from = "state_files";
+  CHECK(to_json(*ours) == to_json(expected));
+  CHECK(ours->pid > 0);
+  CHECK(ours->networks.size() == 2);
+  CHECK(ours->mounts.size() == 2);
+  CHECK(ours->security.cap_add == std::vector<std::string>{"CAP_NET_ADMIN"});
+  CHECK(ours->security.memory_limit == 64 << 20);
+  CHECK(ours->details_from == "state_files");
 
   // Anything the list contradicts leaves the container to an inspect call.
   auto changed = [&](auto edit_config, auto edit_item) {
@@ -255,7 +259,7 @@ TEST_CASE(
     auto i = item;
     edit_config(c);
     edit_item(i);
-    return inspect_from_state(state_record{c, host_config}, i);
+    return container_from_state(make_state_record(c, host_config), parse_container_summary(i), i);
   };
   const auto none = [](nlohmann::json&) {};
   CHECK(changed(none, none));
@@ -265,16 +269,35 @@ TEST_CASE(
   // Stopped since the record was written, or started since: the running state disagrees.
   CHECK_FALSE(changed(none, [](auto& i) { i["State"] = "exited"; }));
   CHECK_FALSE(changed([](auto& c) { c["State"]["Running"] = false; }, none));
+  CHECK_FALSE(changed([](auto& c) { c["State"]["Running"] = "yes"; }, none));
   CHECK_FALSE(changed([](auto& c) { c["State"]["Pid"] = 0; }, none));
-  // A network connected or disconnected, or an endpoint replaced, since the record.
+  CHECK_FALSE(changed([](auto& c) { c["State"]["Pid"] = "42"; }, none));
+  // A network connected or disconnected, or an endpoint or address replaced, since the record.
   CHECK_FALSE(changed([](auto& c) { c["NetworkSettings"]["Networks"].erase("fxs-b"); }, none));
+  CHECK_FALSE(changed(none, [](auto& i) { i["NetworkSettings"]["Networks"].erase("fxs-b"); }));
   CHECK_FALSE(changed(none, [](auto& i) {
     i["NetworkSettings"]["Networks"]["fxs-a"]["EndpointID"] = std::string(64, 'c');
+  }));
+  CHECK_FALSE(changed(none, [](auto& i) {
+    i["NetworkSettings"]["Networks"]["fxs-a"]["IPAddress"] = "203.0.113.77";
+  }));
+  CHECK_FALSE(changed(none, [](auto& i) {
+    auto& n = i["NetworkSettings"]["Networks"];
+    n["fxs-c"] = n["fxs-b"];
+    n.erase("fxs-b");
   }));
   CHECK_FALSE(changed([](auto& c) { c.erase("State"); }, none));
   CHECK_FALSE(changed([](auto& c) { c["Config"] = 42; }, none));
   CHECK_FALSE(changed([](auto& c) { c["NetworkSettings"] = "odd"; }, none));
   CHECK_FALSE(changed(none, [](auto& i) { i["Names"] = nlohmann::json::array(); }));
+  CHECK_FALSE(changed(none, [](auto& i) { i["Names"] = nlohmann::json::array({7, "/fxs"}); }));
+  // What the list gives wins over the record: its mounts (the record's are in another form).
+  const auto unmounted = changed(none, [](auto& i) { i["Mounts"] = nlohmann::json::array(); });
+  REQUIRE(unmounted);
+  CHECK(unmounted->mounts.empty());
+  // Not an object at all: nothing to take, and no throw.
+  CHECK_FALSE(
+      container_from_state(make_state_record(nlohmann::json::array(), nullptr), summary, item));
 }
 
 TEST_CASE("state files: read from a data root, only container directories with both files") {
@@ -304,7 +327,8 @@ TEST_CASE("state files: read from a data root, only container directories with b
   const auto records = forensic::engine::detail::read_state_files(root.string());
   REQUIRE(records.size() == 1);
   REQUIRE(records.count(id) == 1);
-  CHECK(records.at(id).host_config["Privileged"] == true);
+  CHECK(records.at(id).model.security.privileged);
+  CHECK(records.at(id).model.id == "x");
   // Replaced since (dockerd writes a new file and renames it into place): no longer current.
   using forensic::engine::detail::still_current;
   const forensic::io::unique_fd opened(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

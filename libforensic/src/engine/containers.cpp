@@ -64,14 +64,13 @@ std::vector<std::string> local_container_ids_hint(const client& engine) {
 
 std::string inspect_target(const std::string& id) { return "/containers/" + id + "/json"; }
 
-// Merges inspect documents into the summaries, fetching those the prefetch did not cover.
-// `from_state` names the documents built from state files.
+// Merges inspect documents into the summaries, fetching those the prefetch did not cover;
+// containers already described in full (from the engine's state files) are left as they are.
 void enrich_with_inspects(client& engine, std::vector<container>& out,
-                          std::unordered_map<std::string, nlohmann::json>& inspected,
-                          const std::unordered_set<std::string>& from_state = {}) {
+                          std::unordered_map<std::string, nlohmann::json>& inspected) {
   std::vector<std::string> missing;
   for (const auto& c : out) {
-    if (!inspected.count(c.id)) missing.push_back(inspect_target(c.id));
+    if (!c.inspected && !inspected.count(c.id)) missing.push_back(inspect_target(c.id));
   }
   auto fetched = engine.get_json_batch(missing, 8, client::body_parser(parse_inspect_body));
   for (std::size_t i = 0; i < missing.size(); ++i) {
@@ -81,13 +80,14 @@ void enrich_with_inspects(client& engine, std::vector<container>& out,
     inspected[id] = std::move(fetched[i].body);
   }
   for (auto& c : out) {
+    if (c.inspected) continue;
     auto it = inspected.find(c.id);
     if (it == inspected.end()) continue;
     container full = parse_container_inspect(it->second);
     full.status = c.status;
     if (!c.names.empty()) full.names = c.names;
     if (full.image.empty()) full.image = c.image;
-    full.details_from = from_state.count(c.id) ? "state_files" : "inspect";
+    full.details_from = "inspect";
     c = std::move(full);
   }
 }
@@ -122,13 +122,8 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
     auto read = detail::read_state_files(default_containers_dir);
     if (!options.on_running_record) return read;
     for (const auto& [id, r] : read) {
-      const nlohmann::json& state = detail::member(r.config, "State");
-      const nlohmann::json& running = detail::member(state, "Running");
-      const nlohmann::json& pid = detail::member(state, "Pid");
-      if (running.is_boolean() && running.get<bool>() && pid.is_number_integer() &&
-          pid.get<std::int64_t>() > 0 &&
-          pid.get<std::int64_t>() <= std::numeric_limits<int>::max()) {
-        options.on_running_record(id, static_cast<int>(pid.get<std::int64_t>()));
+      if (r.running == true && r.pid && *r.pid > 0 && *r.pid <= std::numeric_limits<int>::max()) {
+        options.on_running_record(id, static_cast<int>(*r.pid));
       }
     }
     return read;
@@ -147,25 +142,22 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
   std::vector<container> out;
   out.reserve(list.size());
   std::unordered_map<std::string, nlohmann::json> inspected;
-  std::unordered_set<std::string> from_state;
   const io::unique_fd containers_dir(
       ::open(default_containers_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (proven) inspected.emplace(ids.front(), std::move(results[1].body));
   for (const auto& item : list) {
-    out.push_back(parse_container_summary(item));
-    const std::string& id = out.back().id;
-    if (!proven || inspected.count(id)) continue;
-    auto record = state.find(id);
-    if (record == state.end() || !containers_dir ||
-        !detail::still_current(containers_dir.get(), id, record->second)) {
-      continue;
+    container summary = parse_container_summary(item);
+    auto record = proven && !inspected.count(summary.id) ? state.find(summary.id) : state.end();
+    if (record != state.end() && containers_dir &&
+        detail::still_current(containers_dir.get(), summary.id, record->second)) {
+      if (auto full = detail::container_from_state(std::move(record->second), summary, item)) {
+        out.push_back(std::move(*full));
+        continue;
+      }
     }
-    if (auto doc = detail::inspect_from_state(std::move(record->second), item)) {
-      inspected.emplace(id, std::move(*doc));
-      from_state.insert(id);
-    }
+    out.push_back(std::move(summary));
   }
-  enrich_with_inspects(engine, out, inspected, from_state);
+  enrich_with_inspects(engine, out, inspected);
   return out;
 }
 

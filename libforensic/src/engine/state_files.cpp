@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "engine/inspect_filter.hpp"
@@ -45,17 +46,18 @@ std::optional<json> read_object(int dir_fd, const char* name, bool host_config,
   return doc;
 }
 
-// Both maps of network name to endpoint hold the same names, and each the same endpoint id and
-// addresses (null and {} both mean none).
-bool same_attachments(const json& record, const json& listed) {
-  const std::size_t n = record.is_object() ? record.size() : 0;
-  if (n != (listed.is_object() ? listed.size() : 0)) return false;
-  if (n == 0) return true;
-  for (auto it = listed.begin(); it != listed.end(); ++it) {
-    const auto mine = record.find(it.key());
+// The record's networks and the list's map of network name to endpoint hold the same names,
+// and each the same endpoint id and addresses (a null map and {} both mean none).
+bool same_attachments(const std::vector<network_attachment>& record, const json& listed) {
+  if (record.size() != (listed.is_object() ? listed.size() : 0)) return false;
+  for (auto it = listed.begin(); !record.empty() && it != listed.end(); ++it) {
+    const auto mine = std::find_if(record.begin(), record.end(),
+                                   [&](const network_attachment& a) { return a.name == it.key(); });
     if (mine == record.end()) return false;
-    for (const char* key : {"EndpointID", "IPAddress", "GlobalIPv6Address", "MacAddress"}) {
-      if (str(*mine, key) != str(it.value(), key)) return false;
+    const json& theirs = it.value();
+    if (mine->endpoint_id != str(theirs, "EndpointID") || mine->ipv4 != str(theirs, "IPAddress") ||
+        mine->ipv6 != str(theirs, "GlobalIPv6Address") || mine->mac != str(theirs, "MacAddress")) {
+      return false;
     }
   }
   return true;
@@ -82,8 +84,10 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
     if (!config) continue;
     auto host_config = read_object(sub.get(), "hostconfig.json", true, host_config_inode);
     if (!host_config) continue;
-    out.emplace(name, state_record{std::move(*config), std::move(*host_config), config_inode,
-                                   host_config_inode});
+    state_record record = make_state_record(std::move(*config), std::move(*host_config));
+    record.config_inode = config_inode;
+    record.host_config_inode = host_config_inode;
+    out.emplace(name, std::move(record));
   }
   return out;
 }
@@ -100,58 +104,58 @@ bool still_current(int containers_dir_fd, const std::string& id, const state_rec
          st.st_ino == record.host_config_inode;
 }
 
-std::optional<json> inspect_from_state(state_record record, const json& list_item) {
-  json& config = record.config;
+state_record make_state_record(json config, json host_config) {
+  state_record r;
   const json& state = member(config, "State");
-  if (!state.is_object() || !member(config, "Config").is_object()) return std::nullopt;
+  r.complete = state.is_object() && member(config, "Config").is_object() &&
+               member(config, "NetworkSettings").is_object();
+  const json& running = member(state, "Running");
+  if (running.is_boolean()) r.running = running.get<bool>();
+  const json& pid = member(state, "Pid");
+  if (pid.is_number_integer()) r.pid = pid.get<std::int64_t>();
+  r.name = str(config, "Name");
+  // The record read as an inspect document: the same members at the top, HostConfig in its
+  // own file, the id under "ID"; what else an inspect holds is not in the record and not read.
+  if (config.is_object()) config["HostConfig"] = std::move(host_config);
+  r.model = parse_container_inspect(config);
+  r.model.id = str(config, "ID");
+  return r;
+}
+
+std::optional<container> container_from_state(state_record record, const container& summary,
+                                              const json& list_item) {
+  container& c = record.model;
+  if (!record.complete) return std::nullopt;
   const std::string id = str(list_item, "Id");
-  if (id.empty() || str(config, "ID") != id) return std::nullopt;
+  if (id.empty() || c.id != id) return std::nullopt;
   // The list's names carry the leading '/', as the record's does.
   const json& names = member(list_item, "Names");
   if (!names.is_array() || names.empty() || !names.front().is_string() ||
-      names.front().get<std::string>() != str(config, "Name")) {
+      names.front().get_ref<const std::string&>() != record.name) {
     return std::nullopt;
   }
-  if (str(config, "Image") != str(list_item, "ImageID")) return std::nullopt;
+  if (c.image_id != str(list_item, "ImageID")) return std::nullopt;
   // Running, paused and restarting containers have Running set; a record written before the
   // container started or after it stopped disagrees with the list, and is not used.
   const std::string status = str(list_item, "State");
   const bool listed_running = status == "running" || status == "paused" || status == "restarting";
-  const json& running = member(state, "Running");
-  const json& pid = member(state, "Pid");
-  if (!running.is_boolean() || running.get<bool>() != listed_running || !pid.is_number_integer() ||
-      (pid.get<std::int64_t>() > 0) != listed_running) {
+  if (record.running != listed_running || !record.pid || (*record.pid > 0) != listed_running) {
     return std::nullopt;
   }
-
-  json doc = json::object();
-  doc["Id"] = id;
-  doc["Name"] = std::move(config["Name"]);
-  doc["Image"] = std::move(config["Image"]);
-  for (const char* key : {"Path", "Args", "Created", "AppArmorProfile", "Config"}) {
-    if (auto it = config.find(key); it != config.end()) doc[key] = std::move(*it);
-  }
-  json doc_state = json::object();
-  for (const char* key : {"StartedAt", "FinishedAt", "Pid", "ExitCode"}) {
-    if (auto it = state.find(key); it != state.end()) doc_state[key] = *it;
-  }
-  doc_state["Status"] = status;
-  doc["State"] = std::move(doc_state);
-  doc["HostConfig"] = std::move(record.host_config);
   // The record's networks, as inspect gives them (the list leaves aliases out), when they are
   // the list's: the same networks with the same endpoints and addresses.
-  json& own = config["NetworkSettings"];
-  if (!own.is_object()) return std::nullopt;
-  json settings = json::object();
-  settings["Networks"] = std::move(own["Networks"]);
-  if (!same_attachments(settings["Networks"],
-                        member(member(list_item, "NetworkSettings"), "Networks"))) {
+  if (!same_attachments(c.networks, member(member(list_item, "NetworkSettings"), "Networks"))) {
     return std::nullopt;
   }
-  if (own.contains("Ports")) settings["Ports"] = std::move(own["Ports"]);
-  doc["NetworkSettings"] = std::move(settings);
-  doc["Mounts"] = member(list_item, "Mounts");
-  return doc;
+  c.state = status;
+  c.status = summary.status;
+  if (!summary.names.empty()) c.names = summary.names;
+  if (c.image.empty()) c.image = summary.image;
+  // The list carries the mounts in inspect's form; the record's MountPoints are not.
+  c.mounts = summary.mounts;
+  c.security.docker_socket_mounted = summary.security.docker_socket_mounted;
+  c.details_from = "state_files";
+  return std::move(c);
 }
 
 }  // namespace forensic::engine::detail

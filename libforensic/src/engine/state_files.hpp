@@ -19,16 +19,29 @@
 #include <string>
 #include <unordered_map>
 
+#include "forensic/engine/containers.hpp"
+
 namespace forensic::engine::detail {
 
+// One container's record, parsed once (on the reader's thread): what is checked against the
+// list, and the container as inspect would describe it.
 struct state_record {
-  nlohmann::json config;       // config.v2.json
-  nlohmann::json host_config;  // hostconfig.json
+  // parse_container_inspect's fields from config.v2.json with hostconfig.json as its HostConfig,
+  // the id from the record's "ID". Its status and mounts are the list's to give.
+  container model;
+  std::string name;  // the record's Name as written, with its leading '/'
+  // State, Config and NetworkSettings were objects (inspect would hold all three).
+  bool complete = false;
+  std::optional<bool> running;      // State.Running, when a boolean
+  std::optional<std::int64_t> pid;  // State.Pid, when an integer
   // Inodes of the two files as read: dockerd replaces a file (rename) on every change, so a
   // changed inode means the record is older than the engine's state.
   std::uint64_t config_inode = 0;
   std::uint64_t host_config_inode = 0;
 };
+
+// The record of a parsed config.v2.json and hostconfig.json.
+state_record make_state_record(nlohmann::json config, nlohmann::json host_config);
 
 // Every <containers_dir>/<id>/ whose two files read and parse as JSON objects, by id. Files
 // are opened O_NOFOLLOW and O_NOATIME and read up to 4 MiB; directories whose name is not a
@@ -40,12 +53,11 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
 // container changed meanwhile (restarted with another pid, reconfigured) is inspected instead.
 bool still_current(int containers_dir_fd, const std::string& id, const state_record& record);
 
-// The inspect document the engine would give for `list_item` (one /containers/json entry),
-// built from its state record: the members parse_container_inspect reads. nullopt when the
-// record and the list entry disagree (id, name, image id, running or not, the networks'
-// endpoints and addresses) or the record lacks what inspect would hold (State, Config,
-// NetworkSettings).
-std::optional<nlohmann::json> inspect_from_state(state_record record,
-                                                 const nlohmann::json& list_item);
+// The container `list_item` (one /containers/json entry, `summary` its parse) is, as an inspect
+// would describe it, from its state record: the record's fields with the list's status, names
+// and mounts. nullopt when the record and the list entry disagree (id, name, image id, running
+// or not, the networks' endpoints and addresses) or the record lacks what inspect would hold.
+std::optional<container> container_from_state(state_record record, const container& summary,
+                                              const nlohmann::json& list_item);
 
 }  // namespace forensic::engine::detail
