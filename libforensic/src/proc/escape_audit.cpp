@@ -24,9 +24,10 @@
 #include <thread>
 
 #include "forensic/error.hpp"
+#include "forensic/io/no_atime.hpp"
 #include "forensic/proc/mountinfo.hpp"
 #include "forensic/proc/root_files.hpp"
-#include "io/c_handles.hpp"
+#include "io/dir_entries.hpp"
 #include "proc/proc_files.hpp"
 #include "text/json_members.hpp"
 
@@ -218,31 +219,25 @@ bool default_device(char type, unsigned major, unsigned minor) {
   return major >= 136 && major <= 143;  // /dev/pts/N (a console bound from a pty)
 }
 
-// Device nodes below the container's /dev, read through its root without following links.
-void list_devices(int dir_fd, const std::string& prefix, int depth, std::vector<device_node>& out) {
-  io::unique_fd own(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!own) return;
-  io::c_dir dir(::fdopendir(own.get()));
-  if (!dir) return;
-  own.release();  // the DIR owns it now
-  while (const dirent* e = ::readdir(dir.get())) {
-    const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
+// Device nodes below the container's /dev (`dir`, open for reading), without following links.
+void list_devices(int dir, const std::string& prefix, int depth, std::vector<device_node>& out) {
+  io::dir_entries entries(dir);
+  while (const dirent64* e = entries.next()) {
     // The entry's type from the directory itself: only device nodes (and entries whose type
     // the filesystem does not give) need a stat for their numbers; links are never followed.
     const unsigned char type = e->d_type;
     if (type != DT_UNKNOWN && type != DT_DIR && type != DT_CHR && type != DT_BLK) continue;
-    const std::string path = prefix + "/" + name;
+    const std::string path = prefix + "/" + e->d_name;
     struct stat st {};
     bool is_dir = type == DT_DIR;
     if (!is_dir) {
-      if (::fstatat(::dirfd(dir.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (::fstatat(dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       is_dir = S_ISDIR(st.st_mode);
     }
     if (is_dir) {
       if (depth >= 3 || path == "/dev/pts" || path == "/dev/shm" || path == "/dev/mqueue") continue;
-      io::unique_fd sub(
-          ::openat(::dirfd(dir.get()), e->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      const io::unique_fd sub =
+          io::open_no_atime(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub) list_devices(sub.get(), path, depth + 1, out);
       continue;
     }
@@ -561,7 +556,7 @@ escape_audit audit_container(int init_pid, std::string_view container_id,
 
   // Device nodes, through the container's root.
   try {
-    io::unique_fd dev = locate_in_root(pid_path(init_pid, "root"), "/dev");
+    const io::unique_fd dev = open_directory_in_root(pid_path(init_pid, "root"), "/dev");
     list_devices(dev.get(), "/dev", 0, a.devices);
     std::sort(a.devices.begin(), a.devices.end(),
               [](const device_node& x, const device_node& y) { return x.path < y.path; });

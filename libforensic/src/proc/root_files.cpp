@@ -21,23 +21,26 @@ int sys_openat2(int dirfd, const char* path, open_how* how) {
   return static_cast<int>(::syscall(SYS_openat2, dirfd, path, how, sizeof(*how)));
 }
 
-}  // namespace
-
-io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view path) {
+// openat2(root, path, flags) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; throws as
+// locate_in_root() documents.
+io::unique_fd resolve_in_root(const std::filesystem::path& root, std::string_view path,
+                              std::uint64_t flags) {
   io::unique_fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) throw_errno("cannot open container root " + root.string(), errno);
   std::string relative(path);
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   if (relative.empty()) relative = ".";
-  // O_PATH first: it opens nothing, so a planted device node (a watchdog, a tape, the host's
-  // disk: the container may mknod any of them) or FIFO is refused before any open() with side
-  // effects. The caller reopens what it accepts through this descriptor, the very same inode.
   open_how how{};
-  how.flags = O_PATH | O_CLOEXEC;
+  how.flags = flags | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   int fd;
   do {
     fd = sys_openat2(dir.get(), relative.c_str(), &how);
+    // O_NOATIME is refused (EPERM) on what we neither own nor may act as owner of.
+    if (fd < 0 && errno == EPERM && (how.flags & O_NOATIME)) {
+      how.flags &= ~static_cast<std::uint64_t>(O_NOATIME);
+      errno = EAGAIN;
+    }
   } while (fd < 0 && errno == EAGAIN);  // RESOLVE_IN_ROOT retries on concurrent renames
   const std::string what = std::string(path) + " inside " + root.string();
   if (fd < 0) {
@@ -47,6 +50,21 @@ io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view
     throw_errno("cannot open " + what, errno);
   }
   return io::unique_fd(fd);
+}
+
+}  // namespace
+
+io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view path) {
+  // O_PATH first: it opens nothing, so a planted device node (a watchdog, a tape, the host's
+  // disk: the container may mknod any of them) or FIFO is refused before any open() with side
+  // effects. The caller reopens what it accepts through this descriptor, the very same inode.
+  return resolve_in_root(root, path, O_PATH);
+}
+
+io::unique_fd open_directory_in_root(const std::filesystem::path& root, std::string_view path) {
+  // O_DIRECTORY is checked on the resolved inode before it is opened: a device node or FIFO in
+  // its place fails with ENOTDIR, unopened.
+  return resolve_in_root(root, path, O_RDONLY | O_DIRECTORY | O_NOATIME);
 }
 
 io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path) {

@@ -30,6 +30,11 @@ io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view p
 // errc::not_found when it does not exist there, errc::io for anything else.
 io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view path);
 
+// Opens the directory `path` below `root` for reading its entries, resolved as
+// locate_in_root() does (O_DIRECTORY: anything but a directory is refused before it is opened,
+// and without updating its access time where we may). Throws as locate_in_root().
+io::unique_fd open_directory_in_root(const std::filesystem::path& root, std::string_view path);
+
 // Streams an open file into `sink` (at most `max_bytes`; more throws errc::io naming `what`),
 // returning the number of bytes copied. The sink is not finished.
 std::uint64_t copy_file(int fd, io::byte_sink& sink, std::uint64_t max_bytes,
