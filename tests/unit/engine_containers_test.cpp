@@ -319,6 +319,9 @@ TEST_CASE("state files: read from a data root, only container directories with b
   fs::create_directories(root / linked);
   fs::create_symlink(root / id / "config.v2.json", root / linked / "config.v2.json");
   std::ofstream(root / linked / "hostconfig.json") << "{}";
+  // Nor a link in place of a container's directory.
+  const std::string dir_link(64, 'c');
+  fs::create_directory_symlink(root / id, root / dir_link);
   // A host configuration that is not one JSON value on its own is not taken.
   const std::string junk(64, '1');
   fs::create_directories(root / junk);

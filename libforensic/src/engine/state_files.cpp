@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,7 +13,7 @@
 #include "engine/json_access.hpp"
 #include "forensic/engine/containers.hpp"
 #include "forensic/io/no_atime.hpp"
-#include "io/c_handles.hpp"
+#include "io/dir_entries.hpp"
 
 namespace forensic::engine::detail {
 namespace {
@@ -21,12 +22,13 @@ using nlohmann::json;
 
 constexpr std::size_t max_state_file = 4u << 20;
 
-// The whole of `name` in `dir_fd`, a regular file read without following a link, and its
-// inode; nullopt when it cannot be opened, is not a regular file, is larger than the cap, or a
-// read fails.
-std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_t& inode) {
+// The whole of `path` below `dir_fd`, a regular file reached without following a link at any
+// step, and its inode; nullopt when it cannot be opened, is not a regular file, is larger than
+// the cap, or a read fails.
+std::optional<std::string> read_small(int dir_fd, const char* path, std::uint64_t& inode) {
   const io::unique_fd fd =
-      io::open_no_atime(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      io::open_no_atime(dir_fd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC,
+                        RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
   if (!fd) return std::nullopt;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
@@ -37,9 +39,9 @@ std::optional<std::string> read_small(int dir_fd, const char* name, std::uint64_
 // The members an inspect document would need, as the inspect filter keeps them: most of a
 // record (the stream and log settings, the mount points, the rest of HostConfig) is never
 // built. hostconfig.json is filtered as inspect's HostConfig member.
-std::optional<json> read_object(int dir_fd, const char* name, bool host_config,
+std::optional<json> read_object(int dir_fd, const std::string& path, bool host_config,
                                 std::uint64_t& inode) {
-  const auto text = read_small(dir_fd, name, inode);
+  const auto text = read_small(dir_fd, path.c_str(), inode);
   if (!text) return std::nullopt;
   json doc = host_config ? parse_host_config_body(*text) : parse_inspect_body(*text);
   if (!doc.is_object()) return std::nullopt;
@@ -70,19 +72,16 @@ std::unordered_map<std::string, state_record> read_state_files(const std::string
   io::unique_fd root = io::open_no_atime(AT_FDCWD, containers_dir.c_str(),
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (!root) return out;
-  // The listing works on its own descriptor; `root` stays for the openat of each entry.
-  io::c_dir dir(::fdopendir(::dup(root.get())));
-  if (!dir) return out;
-  while (const dirent* e = ::readdir(dir.get())) {
+  io::dir_entries entries(root.get());
+  while (const dirent64* e = entries.next()) {
     const std::string name = e->d_name;
     if (!is_container_id(name)) continue;
-    const io::unique_fd sub = io::open_no_atime(root.get(), name.c_str(),
-                                                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (!sub) continue;
+    // Each file in one open, relative to the containers directory: a link in place of the
+    // container's directory or of the file is not followed.
     std::uint64_t config_inode = 0, host_config_inode = 0;
-    auto config = read_object(sub.get(), "config.v2.json", false, config_inode);
+    auto config = read_object(root.get(), name + "/config.v2.json", false, config_inode);
     if (!config) continue;
-    auto host_config = read_object(sub.get(), "hostconfig.json", true, host_config_inode);
+    auto host_config = read_object(root.get(), name + "/hostconfig.json", true, host_config_inode);
     if (!host_config) continue;
     state_record record = make_state_record(std::move(*config), std::move(*host_config));
     record.config_inode = config_inode;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,40 +15,24 @@
 namespace forensic::proc {
 namespace {
 
-// glibc 2.36 has no openat2 wrapper; the syscall is stable since Linux 5.6.
-int sys_openat2(int dirfd, const char* path, open_how* how) {
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, path, how, sizeof(*how)));
-}
-
-// openat2(root, path, flags) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS; throws as
-// locate_in_root() documents.
-io::unique_fd resolve_in_root(const std::filesystem::path& root, std::string_view path,
-                              std::uint64_t flags) {
+// openat2(root, path, flags) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and, unless O_PATH,
+// O_NOATIME where we may (io/no_atime.hpp); throws as locate_in_root() documents.
+io::unique_fd resolve_in_root(const std::filesystem::path& root, std::string_view path, int flags) {
   io::unique_fd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) throw_errno("cannot open container root " + root.string(), errno);
   std::string relative(path);
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   if (relative.empty()) relative = ".";
-  open_how how{};
-  how.flags = flags | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd;
-  do {
-    fd = sys_openat2(dir.get(), relative.c_str(), &how);
-    // O_NOATIME is refused (EPERM) on what we neither own nor may act as owner of.
-    if (fd < 0 && errno == EPERM && (how.flags & O_NOATIME)) {
-      how.flags &= ~static_cast<std::uint64_t>(O_NOATIME);
-      errno = EAGAIN;
-    }
-  } while (fd < 0 && errno == EAGAIN);  // RESOLVE_IN_ROOT retries on concurrent renames
+  io::unique_fd fd = io::open_no_atime(dir.get(), relative.c_str(), flags | O_CLOEXEC,
+                                       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   const std::string what = std::string(path) + " inside " + root.string();
-  if (fd < 0) {
+  if (!fd) {
     if (errno == ENOENT) throw error(errc::not_found, "no file " + what);
     if (errno == ENOSYS)
       throw error(errc::io, "kernel lacks openat2 (Linux >= 5.6 needed) for " + what);
     throw_errno("cannot open " + what, errno);
   }
-  return io::unique_fd(fd);
+  return fd;
 }
 
 }  // namespace
@@ -64,7 +47,7 @@ io::unique_fd locate_in_root(const std::filesystem::path& root, std::string_view
 io::unique_fd open_directory_in_root(const std::filesystem::path& root, std::string_view path) {
   // O_DIRECTORY is checked on the resolved inode before it is opened: a device node or FIFO in
   // its place fails with ENOTDIR, unopened.
-  return resolve_in_root(root, path, O_RDONLY | O_DIRECTORY | O_NOATIME);
+  return resolve_in_root(root, path, O_RDONLY | O_DIRECTORY);
 }
 
 io::unique_fd open_in_root(const std::filesystem::path& root, std::string_view path) {
