@@ -3,7 +3,6 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <future>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -18,6 +17,7 @@
 #include "forensic/error.hpp"
 #include "forensic/io/heap.hpp"
 #include "forensic/io/unique_fd.hpp"
+#include "io/dir_entries.hpp"
 
 namespace forensic::engine {
 namespace {
@@ -43,23 +43,25 @@ std::string filters_query(const filter_list& filters) {
 
 constexpr const char* default_containers_dir = "/var/lib/docker/containers";
 
-// Ids a local engine has on disk, read from its state directory, so that inspects can start
-// while the list call is still being answered (dockerd serves them concurrently). Only a hint:
-// the list stays authoritative, a stale id costs one 404, and another data-root gives none.
 bool at_default_socket(const client& engine) {
   const endpoint& where = engine.where();
   return where.kind == endpoint::transport::unix_socket &&
          (where.socket_path == "/var/run/docker.sock" || where.socket_path == "/run/docker.sock");
 }
 
+// Ids a local engine has on disk, read from its state directory, so that inspects can start
+// while the list call is still being answered (dockerd serves them concurrently). Only a hint:
+// the list stays authoritative, a stale id costs one 404, and another data-root gives none.
+
 std::vector<std::string> local_container_ids_hint(const client& engine) {
   std::vector<std::string> ids;
   if (!at_default_socket(engine)) return ids;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(default_containers_dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (is_container_id(name)) ids.push_back(std::move(name));
+  const io::unique_fd dir(
+      ::open(default_containers_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir) return ids;
+  io::dir_entries entries(dir.get());
+  while (const dirent64* e = entries.next()) {
+    if (is_container_id(e->d_name)) ids.emplace_back(e->d_name);
   }
   return ids;
 }
