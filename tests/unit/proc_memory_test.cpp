@@ -222,6 +222,33 @@ TEST_CASE("escape audit: a queue finished at once audits every wanted target") {
   CHECK(empty.finish({}).empty());
 }
 
+TEST_CASE("escape audit: a closed queue gives each audit when taken, in any order") {
+  const int self = ::getpid();
+  const auto id = [](int k) { return std::string(60, 'f') + std::to_string(1000 + k); };
+  proc::audit_queue queue;
+  for (int k = 0; k < 20; ++k) queue.add({self, id(k)});
+  ::usleep(10000);
+  // Some of those added, some new, one twice; taken last first while the worker audits the
+  // rest from the front.
+  std::vector<proc::audit_target> wanted;
+  for (int k = 10; k < 40; ++k) wanted.push_back({self, id(k)});
+  wanted.push_back({self, id(12)});
+  queue.close(wanted);
+  for (std::size_t j = wanted.size(); j-- > 0;) {
+    const proc::escape_audit a = queue.take(j);
+    CAPTURE(j);
+    CHECK_FALSE(a.collected);
+    CHECK(a.init_pid == self);
+    CHECK(a.reason.find(wanted[j].container_id.substr(0, 12)) != std::string::npos);
+  }
+  CHECK_THROWS(queue.take(wanted.size()));  // no such target
+  // Closed and only partly taken: the rest is dropped with the queue, which does not hang.
+  proc::audit_queue partly;
+  std::vector<proc::audit_target> many(200, {self, id(0)});
+  partly.close(many);
+  CHECK(partly.take(0).init_pid == self);
+}
+
 TEST_CASE("escape audit: a queue dropped without finish() stops its worker") {
   proc::audit_queue queue;
   for (int k = 0; k < 50; ++k) queue.add({::getpid(), std::string(64, 'c')});

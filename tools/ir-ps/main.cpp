@@ -83,31 +83,59 @@ std::string addresses(const engine::container& c) {
   return out;
 }
 
-// The escape audit of each container from this host's /proc (escape_audit.hpp), or why not.
-// `early` holds the audits started from the engine's own records while the list call was in
-// flight: one serves only a container with the very pid and id the list gives.
-std::vector<proc::escape_audit> audit(const std::vector<engine::container>& containers,
-                                      const engine::client& engine, proc::audit_queue* early) {
-  const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
-  std::vector<proc::escape_audit> out(containers.size());
-  std::vector<proc::audit_target> targets;
-  std::vector<std::size_t> target_of;
-  for (std::size_t i = 0; i < containers.size(); ++i) {
-    const auto& c = containers[i];
-    if (!local) {
-      out[i].reason = "the engine is at " + engine.where().to_string() +
-                      ", not on this host's unix socket: its pids are not this host's";
-    } else if (c.pid <= 0) {
-      out[i].reason = "not running";
-    } else {
-      targets.push_back({c.pid, c.id});
-      target_of.push_back(i);
+// The escape audit of each container from this host's /proc (escape_audit.hpp), or why not,
+// taken in the containers' order. `early` holds the audits started from the engine's own
+// records while the list call was in flight: one serves only a container with the very pid and
+// id the list gives. With it, the rest are audited as they are taken, by its worker and the
+// taking thread together (the output of those done is written meanwhile); without it, all at
+// once.
+class container_audits {
+ public:
+  container_audits(const std::vector<engine::container>& containers, const engine::client& engine,
+                   proc::audit_queue* early)
+      : out_(containers.size()), target_(containers.size(), none), early_(early) {
+    const bool local = engine.where().kind == engine::endpoint::transport::unix_socket;
+    std::vector<proc::audit_target> targets;
+    for (std::size_t i = 0; i < containers.size(); ++i) {
+      const auto& c = containers[i];
+      if (!local) {
+        out_[i].reason = "the engine is at " + engine.where().to_string() +
+                         ", not on this host's unix socket: its pids are not this host's";
+      } else if (c.pid <= 0) {
+        out_[i].reason = "not running";
+      } else {
+        target_[i] = targets.size();
+        targets.push_back({c.pid, c.id});
+      }
+    }
+    if (early_) {
+      early_->close(targets);
+      return;
+    }
+    auto audited = proc::audit_containers(targets);
+    for (std::size_t i = 0; i < containers.size(); ++i) {
+      if (target_[i] != none) out_[i] = std::move(audited[target_[i]]);
     }
   }
-  auto audited = early ? early->finish(targets) : proc::audit_containers(targets);
-  for (std::size_t k = 0; k < targets.size(); ++k) out[target_of[k]] = std::move(audited[k]);
-  return out;
-}
+
+  // Container i's audit; each i once.
+  proc::escape_audit take(std::size_t i) {
+    return early_ && target_[i] != none ? early_->take(target_[i]) : std::move(out_[i]);
+  }
+
+  std::vector<proc::escape_audit> take_all() {
+    std::vector<proc::escape_audit> all;
+    all.reserve(out_.size());
+    for (std::size_t i = 0; i < out_.size(); ++i) all.push_back(take(i));
+    return all;
+  }
+
+ private:
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<proc::escape_audit> out_;
+  std::vector<std::size_t> target_;  // the queue's index of container i, or none
+  proc::audit_queue* early_;
+};
 
 void print_table(const std::vector<engine::container>& containers,
                  const std::vector<proc::escape_audit>& audits) {
@@ -158,20 +186,20 @@ int run(int argc, char** argv) {
     list.on_running_record = [&early](const std::string& id, int pid) { early->add({pid, id}); };
   }
   auto containers = engine::list_containers(engine, list);
-  const auto audits = audit(containers, engine, early ? &*early : nullptr);
+  container_audits audits(containers, engine, early ? &*early : nullptr);
 
   if (siem) {
-    std::cout << formats::to_json_lines(formats::siem_records(containers, audits), *siem,
+    std::cout << formats::to_json_lines(formats::siem_records(containers, audits.take_all()), *siem,
                                         formats::current_context());
   } else if (vm.count("json")) {
     cli::print_json(std::cout, engine::to_json({}, engine.where().to_string()), "containers",
                     containers.size(), [&](std::size_t i) {
                       auto one = engine::to_json(containers[i]);
-                      one["kernel"] = proc::to_json(audits[i]);
+                      one["kernel"] = proc::to_json(audits.take(i));
                       return one;
                     });
   } else {
-    print_table(containers, audits);
+    print_table(containers, audits.take_all());
   }
   return cli::exit_ok;
 }

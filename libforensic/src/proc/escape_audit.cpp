@@ -344,9 +344,10 @@ std::vector<escape_audit> audit_containers(const std::vector<audit_target>& targ
 
 struct audit_queue::state {
   std::mutex mutex;
-  std::condition_variable wake;       // the worker: a target, finish() or the destructor
-  std::condition_variable host_read;  // finish(): the worker has read the host
-  bool closing = false;               // finish() was called
+  std::condition_variable wake;       // the worker: a target, close() or the destructor
+  std::condition_variable host_read;  // close(): the worker has read the host
+  std::condition_variable done;       // take(): an audit is done
+  bool closing = false;               // close() was called
   bool stopping = false;              // the destructor: what is left is dropped
   bool host_ready = false;
   audit_host host;                    // written once, before host_ready
@@ -354,30 +355,40 @@ struct audit_queue::state {
   // One audit per target: a deque, so that the slot a thread writes outside the lock keeps its
   // address while targets are added (or those not taken are dropped) at the end.
   std::deque<escape_audit> audits;
-  std::size_t next = 0;  // the first target not yet taken
+  std::deque<bool> finished;  // per target: its audit is written
+  std::size_t next = 0;       // the first target not yet taken
   std::thread worker;
+  // Set by close(): the target of each of the caller's, how many of the caller's name it, and
+  // how many targets had been taken before (their audits came before the caller's list).
+  std::vector<std::size_t> slot;
+  std::vector<std::size_t> uses;
+  std::size_t started = 0;
 
-  // Audits the targets not yet taken, one at a time, until none is left. Lock held on entry
-  // and on return.
+  // Audits the next target not yet taken. Lock held on entry and on return.
+  void audit_next(std::unique_lock<std::mutex>& lock) {
+    const std::size_t k = next++;
+    const audit_target target = targets[k];
+    escape_audit& out = audits[k];
+    lock.unlock();
+    out = audit_container(target.init_pid, target.container_id, {}, host);
+    lock.lock();
+    finished[k] = true;
+    done.notify_all();
+  }
+
+  // Audits the targets not yet taken, one at a time, until none is left.
   void drain(std::unique_lock<std::mutex>& lock) {
-    while (!stopping && next < targets.size()) {
-      const audit_target target = targets[next];
-      escape_audit& slot = audits[next];
-      ++next;
-      lock.unlock();
-      slot = audit_container(target.init_pid, target.container_id, {}, host);
-      lock.lock();
-    }
+    while (!stopping && next < targets.size()) audit_next(lock);
   }
 
   void work() {
     // While the targets come in, the engine is answering the caller's list call on the same
-    // cores: the worker takes only CPU time nobody else wants, until finish().
+    // cores: the worker takes only CPU time nobody else wants, until close().
     const sched_param none{};
     ::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &none);
     audit_host read = read_audit_host();
     std::unique_lock lock(mutex);
-    // finish() may have come before this thread's first step: its audits are wanted now.
+    // close() may have come before this thread's first step: its audits are wanted now.
     if (closing) ::pthread_setschedparam(::pthread_self(), SCHED_OTHER, &none);
     host = std::move(read);
     host_ready = true;
@@ -410,67 +421,82 @@ void audit_queue::add(audit_target target) {
     if (state_->closing) return;
     state_->targets.push_back(std::move(target));
     state_->audits.emplace_back();
+    state_->finished.push_back(false);
   }
   state_->wake.notify_one();
 }
 
-std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& wanted) {
+void audit_queue::close(const std::vector<audit_target>& wanted) {
   state& s = *state_;
-  std::vector<std::size_t> slot(wanted.size());
-  std::size_t started = 0;  // the audits taken before this call
+  std::unique_lock lock(s.mutex);
+  s.closing = true;
+  s.started = s.next;
+  s.slot.assign(wanted.size(), 0);
+  // Audits taken already (done or in progress) serve the same pid and id; the targets not
+  // taken give way to the caller's list.
+  std::vector<std::size_t> to_add;
   {
-    std::unique_lock lock(s.mutex);
-    s.closing = true;
-    started = s.next;
-    // Audits taken already (done or in progress) serve the same pid and id; the targets not
-    // taken give way to the caller's list.
-    std::vector<std::size_t> to_add;
-    {
-      std::map<std::pair<int, std::string_view>, std::size_t> taken;
-      for (std::size_t k = 0; k < s.next; ++k) {
-        taken.emplace(
-            std::pair<int, std::string_view>(s.targets[k].init_pid, s.targets[k].container_id), k);
-      }
-      for (std::size_t j = 0; j < wanted.size(); ++j) {
-        const auto it = taken.find({wanted[j].init_pid, wanted[j].container_id});
-        if (it != taken.end()) {
-          slot[j] = it->second;
-        } else {
-          to_add.push_back(j);
-        }
+    std::map<std::pair<int, std::string_view>, std::size_t> taken;
+    for (std::size_t k = 0; k < s.next; ++k) {
+      taken.emplace(
+          std::pair<int, std::string_view>(s.targets[k].init_pid, s.targets[k].container_id), k);
+    }
+    for (std::size_t j = 0; j < wanted.size(); ++j) {
+      const auto it = taken.find({wanted[j].init_pid, wanted[j].container_id});
+      if (it != taken.end()) {
+        s.slot[j] = it->second;
+      } else {
+        to_add.push_back(j);
       }
     }
-    s.targets.resize(s.next);
-    s.audits.resize(s.next);
-    for (const std::size_t j : to_add) {
-      slot[j] = s.targets.size();
-      s.targets.push_back(wanted[j]);
-      s.audits.emplace_back();
-    }
-    const sched_param none{};
-    ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
-    s.wake.notify_all();
+  }
+  s.targets.resize(s.next);
+  s.audits.resize(s.next);
+  s.finished.resize(s.next);
+  for (const std::size_t j : to_add) {
+    s.slot[j] = s.targets.size();
+    s.targets.push_back(wanted[j]);
+    s.audits.emplace_back();
+    s.finished.push_back(false);
+  }
+  s.uses.assign(s.targets.size(), 0);
+  for (const std::size_t k : s.slot) ++s.uses[k];
+  const sched_param none{};
+  ::pthread_setschedparam(s.worker.native_handle(), SCHED_OTHER, &none);  // best effort
+  s.wake.notify_all();
+}
+
+escape_audit audit_queue::take(std::size_t j) {
+  state& s = *state_;
+  std::unique_lock lock(s.mutex);
+  const std::size_t k = s.slot.at(j);
+  while (!s.finished[k]) {
     if (s.next < s.targets.size()) {
+      // Not done yet: the next target not started is audited here meanwhile (this one, when
+      // nobody has taken it).
       s.host_read.wait(lock, [&] { return s.host_ready; });
-      s.drain(lock);
-    }
-  }
-  s.worker.join();  // after the audit it has in progress
-  std::vector<escape_audit> out(wanted.size());
-  std::vector<std::size_t> first(s.audits.size(), wanted.size());  // the target given it first
-  for (std::size_t j = 0; j < wanted.size(); ++j) {
-    std::size_t& given = first[slot[j]];
-    if (given == wanted.size()) {
-      // An early audit that found the pid not the container's (or gone) was made before the
-      // caller's list named that pid: it is made again rather than believed.
-      out[j] = slot[j] < started && !s.audits[slot[j]].collected
-                   ? audit_container(wanted[j].init_pid, wanted[j].container_id, {}, s.host)
-                   : std::move(s.audits[slot[j]]);
-      given = j;
+      if (s.next < s.targets.size()) s.audit_next(lock);
     } else {
-      out[j] = out[given];  // the same target twice in `wanted`
+      s.done.wait(lock, [&] { return s.finished[k]; });
     }
   }
+  // An early audit that found the pid not the container's (or gone) was made before the
+  // caller's list named that pid: it is made again rather than believed.
+  if (k < s.started && !s.audits[k].collected) {
+    const audit_target target = s.targets[k];
+    lock.unlock();
+    return audit_container(target.init_pid, target.container_id, {}, s.host);
+  }
+  // The same target named twice by the caller: a copy until its last use.
+  return --s.uses[k] == 0 ? std::move(s.audits[k]) : s.audits[k];
+}
+
+std::vector<escape_audit> audit_queue::finish(const std::vector<audit_target>& wanted) {
+  close(wanted);
+  std::vector<escape_audit> out;
+  out.reserve(wanted.size());
+  for (std::size_t j = 0; j < wanted.size(); ++j) out.push_back(take(j));
+  state_->worker.join();  // it has nothing left to take
   return out;
 }
 

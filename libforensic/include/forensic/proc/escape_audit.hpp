@@ -136,6 +136,14 @@ class audit_queue {
   // add(). Call once.
   std::vector<escape_audit> finish(const std::vector<audit_target>& targets);
 
+  // finish() in steps, for a caller that uses each audit as soon as it has it (prints it, in
+  // its order, while the worker audits the rest): close() takes the caller's targets as
+  // finish() does and returns at once; take(j) then gives the audit of targets[j] (each j
+  // once), auditing on the calling thread the next target not yet started while that one is
+  // not done. Call close() once, instead of finish().
+  void close(const std::vector<audit_target>& targets);
+  escape_audit take(std::size_t j);
+
  private:
   struct state;
   std::unique_ptr<state> state_;
