@@ -43,19 +43,16 @@ std::string filters_query(const filter_list& filters) {
 
 constexpr const char* default_containers_dir = "/var/lib/docker/containers";
 
-bool at_default_socket(const client& engine) {
-  const endpoint& where = engine.where();
-  return where.kind == endpoint::transport::unix_socket &&
-         (where.socket_path == "/var/run/docker.sock" || where.socket_path == "/run/docker.sock");
-}
-
 // Ids a local engine has on disk, read from its state directory, so that inspects can start
 // while the list call is still being answered (dockerd serves them concurrently). Only a hint:
 // the list stays authoritative, a stale id costs one 404, and another data-root gives none.
-
 std::vector<std::string> local_container_ids_hint(const client& engine) {
   std::vector<std::string> ids;
-  if (!at_default_socket(engine)) return ids;
+  const endpoint& where = engine.where();
+  if (where.kind != endpoint::transport::unix_socket ||
+      (where.socket_path != "/var/run/docker.sock" && where.socket_path != "/run/docker.sock")) {
+    return ids;
+  }
   const io::unique_fd dir(
       ::open(default_containers_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir) return ids;
@@ -116,28 +113,14 @@ bool files_under_default_root(const nlohmann::json& inspect, const std::string& 
 std::optional<std::vector<container>> list_from_state_files(client& engine,
                                                             const list_options& options,
                                                             const std::string& list_target) {
-  if (!at_default_socket(engine)) return std::nullopt;
+  const auto ids = local_container_ids_hint(engine);
+  if (ids.empty()) return std::nullopt;
   // What the records, the list and the documents built from them take, per container, resident
   // at once on each thread (io/heap.hpp; nothing unless the process keeps freed memory).
   constexpr std::size_t record_bytes = 4 << 10, list_bytes = 16 << 10;
-  // The reader's thread first negotiates the API version (a round trip to the engine) while
-  // this one lists the engine's directory and makes its heap resident, so that the list call
-  // goes out that much sooner; nothing else uses `engine` until `negotiated` is ready.
-  std::promise<void> negotiated;
-  std::promise<std::size_t> count;
-  auto records = std::async(std::launch::async, [&] {
-    std::unordered_map<std::string, detail::state_record> read;
-    try {
-      (void)engine.api_version();
-      negotiated.set_value();
-    } catch (...) {
-      negotiated.set_exception(std::current_exception());
-      return read;  // the list call cannot be made either
-    }
-    const std::size_t containers = count.get_future().get();
-    if (containers == 0) return read;
-    io::warm_heap(containers * record_bytes);
-    read = detail::read_state_files(default_containers_dir);
+  auto records = std::async(std::launch::async, [&options, count = ids.size()] {
+    io::warm_heap(count * record_bytes);
+    auto read = detail::read_state_files(default_containers_dir);
     if (!options.on_running_record) return read;
     for (const auto& [id, r] : read) {
       if (r.running == true && r.pid && *r.pid > 0 && *r.pid <= std::numeric_limits<int>::max()) {
@@ -146,20 +129,7 @@ std::optional<std::vector<container>> list_from_state_files(client& engine,
     }
     return read;
   });
-  std::vector<std::string> ids;
-  try {
-    ids = local_container_ids_hint(engine);
-  } catch (...) {
-    count.set_value(0);  // the reader's thread is not left waiting
-    throw;
-  }
-  count.set_value(ids.size());
-  if (ids.empty()) {
-    records.wait();  // a failure to negotiate is met again, and thrown, by the caller's call
-    return std::nullopt;
-  }
   io::warm_heap(ids.size() * list_bytes);
-  negotiated.get_future().get();
   const std::vector<std::string> targets{list_target, inspect_target(ids.front())};
   auto results = engine.get_json_batch(targets, 2, client::body_parser([](std::string_view body) {
                                          return nlohmann::json::parse(body, nullptr, false);

@@ -44,8 +44,9 @@ struct state_record {
 state_record make_state_record(nlohmann::json config, nlohmann::json host_config);
 
 // Every <containers_dir>/<id>/ whose two files read and parse as JSON objects, by id. Files
-// are opened O_NOFOLLOW and O_NOATIME and read up to 4 MiB; directories whose name is not a
-// container id are skipped. Never throws: what cannot be read is simply absent.
+// are opened with O_NOATIME, no link followed at any step below <containers_dir>, and read up
+// to 4 MiB; directories whose name is not a container id are skipped. Never throws: what
+// cannot be read is simply absent.
 std::unordered_map<std::string, state_record> read_state_files(const std::string& containers_dir);
 
 // True when both files of `id` in `containers_dir_fd` (the directory read_state_files read) are

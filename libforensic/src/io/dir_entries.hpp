@@ -6,7 +6,6 @@
 #include <dirent.h>
 
 #include <cstddef>
-#include <string_view>
 
 namespace forensic::io {
 
@@ -20,8 +19,6 @@ class dir_entries {
   // The next entry other than "." and "..", or nullptr at the end (errno 0) or when the
   // directory cannot be read (errno set).
   const dirent64* next() noexcept;
-
-  static std::string_view name(const dirent64& e) noexcept { return e.d_name; }
 
  private:
   int fd_;

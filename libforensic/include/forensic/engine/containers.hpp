@@ -122,8 +122,7 @@ struct list_options {
   // engine's own state files instead of one inspect call each, and used only when they agree
   // with the list (id, name, image, running state, network endpoints and addresses); the others
   // are inspected. Mounts always come from the list. Much cheaper for the engine on hosts with
-  // hundreds of containers; off, every container is inspected. The client's API version may
-  // be negotiated on another thread meanwhile (an observer set on it is called from there).
+  // hundreds of containers; off, every container is inspected.
   bool state_files = false;
   // With state_files: called on another thread, while the list call is in flight, for each
   // container the engine's own record says is running (full id, host pid of its init), once
