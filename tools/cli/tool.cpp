@@ -9,6 +9,7 @@
 
 #include "forensic/error.hpp"
 #include "forensic/io/heap.hpp"
+#include "forensic/text/json_text.hpp"
 #include "forensic/text/terminal.hpp"
 #include "forensic/version.hpp"
 
@@ -19,32 +20,29 @@ std::atomic<bool> interrupted{false};
 
 extern "C" void on_interrupt(int) { interrupted.store(true); }
 
-// The serializer's output, gathered in one reused buffer and written to the stream a piece at
-// a time.
-class chunked_output final : public nlohmann::detail::output_adapter_protocol<char> {
+// Text gathered in one reused buffer and written to the stream a piece at a time.
+class chunked_output {
  public:
-  explicit chunked_output(std::ostream& out) : out_(out) { buffer_.reserve(capacity); }
+  explicit chunked_output(std::ostream& out) : out_(out) {
+    text_.reserve(2 * pieces_.size);
+    pieces_.write = [this](std::string&) { flush(); };
+  }
   chunked_output(const chunked_output&) = delete;
   chunked_output& operator=(const chunked_output&) = delete;
-  ~chunked_output() override = default;
 
-  void write_character(char c) override {
-    buffer_.push_back(c);
-    if (buffer_.size() >= capacity) flush();
-  }
-  void write_characters(const char* s, std::size_t length) override {
-    buffer_.append(s, length);
-    if (buffer_.size() >= capacity) flush();
+  void append(std::string_view s) { text_.append(s); }
+  void append(const nlohmann::json& value, int current_indent) {
+    text::append_json(text_, value, 2, current_indent, &pieces_);
   }
   void flush() {
-    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    buffer_.clear();
+    out_.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+    text_.clear();
   }
 
  private:
-  static constexpr std::size_t capacity = 64 * 1024;
   std::ostream& out_;
-  std::string buffer_;
+  std::string text_;
+  text::json_pieces pieces_;
 };
 
 }  // namespace
@@ -159,36 +157,34 @@ void print_json(std::ostream& out, const nlohmann::json& doc) {
 
 void print_json(std::ostream& out, const nlohmann::json& doc, const std::string& array_key,
                 std::size_t count, const std::function<nlohmann::json(std::size_t)>& element) {
-  auto sink = std::make_shared<chunked_output>(out);
-  nlohmann::detail::serializer<nlohmann::json> serializer(sink, ' ',
-                                                          nlohmann::json::error_handler_t::replace);
+  chunked_output sink(out);
   const auto streamed = doc.is_object() ? doc.find(array_key) : doc.end();
   if (!element || streamed == doc.end() || count == 0) {
-    serializer.dump(doc, true, false, 2);
+    sink.append(doc, 0);
   } else {
-    // nlohmann's pretty form, written by hand around the one member built piece by piece.
-    sink->write_characters("{\n", 2);
+    // The pretty form, written by hand around the one member built piece by piece.
+    sink.append("{\n");
     for (auto it = doc.begin(); it != doc.end(); ++it) {
-      if (it != doc.begin()) sink->write_characters(",\n", 2);
-      sink->write_characters("  ", 2);
-      serializer.dump(nlohmann::json(it.key()), true, false, 2);
-      sink->write_characters(": ", 2);
+      if (it != doc.begin()) sink.append(",\n");
+      sink.append("  ");
+      sink.append(nlohmann::json(it.key()), 0);
+      sink.append(": ");
       if (it != streamed) {
-        serializer.dump(*it, true, false, 2, 2);
+        sink.append(*it, 2);
         continue;
       }
-      sink->write_characters("[\n", 2);
+      sink.append("[\n");
       for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) sink->write_characters(",\n", 2);
-        sink->write_characters("    ", 4);
-        serializer.dump(element(i), true, false, 2, 4);
+        if (i > 0) sink.append(",\n");
+        sink.append("    ");
+        sink.append(element(i), 4);
       }
-      sink->write_characters("\n  ]", 4);
+      sink.append("\n  ]");
     }
-    sink->write_characters("\n}", 2);
+    sink.append("\n}");
   }
-  sink->write_character('\n');
-  sink->flush();
+  sink.append("\n");
+  sink.flush();
   out.flush();
 }
 
