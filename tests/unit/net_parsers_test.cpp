@@ -278,6 +278,13 @@ TEST_CASE("net engine view: bridge names of networks and container ids of cgroup
   CHECK(proc::container_id_from_cgroup("0::/docker/" + id + "\n") == id);
   CHECK(proc::container_id_from_cgroup("0::/system.slice/docker-" + id + ".scope\n") == id);
   CHECK(proc::container_id_from_cgroup("0::/user.slice/session-3.scope\n").empty());
+  // Hex digits of either case (the id comes back in lower case); any other byte ends a run.
+  CHECK(proc::container_id_from_cgroup("0::/docker/" + std::string(64, 'F') + "\n") ==
+        std::string(64, 'f'));
+  for (const char edge : {'g', 'G', '@', '`', '/', ':', '\xc6', '\xe6'}) {
+    const std::string split = std::string(32, 'a') + edge + std::string(32, 'b');
+    CHECK(proc::container_id_from_cgroup("0::/docker/" + split + "\n").empty());
+  }
 }
 
 TEST_CASE("net socket census: sockstat counters of a namespace") {

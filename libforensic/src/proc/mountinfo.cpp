@@ -14,6 +14,7 @@ namespace {
 
 // The kernel escapes space, tab, newline and backslash in paths as \ooo.
 std::string unescape(std::string_view field) {
+  if (field.find('\\') == std::string_view::npos) return std::string(field);
   std::string out;
   out.reserve(field.size());
   for (std::size_t i = 0; i < field.size(); ++i) {
@@ -31,8 +32,9 @@ std::string unescape(std::string_view field) {
   return out;
 }
 
-std::vector<std::string_view> split_spaces(std::string_view line) {
-  std::vector<std::string_view> out;
+// The fields of `line` into `out` (emptied first: one vector serves every line).
+void split_spaces(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
   std::size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && line[i] == ' ') ++i;
@@ -40,7 +42,6 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
     while (i < line.size() && line[i] != ' ') ++i;
     if (i > start) out.push_back(line.substr(start, i - start));
   }
-  return out;
 }
 
 template <class T>
@@ -64,6 +65,7 @@ bool mount_entry::read_only() const {
 
 std::vector<mount_entry> parse_mountinfo(std::string_view text) {
   std::vector<mount_entry> out;
+  std::vector<std::string_view> f;
   std::size_t line_no = 0;
   while (!text.empty()) {
     const auto nl = text.find('\n');
@@ -72,7 +74,7 @@ std::vector<mount_entry> parse_mountinfo(std::string_view text) {
     ++line_no;
     if (line.empty()) continue;
     // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-    const auto f = split_spaces(line);
+    split_spaces(line, f);
     std::size_t dash = 6;
     while (dash < f.size() && f[dash] != "-") ++dash;
     const auto bad = [&] {
