@@ -88,63 +88,53 @@ void append_integer(std::string& out, T v) {
   out.append(buf, end);
 }
 
+// `items` between `open` and `close` as nlohmann lays them out: "{}" or "[]" when empty,
+// otherwise, when pretty, each on its own line `indent` deeper than `current`. `one` writes an
+// item at the indent it is given; the text is handed over after each item once long enough.
+template <class Items, class One>
+void append_items(std::string& out, const Items& items, char open, char close, int indent,
+                  int current, const json_pieces* pieces, const One& one) {
+  out += open;
+  if (items.empty()) {
+    out += close;
+    return;
+  }
+  const int inner = current + indent;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    if (indent >= 0) {
+      out += '\n';
+      out.append(static_cast<std::size_t>(inner), ' ');
+    }
+    one(item, inner);
+    if (pieces && out.size() >= pieces->size) pieces->write(out);
+  }
+  if (indent >= 0) {
+    out += '\n';
+    out.append(static_cast<std::size_t>(current), ' ');
+  }
+  out += close;
+}
+
 void append_value(std::string& out, const json& v, int indent, int current,
                   const json_pieces* pieces) {
   switch (v.type()) {
-    case json::value_t::object: {
-      const auto& o = *v.get_ptr<const json::object_t*>();
-      if (o.empty()) {
-        out += "{}";
-        return;
-      }
-      out += '{';
-      const int inner = current + indent;
-      bool first = true;
-      for (const auto& [key, member] : o) {
-        if (!first) out += ',';
-        first = false;
-        if (indent >= 0) {
-          out += '\n';
-          out.append(static_cast<std::size_t>(inner), ' ');
-        }
-        append_string(out, key);
-        out += indent >= 0 ? ": " : ":";
-        append_value(out, member, indent, inner, pieces);
-        if (pieces && out.size() >= pieces->size) pieces->write(out);
-      }
-      if (indent >= 0) {
-        out += '\n';
-        out.append(static_cast<std::size_t>(current), ' ');
-      }
-      out += '}';
+    case json::value_t::object:
+      append_items(out, *v.get_ptr<const json::object_t*>(), '{', '}', indent, current, pieces,
+                   [&](const auto& member, int inner) {
+                     append_string(out, member.first);
+                     out += indent >= 0 ? ": " : ":";
+                     append_value(out, member.second, indent, inner, pieces);
+                   });
       return;
-    }
-    case json::value_t::array: {
-      const auto& a = *v.get_ptr<const json::array_t*>();
-      if (a.empty()) {
-        out += "[]";
-        return;
-      }
-      out += '[';
-      const int inner = current + indent;
-      bool first = true;
-      for (const auto& element : a) {
-        if (!first) out += ',';
-        first = false;
-        if (indent >= 0) {
-          out += '\n';
-          out.append(static_cast<std::size_t>(inner), ' ');
-        }
-        append_value(out, element, indent, inner, pieces);
-        if (pieces && out.size() >= pieces->size) pieces->write(out);
-      }
-      if (indent >= 0) {
-        out += '\n';
-        out.append(static_cast<std::size_t>(current), ' ');
-      }
-      out += ']';
+    case json::value_t::array:
+      append_items(out, *v.get_ptr<const json::array_t*>(), '[', ']', indent, current, pieces,
+                   [&](const json& element, int inner) {
+                     append_value(out, element, indent, inner, pieces);
+                   });
       return;
-    }
     case json::value_t::string:
       append_string(out, *v.get_ptr<const json::string_t*>());
       return;
